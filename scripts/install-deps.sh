@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs everything Watchdesk needs on a fresh Debian 12 / Ubuntu 22.04+ machine.
+#   scripts/install-deps.sh [engine|desktop|all]   (default: all)
+# engine : the real monitoring servers the engine tests and the reference stack use
+# desktop: Tauri 2 build libraries, Xvfb, D-Bus, dunst, WebKitWebDriver for the desktop tests
+set -euo pipefail
+what=${1:-all}
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+
+engine_pkgs=(prometheus prometheus-alertmanager prometheus-node-exporter curl ca-certificates fonts-dejavu-core)
+desktop_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
+  libayatana-appindicator3-dev librsvg2-dev xvfb xauth dbus dbus-x11 dunst libnotify-bin
+  imagemagick webkit2gtk-driver)
+
+pkgs=()
+case "$what" in
+  engine) pkgs=("${engine_pkgs[@]}") ;;
+  desktop) pkgs=("${desktop_pkgs[@]}") ;;
+  all) pkgs=("${engine_pkgs[@]}" "${desktop_pkgs[@]}") ;;
+  *) echo "usage: $0 [engine|desktop|all]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  # Debian's prometheus packages start their services on install; policy-rc.d keeps them from
+  # grabbing the real ports (9090/9093/9100) the reference stack uses.
+  tmp_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    tmp_policy=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  [ -z "$tmp_policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "install-deps: cargo not found. Install Rust from your distribution or rustup (https://rustup.rs)," >&2
+  echo "then run this again." >&2
+  exit 1
+fi
+echo "install-deps: ok ($what)"

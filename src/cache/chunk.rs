@@ -1,0 +1,525 @@
+//! Sample chunk codec: Gorilla-style delta-of-delta timestamps and XOR-packed float values.
+//!
+//! Layout (bit stream, most significant bit first, zero-padded to a whole byte):
+//!
+//! ```text
+//! byte 0          format version (1)
+//! 16 bits         sample count n (0..=DECODE_LIMIT)
+//! if n >= 1:      t0 as zigzag with a 7-bit length prefix, v0 as 64 raw bits
+//! if n >= 2:      t1 - t0 as zigzag with a 7-bit length prefix, v1 XOR-packed
+//! each next:      delta-of-delta bucket, value XOR-packed
+//!   dod buckets   '0' = 0 | '10' + 14 bits | '110' + 17 bits | '1110' + 20 bits | '1111' + 64 bits (zigzag)
+//!   value         '0' = same bits | '10' + bits in the previous window
+//!                 | '11' + 5 bits leading zeros + 6 bits width (0 = 64) + width bits
+//! ```
+//!
+//! Time arithmetic wraps, so any `i64` timestamps round-trip (sorted or not), and values are compared as
+//! bits, so NaN payloads (Prometheus stale markers) and ±Inf round-trip exactly.
+
+use crate::source::Sample;
+
+/// Samples per stored chunk (as Prometheus): blobs stay around 100-300 bytes.
+pub const MAX_SAMPLES: usize = 120;
+
+/// Largest count [`decode`] accepts (and [`encode`] writes); bounds the memory a damaged blob can ask for.
+pub const DECODE_LIMIT: usize = 4096;
+
+const VERSION: u8 = 1;
+
+/// Why a chunk blob cannot be decoded. The cache skips such a chunk and keeps going.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChunkError {
+    #[error("chunk is empty")]
+    Empty,
+    #[error("chunk format version {0} is unknown (this build reads version {VERSION})")]
+    Version(u8),
+    #[error("chunk claims {0} samples, more than the limit of {DECODE_LIMIT}")]
+    TooMany(usize),
+    #[error("chunk data ends early, at bit {0}")]
+    Truncated(usize),
+    #[error("chunk data is inconsistent at bit {0}")]
+    Invalid(usize),
+    #[error("chunk has {0} unexpected trailing bits")]
+    Trailing(usize),
+}
+
+/// Encodes samples in the given order. Callers keep chunks at [`MAX_SAMPLES`]; samples past
+/// [`DECODE_LIMIT`] are not written.
+pub fn encode(samples: &[Sample]) -> Vec<u8> {
+    let samples = samples.get(..DECODE_LIMIT).unwrap_or(samples);
+    let mut w = BitWriter::with_capacity(8 + samples.len() * 2);
+    w.write_bits(u64::from(VERSION), 8);
+    w.write_bits(samples.len() as u64, 16);
+    let mut prev_t: i64 = 0;
+    let mut prev_delta: i64 = 0;
+    let mut xor = XorState::default();
+    for (i, s) in samples.iter().enumerate() {
+        match i {
+            0 => {
+                write_len_prefixed(&mut w, zigzag(s.t));
+                w.write_bits(s.v.to_bits(), 64);
+                xor.prev = s.v.to_bits();
+            }
+            1 => {
+                prev_delta = s.t.wrapping_sub(prev_t);
+                write_len_prefixed(&mut w, zigzag(prev_delta));
+                xor.write(&mut w, s.v.to_bits());
+            }
+            _ => {
+                let delta = s.t.wrapping_sub(prev_t);
+                let dod = zigzag(delta.wrapping_sub(prev_delta));
+                prev_delta = delta;
+                if dod == 0 {
+                    w.write_bit(false);
+                } else if dod < 1 << 14 {
+                    w.write_bits(0b10, 2);
+                    w.write_bits(dod, 14);
+                } else if dod < 1 << 17 {
+                    w.write_bits(0b110, 3);
+                    w.write_bits(dod, 17);
+                } else if dod < 1 << 20 {
+                    w.write_bits(0b1110, 4);
+                    w.write_bits(dod, 20);
+                } else {
+                    w.write_bits(0b1111, 4);
+                    w.write_bits(dod, 64);
+                }
+                xor.write(&mut w, s.v.to_bits());
+            }
+        }
+        prev_t = s.t;
+    }
+    w.finish()
+}
+
+/// Decodes a blob written by [`encode`]. Any damaged input gives an error, never a panic, and never
+/// allocates more than the blob can hold.
+pub fn decode(data: &[u8]) -> Result<Vec<Sample>, ChunkError> {
+    let mut r = BitReader::new(data);
+    let version = r.read_bits(8).map_err(|_| ChunkError::Empty)? as u8;
+    if version != VERSION {
+        return Err(ChunkError::Version(version));
+    }
+    let n = r.read_bits(16)? as usize;
+    if n > DECODE_LIMIT {
+        return Err(ChunkError::TooMany(n));
+    }
+    // Every sample after the first takes at least 2 bits, the first at least 71.
+    if n > 0 && r.remaining() < 71 + 2 * (n - 1) {
+        return Err(ChunkError::Truncated(data.len() * 8));
+    }
+    let mut out = Vec::with_capacity(n);
+    let mut t: i64 = 0;
+    let mut delta: i64 = 0;
+    let mut xor = XorState::default();
+    for i in 0..n {
+        let v = match i {
+            0 => {
+                t = unzigzag(read_len_prefixed(&mut r)?);
+                xor.prev = r.read_bits(64)?;
+                xor.prev
+            }
+            1 => {
+                delta = unzigzag(read_len_prefixed(&mut r)?);
+                t = t.wrapping_add(delta);
+                xor.read(&mut r)?
+            }
+            _ => {
+                let width = if !r.read_bit()? {
+                    0
+                } else if !r.read_bit()? {
+                    14
+                } else if !r.read_bit()? {
+                    17
+                } else if !r.read_bit()? {
+                    20
+                } else {
+                    64
+                };
+                let dod = if width == 0 {
+                    0
+                } else {
+                    unzigzag(r.read_bits(width)?)
+                };
+                delta = delta.wrapping_add(dod);
+                t = t.wrapping_add(delta);
+                xor.read(&mut r)?
+            }
+        };
+        out.push(Sample {
+            t,
+            v: f64::from_bits(v),
+        });
+    }
+    let rest = r.remaining();
+    if rest >= 8 || (rest > 0 && r.read_bits(rest as u32)? != 0) {
+        return Err(ChunkError::Trailing(rest));
+    }
+    Ok(out)
+}
+
+fn zigzag(x: i64) -> u64 {
+    ((x << 1) ^ (x >> 63)) as u64
+}
+
+fn unzigzag(u: u64) -> i64 {
+    ((u >> 1) as i64) ^ -((u & 1) as i64)
+}
+
+fn bit_len(x: u64) -> u32 {
+    64 - x.leading_zeros()
+}
+
+fn write_len_prefixed(w: &mut BitWriter, x: u64) {
+    let len = bit_len(x);
+    w.write_bits(u64::from(len), 7);
+    w.write_bits(x, len);
+}
+
+fn read_len_prefixed(r: &mut BitReader<'_>) -> Result<u64, ChunkError> {
+    let at = r.pos;
+    let len = r.read_bits(7)? as u32;
+    if len > 64 {
+        return Err(ChunkError::Invalid(at));
+    }
+    r.read_bits(len)
+}
+
+/// Previous value bits and the leading/trailing-zero window of the last explicit XOR.
+#[derive(Default)]
+struct XorState {
+    prev: u64,
+    /// (leading, trailing) once a window was written.
+    window: Option<(u32, u32)>,
+}
+
+impl XorState {
+    fn write(&mut self, w: &mut BitWriter, bits: u64) {
+        let x = bits ^ self.prev;
+        self.prev = bits;
+        if x == 0 {
+            w.write_bit(false);
+            return;
+        }
+        let lead = x.leading_zeros().min(31);
+        let trail = x.trailing_zeros();
+        match self.window {
+            Some((pl, pt)) if lead >= pl && trail >= pt => {
+                w.write_bits(0b10, 2);
+                w.write_bits(x >> pt, 64 - pl - pt);
+            }
+            _ => {
+                let sig = 64 - lead - trail;
+                w.write_bits(0b11, 2);
+                w.write_bits(u64::from(lead), 5);
+                w.write_bits(u64::from(sig & 63), 6);
+                w.write_bits(x >> trail, sig);
+                self.window = Some((lead, trail));
+            }
+        }
+    }
+
+    fn read(&mut self, r: &mut BitReader<'_>) -> Result<u64, ChunkError> {
+        if !r.read_bit()? {
+            return Ok(self.prev);
+        }
+        let at = r.pos;
+        let (lead, trail) = if !r.read_bit()? {
+            self.window.ok_or(ChunkError::Invalid(at))?
+        } else {
+            let lead = r.read_bits(5)? as u32;
+            let sig = match r.read_bits(6)? as u32 {
+                0 => 64,
+                s => s,
+            };
+            if lead + sig > 64 {
+                return Err(ChunkError::Invalid(at));
+            }
+            let w = (lead, 64 - lead - sig);
+            self.window = Some(w);
+            w
+        };
+        let x = r.read_bits(64 - lead - trail)? << trail;
+        self.prev ^= x;
+        Ok(self.prev)
+    }
+}
+
+/// Appends bits, most significant first.
+struct BitWriter {
+    buf: Vec<u8>,
+    /// Bits used in the last byte of `buf` (0 = start a new byte).
+    used: u32,
+}
+
+impl BitWriter {
+    fn with_capacity(bytes: usize) -> Self {
+        BitWriter {
+            buf: Vec::with_capacity(bytes),
+            used: 0,
+        }
+    }
+
+    fn write_bit(&mut self, bit: bool) {
+        self.write_bits(u64::from(bit), 1);
+    }
+
+    /// Writes the low `n` bits of `value` (`n` <= 64).
+    fn write_bits(&mut self, value: u64, n: u32) {
+        let mut left = n.min(64);
+        while left > 0 {
+            if self.used == 0 {
+                self.buf.push(0);
+            }
+            let free = 8 - self.used;
+            let take = free.min(left);
+            // The `take` bits just below bit `left` of value.
+            let chunk = ((value >> (left - take)) & ((1u64 << take) - 1)) as u8;
+            if let Some(last) = self.buf.last_mut() {
+                *last |= chunk << (free - take);
+            }
+            self.used = (self.used + take) % 8;
+            left -= take;
+        }
+    }
+
+    fn finish(self) -> Vec<u8> {
+        self.buf
+    }
+}
+
+/// Reads bits, most significant first; every read is bounds-checked.
+struct BitReader<'a> {
+    data: &'a [u8],
+    /// Position in bits.
+    pos: usize,
+}
+
+impl<'a> BitReader<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        BitReader { data, pos: 0 }
+    }
+
+    fn remaining(&self) -> usize {
+        (self.data.len() * 8).saturating_sub(self.pos)
+    }
+
+    fn read_bit(&mut self) -> Result<bool, ChunkError> {
+        Ok(self.read_bits(1)? == 1)
+    }
+
+    /// Reads `n` (<= 64) bits.
+    fn read_bits(&mut self, n: u32) -> Result<u64, ChunkError> {
+        if n > 64 || self.remaining() < n as usize {
+            return Err(ChunkError::Truncated(self.pos));
+        }
+        let mut out: u64 = 0;
+        let mut left = n;
+        while left > 0 {
+            let byte = *self
+                .data
+                .get(self.pos / 8)
+                .ok_or(ChunkError::Truncated(self.pos))?;
+            let used = (self.pos % 8) as u32;
+            let avail = 8 - used;
+            let take = avail.min(left);
+            let bits = (u64::from(byte) >> (avail - take)) & ((1u64 << take) - 1);
+            out = (out << take) | bits;
+            self.pos += take as usize;
+            left -= take;
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    fn s(t: i64, v: f64) -> Sample {
+        Sample { t, v }
+    }
+
+    /// Round-trips bit-exactly (NaN payloads included).
+    #[track_caller]
+    fn check(samples: &[Sample]) {
+        let data = encode(samples);
+        let back = decode(&data).unwrap_or_else(|e| panic!("decode failed: {e} for {samples:?}"));
+        assert_eq!(back.len(), samples.len());
+        for (a, b) in samples.iter().zip(&back) {
+            assert_eq!(a.t, b.t, "timestamps of {samples:?}");
+            assert_eq!(a.v.to_bits(), b.v.to_bits(), "values of {samples:?}");
+        }
+    }
+
+    const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
+
+    #[test]
+    fn round_trips_edge_cases() {
+        check(&[]);
+        check(&[s(0, 0.0)]);
+        check(&[s(1_700_000_000_000, 1.5)]);
+        check(&[s(i64::MIN, f64::MIN), s(i64::MAX, f64::MAX)]);
+        check(&[s(i64::MAX, 1.0), s(i64::MIN, 2.0), s(0, 3.0), s(-5, -0.0)]);
+        check(&[s(1, f64::NAN), s(2, f64::INFINITY), s(3, f64::NEG_INFINITY)]);
+        check(&[
+            s(1, f64::from_bits(STALE_NAN)),
+            s(2, 1.0),
+            s(3, f64::from_bits(STALE_NAN)),
+        ]);
+        check(&[s(1, 0.0), s(2, -0.0), s(3, f64::MIN_POSITIVE), s(4, 5e-324)]);
+        check(&[s(10, 1.0), s(20, 1.0), s(30, 1.0), s(40, 1.0)]);
+        check(&[s(10, 1.0), s(10, 2.0), s(10, 3.0)]);
+        // dod in every bucket, both signs
+        check(&[
+            s(0, 1.0),
+            s(1000, 2.0),
+            s(2000, 3.0),
+            s(3001, 4.0),
+            s(4000, 5.0),
+        ]);
+        check(&[
+            s(0, 1.0),
+            s(10, 2.0),
+            s(30_000, 3.0),
+            s(60_000, 4.0),
+            s(200_000, 5.0),
+        ]);
+        check(&[
+            s(0, 1.0),
+            s(15_000, 2.0),
+            s(1_000_000_000, 3.0),
+            s(1_000_015_000, 4.0),
+        ]);
+        // value windows: full 64-bit width and window reuse
+        check(&[
+            s(0, 1.0),
+            s(1, f64::from_bits(!1.0f64.to_bits())),
+            s(2, 1.0),
+            s(3, 2.0),
+        ]);
+    }
+
+    #[test]
+    fn round_trips_random_series() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for round in 0..2000 {
+            let n = rng.gen_range(0..=MAX_SAMPLES);
+            let mut t: i64 = rng.gen();
+            let step: i64 = rng.gen_range(1..100_000);
+            let samples: Vec<Sample> = (0..n)
+                .map(|_| {
+                    t = match round % 4 {
+                        0 => t.wrapping_add(step),
+                        1 => t.wrapping_add(step + rng.gen_range(-50..50)),
+                        2 => rng.gen(),
+                        _ => t.wrapping_add(if rng.gen_bool(0.1) { step * 7 } else { step }),
+                    };
+                    let v = match rng.gen_range(0..6) {
+                        0 => f64::from_bits(rng.gen()),
+                        1 => rng.gen_range(0..1000) as f64,
+                        2 => rng.gen::<f64>() * 100.0,
+                        3 => f64::NAN,
+                        4 => f64::from_bits(STALE_NAN),
+                        _ => 42.0,
+                    };
+                    s(t, v)
+                })
+                .collect();
+            check(&samples);
+        }
+    }
+
+    #[test]
+    fn round_trips_regular_15s_grids() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(15);
+        for _ in 0..200 {
+            let t0 = 1_700_000_000_000 + rng.gen_range(0..1_000_000) * 15_000;
+            let base: f64 = rng.gen_range(0.0..1e6);
+            let samples: Vec<Sample> = (0..MAX_SAMPLES as i64)
+                .map(|i| s(t0 + i * 15_000, base + rng.gen_range(-1.0..1.0)))
+                .collect();
+            check(&samples);
+        }
+    }
+
+    /// Bytes per sample on a 15 s grid, 120-sample chunks (print with `--nocapture`).
+    #[test]
+    fn compression_ratio() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let t0 = 1_700_000_000_000;
+        let grid = |f: &mut dyn FnMut(i64) -> f64| -> f64 {
+            let chunks = 100;
+            let mut bytes = 0;
+            for c in 0..chunks {
+                let samples: Vec<Sample> = (0..MAX_SAMPLES as i64)
+                    .map(|i| {
+                        let k = c * MAX_SAMPLES as i64 + i;
+                        s(t0 + k * 15_000, f(k))
+                    })
+                    .collect();
+                bytes += encode(&samples).len();
+            }
+            bytes as f64 / (chunks as usize * MAX_SAMPLES) as f64
+        };
+        let mut counter = 0.0;
+        let counter_bps = grid(&mut |_| {
+            counter += f64::from(rng.gen_range(0..40u32));
+            counter
+        });
+        let gauge_bps = grid(&mut |_| 50.0 + rng.gen_range(-5.0..5.0));
+        let rounded_bps = grid(&mut |_| (rng.gen_range(40.0..60.0f64) * 100.0).round() / 100.0);
+        let constant_bps = grid(&mut |_| 1.0);
+        println!(
+            "bytes/sample: counter {counter_bps:.2}, noisy gauge {gauge_bps:.2}, \
+             2-decimal gauge {rounded_bps:.2}, constant {constant_bps:.2}"
+        );
+        assert!(counter_bps < 2.0, "counter {counter_bps}");
+        assert!(gauge_bps < 8.5, "gauge {gauge_bps}");
+        assert!(constant_bps < 0.5, "constant {constant_bps}");
+    }
+
+    #[test]
+    fn rejects_garbage_without_panicking() {
+        #[track_caller]
+        fn bad(data: &[u8], expect: ChunkError) {
+            assert_eq!(decode(data), Err(expect), "data {data:?}");
+        }
+        bad(&[], ChunkError::Empty);
+        bad(&[2, 0, 0], ChunkError::Version(2));
+        bad(&[1, 0xff, 0xff], ChunkError::TooMany(65535));
+        bad(&[1, 0], ChunkError::Truncated(8));
+        bad(&[1, 0, 1], ChunkError::Truncated(24));
+        bad(&[1, 0, 0, 0], ChunkError::Trailing(8));
+        let good = encode(&[s(1, 1.0), s(2, 2.0), s(3, 4.0)]);
+        // Every truncation and every single-bit flip: an error or some samples, never a panic.
+        for len in 0..good.len() {
+            assert!(decode(&good[..len]).is_err(), "truncated to {len}");
+        }
+        for bit in 0..good.len() * 8 {
+            let mut d = good.clone();
+            if let Some(b) = d.get_mut(bit / 8) {
+                *b ^= 0x80 >> (bit % 8);
+            }
+            let _ = decode(&d);
+        }
+        let mut rng = rand::rngs::StdRng::seed_from_u64(99);
+        for _ in 0..20_000 {
+            let len = rng.gen_range(0..300);
+            let mut d: Vec<u8> = (0..len).map(|_| rng.gen()).collect();
+            if let Some(b) = d.first_mut() {
+                *b = VERSION;
+            }
+            if let Ok(samples) = decode(&d) {
+                assert!(samples.len() <= DECODE_LIMIT);
+            }
+        }
+    }
+
+    #[test]
+    fn empty_chunk_decodes_to_nothing() {
+        assert_eq!(decode(&encode(&[])), Ok(vec![]));
+    }
+}

@@ -1,0 +1,253 @@
+//! Schema migrations and the checks `Cache::open` runs before trusting a file.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+/// `PRAGMA application_id` of a Watchdesk cache ("WDK1").
+pub const APPLICATION_ID: i64 = 0x5744_4B31;
+
+/// Migrations in order; migration `i` brings the file to `user_version = i + 1`.
+/// Never edit a released entry: append a new one.
+pub const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);
+
+-- One cached range query: (source, resolved PromQL, step).
+CREATE TABLE query (
+    id             INTEGER PRIMARY KEY,
+    source         TEXT NOT NULL,
+    expr           TEXT NOT NULL,
+    step_ms        INTEGER NOT NULL,
+    fetched_from   INTEGER NOT NULL,
+    fetched_until  INTEGER NOT NULL,
+    last_ingest_at INTEGER NOT NULL,
+    UNIQUE (source, expr, step_ms)
+);
+
+-- One series of a query; labels are the canonical JSON of the sorted label map.
+CREATE TABLE series (
+    id       INTEGER PRIMARY KEY,
+    query_id INTEGER NOT NULL REFERENCES query(id) ON DELETE CASCADE,
+    labels   TEXT NOT NULL,
+    UNIQUE (query_id, labels)
+);
+
+-- Up to 120 samples of a series, codec in chunk.rs. Chunks of a series never overlap in time.
+CREATE TABLE chunk (
+    id        INTEGER PRIMARY KEY,
+    series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+    start_ms  INTEGER NOT NULL,
+    end_ms    INTEGER NOT NULL,
+    n         INTEGER NOT NULL,
+    data      BLOB NOT NULL
+);
+CREATE INDEX chunk_series_start ON chunk (series_id, start_ms);
+
+-- Current alerts per source. JSON columns hold arrays or sorted maps.
+CREATE TABLE alert (
+    source        TEXT NOT NULL,
+    fingerprint   TEXT NOT NULL,
+    alertname     TEXT NOT NULL,
+    severity      TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    silenced_by   TEXT NOT NULL,
+    inhibited_by  TEXT NOT NULL,
+    labels        TEXT NOT NULL,
+    annotations   TEXT NOT NULL,
+    starts_at     INTEGER NOT NULL,
+    updated_at    INTEGER,
+    ends_at       INTEGER,
+    generator_url TEXT,
+    receivers     TEXT NOT NULL,
+    reported_by   TEXT NOT NULL,
+    first_seen    INTEGER NOT NULL,
+    last_seen     INTEGER NOT NULL,
+    PRIMARY KEY (source, fingerprint)
+);
+
+CREATE TABLE alert_event (
+    id          INTEGER PRIMARY KEY,
+    source      TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    alertname   TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    detail      TEXT NOT NULL
+);
+CREATE INDEX alert_event_at ON alert_event (at);
+CREATE INDEX alert_event_alert ON alert_event (source, fingerprint, at);
+
+CREATE TABLE target (
+    source                 TEXT NOT NULL,
+    pos                    INTEGER NOT NULL,
+    labels                 TEXT NOT NULL,
+    scrape_pool            TEXT NOT NULL,
+    scrape_url             TEXT NOT NULL,
+    health                 TEXT NOT NULL,
+    last_error             TEXT NOT NULL,
+    last_scrape            INTEGER,
+    last_scrape_duration_s REAL NOT NULL,
+    updated_at             INTEGER NOT NULL,
+    PRIMARY KEY (source, pos)
+);
+
+CREATE TABLE rule (
+    source      TEXT NOT NULL,
+    pos         INTEGER NOT NULL,
+    grp         TEXT NOT NULL,
+    file        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    query       TEXT NOT NULL,
+    duration_s  REAL NOT NULL,
+    labels      TEXT NOT NULL,
+    annotations TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    health      TEXT NOT NULL,
+    last_error  TEXT,
+    PRIMARY KEY (source, pos)
+);
+
+CREATE TABLE health (
+    source               TEXT NOT NULL,
+    component            TEXT NOT NULL,
+    last_success         INTEGER,
+    last_attempt         INTEGER NOT NULL,
+    last_error           TEXT,
+    last_error_at        INTEGER,
+    latency_ms           INTEGER,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    unreachable          INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (source, component)
+);
+"#];
+
+/// The schema version this build writes.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Connection settings applied on every open. WAL may be refused on a read-only file: that is fine.
+pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    if !conn.is_readonly(rusqlite::DatabaseName::Main)? {
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+    }
+    Ok(())
+}
+
+/// What `inspect` found in a file before migrating it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Ours (or empty), at `version` <= the latest.
+    Usable { version: i64 },
+    /// Made by a newer build.
+    Newer { version: i64 },
+    /// Damaged or not a Watchdesk cache; the reason is for the operator.
+    Bad { reason: String },
+}
+
+/// Looks at an opened file. Errors are only the "cannot look" kind (busy, I/O); a damaged file is a
+/// `Verdict::Bad`.
+pub fn inspect(conn: &Connection) -> rusqlite::Result<Verdict> {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    let damaged =
+        |e: &rusqlite::Error| matches!(e.sqlite_error_code(), Some(NotADatabase | DatabaseCorrupt));
+    let check: rusqlite::Result<String> = conn.query_row("PRAGMA quick_check(1)", [], |r| r.get(0));
+    match check {
+        Ok(s) if s == "ok" => {}
+        Ok(s) => {
+            return Ok(Verdict::Bad {
+                reason: format!("integrity check failed: {s}"),
+            })
+        }
+        Err(e) if damaged(&e) => {
+            return Ok(Verdict::Bad {
+                reason: e.to_string(),
+            })
+        }
+        Err(e) => return Err(e),
+    }
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    if app_id != 0 && app_id != APPLICATION_ID {
+        return Ok(Verdict::Bad {
+            reason: format!("not a Watchdesk cache (application id {app_id:#x})"),
+        });
+    }
+    if version > latest_version() {
+        return Ok(Verdict::Newer { version });
+    }
+    if version == 0 {
+        let tables: i64 = conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
+            [],
+            |r| r.get(0),
+        )?;
+        if tables > 0 {
+            return Ok(Verdict::Bad {
+                reason: "not a Watchdesk cache (it has tables but no schema version)".into(),
+            });
+        }
+    }
+    Ok(Verdict::Usable { version })
+}
+
+/// Applies the migrations after `from`, each in its own transaction with its version bump.
+pub fn migrate(conn: &mut Connection, from: i64) -> rusqlite::Result<()> {
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version <= from {
+            continue;
+        }
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_database_migrates_to_latest_and_is_usable() {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        assert_eq!(inspect(&conn).ok(), Some(Verdict::Usable { version: 0 }));
+        migrate(&mut conn, 0).expect("migrate");
+        assert_eq!(
+            inspect(&conn).ok(),
+            Some(Verdict::Usable {
+                version: latest_version()
+            })
+        );
+        // Running again is a no-op.
+        migrate(&mut conn, latest_version()).expect("migrate again");
+    }
+
+    #[test]
+    fn foreign_and_newer_files_are_recognised() {
+        let conn = Connection::open_in_memory().expect("memory db");
+        conn.execute_batch("CREATE TABLE t(x)").expect("create");
+        assert!(matches!(inspect(&conn), Ok(Verdict::Bad { .. })));
+        let conn = Connection::open_in_memory().expect("memory db");
+        conn.pragma_update(None, "user_version", latest_version() + 3)
+            .expect("pragma");
+        assert_eq!(
+            inspect(&conn).ok(),
+            Some(Verdict::Newer {
+                version: latest_version() + 3
+            })
+        );
+        let conn = Connection::open_in_memory().expect("memory db");
+        conn.pragma_update(None, "application_id", 1234)
+            .expect("pragma");
+        assert!(matches!(inspect(&conn), Ok(Verdict::Bad { .. })));
+    }
+}

@@ -1,0 +1,420 @@
+//! Metric history: cached range queries, their series and sample chunks.
+//!
+//! Chunks of one series never overlap in time and hold at most [`chunk::MAX_SAMPLES`] samples sorted by
+//! time. An ingest decodes only the chunks its samples touch (plus the series' unfilled chunk just before
+//! them), merges, re-chunks, and rewrites only the chunks whose bytes changed.
+
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+
+use super::chunk::{self, MAX_SAMPLES};
+use super::{labels_json, parse_labels, Cache, CacheError};
+use crate::source::{Labels, RangeSeries, Sample};
+use crate::time::Millis;
+
+/// What one [`Cache::ingest_range`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct IngestStats {
+    /// Series with at least one sample in the answer.
+    pub series: usize,
+    /// Of those, series not seen before for this query.
+    pub new_series: usize,
+    /// Samples in the answer.
+    pub samples: usize,
+    /// Timestamps that were not cached before (the rest replaced or equalled cached values).
+    pub samples_added: usize,
+    /// Chunk rows inserted or rewritten.
+    pub chunks_written: usize,
+    /// Damaged chunks found in the way and dropped (their samples were unreadable anyway).
+    pub chunks_dropped: usize,
+}
+
+/// Cached samples of one series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CachedSeries {
+    pub labels: Labels,
+    /// The query step these samples were fetched with.
+    pub step_ms: i64,
+    /// Sorted by time, one sample per timestamp.
+    pub samples: Vec<Sample>,
+}
+
+/// One cached range query, for `watchdesk cache ls` and the poller's planning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedQuery {
+    pub source: String,
+    pub expr: String,
+    pub step_ms: i64,
+    /// The covered window: the union of every ingested window (gaps inside are not tracked).
+    pub fetched_from: Millis,
+    pub fetched_until: Millis,
+    pub series: u64,
+    pub samples: u64,
+    pub last_ingest_at: Millis,
+}
+
+/// A chunk row as stored.
+struct ChunkRow {
+    id: i64,
+    start: Millis,
+    end: Millis,
+    n: i64,
+    data: Vec<u8>,
+}
+
+/// Decodes a chunk and checks it against its row: count, first and last time, strictly rising times.
+fn decode_checked(row: &ChunkRow) -> Result<Vec<Sample>, String> {
+    let samples = chunk::decode(&row.data).map_err(|e| e.to_string())?;
+    let rising = samples.windows(2).all(|w| match w {
+        [a, b] => a.t < b.t,
+        _ => true,
+    });
+    let first = samples.first().map(|s| s.t);
+    let last = samples.last().map(|s| s.t);
+    if samples.len() as i64 != row.n || first != Some(row.start) || last != Some(row.end) || !rising
+    {
+        return Err(format!(
+            "chunk header says {} samples from {} to {}, data has {} from {first:?} to {last:?}",
+            row.n,
+            row.start,
+            row.end,
+            samples.len()
+        ));
+    }
+    Ok(samples)
+}
+
+/// Sorts by time and keeps the last sample of each timestamp (stable sort: later input wins).
+fn sort_dedupe(samples: &mut Vec<Sample>) {
+    samples.sort_by_key(|s| s.t);
+    let mut out: Vec<Sample> = Vec::with_capacity(samples.len());
+    for s in samples.drain(..) {
+        match out.last_mut() {
+            Some(last) if last.t == s.t => *last = s,
+            _ => out.push(s),
+        }
+    }
+    *samples = out;
+}
+
+fn chunk_rows<P: rusqlite::Params>(
+    tx: &Transaction<'_>,
+    sql: &str,
+    params: P,
+) -> rusqlite::Result<Vec<ChunkRow>> {
+    let mut st = tx.prepare_cached(sql)?;
+    let rows = st.query_map(params, |r| {
+        Ok(ChunkRow {
+            id: r.get(0)?,
+            start: r.get(1)?,
+            end: r.get(2)?,
+            n: r.get(3)?,
+            data: r.get(4)?,
+        })
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        match row {
+            Ok(row) => out.push(row),
+            // A cell of the wrong type (a damaged or edited file): that chunk is unreadable, others are not.
+            Err(
+                rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::InvalidColumnType(..),
+            ) => {
+                tracing::warn!("skipping a cache chunk row with unreadable columns");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// The start of the series' last chunk that starts at or before `t`, and whether it must be merged
+/// with samples from `t` on (it reaches `t`, or it has room left).
+fn predecessor(
+    tx: &Transaction<'_>,
+    series_id: i64,
+    t: Millis,
+) -> rusqlite::Result<Option<(Millis, bool)>> {
+    tx.prepare_cached(
+        "SELECT start_ms, end_ms, n FROM chunk WHERE series_id = ?1 AND start_ms <= ?2
+         ORDER BY start_ms DESC LIMIT 1",
+    )?
+    .query_row(params![series_id, t], |r| {
+        let (start, end, n): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        Ok((start, end >= t || n < MAX_SAMPLES as i64))
+    })
+    .optional()
+}
+
+/// Merges sorted, deduplicated `new` samples into the series' chunks.
+fn merge_into_series(
+    tx: &Transaction<'_>,
+    series_id: i64,
+    new: &[Sample],
+    stats: &mut IngestStats,
+) -> rusqlite::Result<()> {
+    let (Some(first), Some(last)) = (new.first(), new.last()) else {
+        return Ok(());
+    };
+    let lo = match predecessor(tx, series_id, first.t)? {
+        Some((start, true)) => start,
+        _ => first.t,
+    };
+    let old = chunk_rows(
+        tx,
+        "SELECT id, start_ms, end_ms, n, data FROM chunk
+         WHERE series_id = ?1 AND start_ms >= ?2 AND start_ms <= ?3 ORDER BY start_ms",
+        params![series_id, lo, last.t],
+    )?;
+    let mut kept: Vec<&ChunkRow> = Vec::with_capacity(old.len());
+    let mut merged: Vec<Sample> = Vec::new();
+    for row in &old {
+        match decode_checked(row) {
+            Ok(samples) => {
+                merged.extend(samples);
+                kept.push(row);
+            }
+            Err(reason) => {
+                tracing::warn!(series_id, chunk_id = row.id, %reason, "dropping a damaged cache chunk");
+                tx.prepare_cached("DELETE FROM chunk WHERE id = ?1")?
+                    .execute([row.id])?;
+                stats.chunks_dropped += 1;
+            }
+        }
+    }
+    let before = merged.len();
+    merged.extend_from_slice(new);
+    sort_dedupe(&mut merged);
+    stats.samples_added += merged.len().saturating_sub(before);
+
+    let mut reuse = kept.iter();
+    for piece in merged.chunks(MAX_SAMPLES) {
+        let (Some(a), Some(b)) = (piece.first(), piece.last()) else {
+            continue;
+        };
+        let data = chunk::encode(piece);
+        let n = piece.len() as i64;
+        match reuse.next() {
+            Some(row) if row.start == a.t && row.end == b.t && row.n == n && row.data == data => {}
+            Some(row) => {
+                tx.prepare_cached(
+                    "UPDATE chunk SET start_ms = ?2, end_ms = ?3, n = ?4, data = ?5 WHERE id = ?1",
+                )?
+                .execute(params![row.id, a.t, b.t, n, data])?;
+                stats.chunks_written += 1;
+            }
+            None => {
+                tx.prepare_cached(
+                    "INSERT INTO chunk (series_id, start_ms, end_ms, n, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![series_id, a.t, b.t, n, data])?;
+                stats.chunks_written += 1;
+            }
+        }
+    }
+    for row in reuse {
+        tx.prepare_cached("DELETE FROM chunk WHERE id = ?1")?
+            .execute([row.id])?;
+    }
+    Ok(())
+}
+
+fn query_id(
+    tx: &Transaction<'_>,
+    source: &str,
+    expr: &str,
+    step_ms: i64,
+) -> rusqlite::Result<Option<i64>> {
+    tx.prepare_cached("SELECT id FROM query WHERE source = ?1 AND expr = ?2 AND step_ms = ?3")?
+        .query_row(params![source, expr, step_ms], |r| r.get(0))
+        .optional()
+}
+
+impl Cache {
+    /// The end of the covered window of a cached query, `None` if never fetched.
+    pub fn fetched_until(
+        &self,
+        source: &str,
+        expr: &str,
+        step_ms: i64,
+    ) -> Result<Option<Millis>, CacheError> {
+        let conn = self.reader();
+        conn.prepare_cached(
+            "SELECT fetched_until FROM query WHERE source = ?1 AND expr = ?2 AND step_ms = ?3",
+        )
+        .and_then(|mut st| {
+            st.query_row(params![source, expr, step_ms], |r| r.get(0))
+                .optional()
+        })
+        .map_err(self.err("read the cached window"))
+    }
+
+    /// One transaction: upsert each series by its label set, merge samples into its chunks (same
+    /// timestamp: the new value wins; out of order is fine), widen the query's covered window to
+    /// include `window`. An empty `series` still records the window as fetched.
+    pub fn ingest_range(
+        &self,
+        source: &str,
+        expr: &str,
+        step_ms: i64,
+        window: (Millis, Millis),
+        series: &[RangeSeries],
+    ) -> Result<IngestStats, CacheError> {
+        let (from, until) = (window.0.min(window.1), window.0.max(window.1));
+        let now = crate::time::now_ms();
+        let mut conn = self.conn();
+        let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<IngestStats> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let qid: i64 = tx
+                .prepare_cached(
+                    "INSERT INTO query (source, expr, step_ms, fetched_from, fetched_until, last_ingest_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (source, expr, step_ms) DO UPDATE SET
+                         fetched_from = min(fetched_from, excluded.fetched_from),
+                         fetched_until = max(fetched_until, excluded.fetched_until),
+                         last_ingest_at = excluded.last_ingest_at
+                     RETURNING id",
+                )?
+                .query_row(params![source, expr, step_ms, from, until, now], |r| {
+                    r.get(0)
+                })?;
+            let mut stats = IngestStats::default();
+            for s in series {
+                if s.samples.is_empty() {
+                    continue;
+                }
+                stats.series += 1;
+                stats.samples += s.samples.len();
+                let labels = labels_json(&s.labels);
+                let existing: Option<i64> = tx
+                    .prepare_cached("SELECT id FROM series WHERE query_id = ?1 AND labels = ?2")?
+                    .query_row(params![qid, labels], |r| r.get(0))
+                    .optional()?;
+                let series_id = match existing {
+                    Some(id) => id,
+                    None => {
+                        stats.new_series += 1;
+                        tx.prepare_cached("INSERT INTO series (query_id, labels) VALUES (?1, ?2)")?
+                            .execute(params![qid, labels])?;
+                        tx.last_insert_rowid()
+                    }
+                };
+                let mut samples = s.samples.clone();
+                sort_dedupe(&mut samples);
+                merge_into_series(&tx, series_id, &samples, &mut stats)?;
+            }
+            tx.commit()?;
+            Ok(stats)
+        };
+        run(&mut conn).map_err(self.err("store fetched samples"))
+    }
+
+    /// Samples with `from <= t <= to` of every series of that query that has some there (series
+    /// without samples in the range are left out), sorted by labels. `step_ms: None` = the finest step
+    /// cached for `(source, expr)`. A damaged chunk is skipped with a warning; the rest is returned.
+    pub fn read_range(
+        &self,
+        source: &str,
+        expr: &str,
+        step_ms: Option<i64>,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<CachedSeries>, CacheError> {
+        if from > to {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.reader();
+        let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<Vec<CachedSeries>> {
+            let tx = conn.transaction()?;
+            let step = match step_ms {
+                Some(s) => Some(s),
+                None => tx
+                    .prepare_cached(
+                        "SELECT min(step_ms) FROM query WHERE source = ?1 AND expr = ?2",
+                    )?
+                    .query_row(params![source, expr], |r| r.get::<_, Option<i64>>(0))?,
+            };
+            let Some(step) = step else {
+                return Ok(Vec::new());
+            };
+            let Some(qid) = query_id(&tx, source, expr, step)? else {
+                return Ok(Vec::new());
+            };
+            let series: Vec<(i64, String)> = {
+                let mut st = tx.prepare_cached(
+                    "SELECT id, labels FROM series WHERE query_id = ?1 ORDER BY labels",
+                )?;
+                let rows = st.query_map([qid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.filter_map(|r| match r {
+                    Ok(x) => Some(Ok(x)),
+                    Err(rusqlite::Error::InvalidColumnType(..)) => None,
+                    Err(e) => Some(Err(e)),
+                })
+                .collect::<rusqlite::Result<_>>()?
+            };
+            let mut out = Vec::new();
+            for (series_id, labels_text) in series {
+                let Some(labels) = parse_labels(&labels_text) else {
+                    tracing::warn!(series_id, "skipping a cached series with unreadable labels");
+                    continue;
+                };
+                let lo = predecessor(&tx, series_id, from)?.map_or(from, |(start, _)| start);
+                let rows = chunk_rows(
+                    &tx,
+                    "SELECT id, start_ms, end_ms, n, data FROM chunk
+                     WHERE series_id = ?1 AND start_ms >= ?2 AND start_ms <= ?3 ORDER BY start_ms",
+                    params![series_id, lo, to],
+                )?;
+                let mut samples = Vec::new();
+                for row in rows.iter().filter(|r| r.end >= from) {
+                    match decode_checked(row) {
+                        Ok(s) => samples.extend(s.into_iter().filter(|s| s.t >= from && s.t <= to)),
+                        Err(reason) => tracing::warn!(
+                            series_id, chunk_id = row.id, %reason,
+                            "skipping a damaged cache chunk"
+                        ),
+                    }
+                }
+                // Chunks never overlap, so this is a linear pass; it also guards a hand-edited file.
+                sort_dedupe(&mut samples);
+                if !samples.is_empty() {
+                    out.push(CachedSeries {
+                        labels,
+                        step_ms: step,
+                        samples,
+                    });
+                }
+            }
+            Ok(out)
+        };
+        run(&mut conn).map_err(self.err("read cached samples"))
+    }
+
+    /// Every cached query with its covered window and sizes.
+    pub fn cached_queries(&self) -> Result<Vec<CachedQuery>, CacheError> {
+        let conn = self.reader();
+        let run = || -> rusqlite::Result<Vec<CachedQuery>> {
+            let mut st = conn.prepare_cached(
+                "SELECT q.source, q.expr, q.step_ms, q.fetched_from, q.fetched_until, q.last_ingest_at,
+                        (SELECT count(*) FROM series s WHERE s.query_id = q.id),
+                        (SELECT coalesce(sum(c.n), 0) FROM series s JOIN chunk c ON c.series_id = s.id
+                          WHERE s.query_id = q.id)
+                 FROM query q ORDER BY q.source, q.expr, q.step_ms",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(CachedQuery {
+                    source: r.get(0)?,
+                    expr: r.get(1)?,
+                    step_ms: r.get(2)?,
+                    fetched_from: r.get(3)?,
+                    fetched_until: r.get(4)?,
+                    last_ingest_at: r.get(5)?,
+                    series: r.get::<_, i64>(6)?.max(0) as u64,
+                    samples: r.get::<_, i64>(7)?.max(0) as u64,
+                })
+            })?;
+            rows.collect()
+        };
+        run().map_err(self.err("list cached queries"))
+    }
+}

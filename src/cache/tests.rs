@@ -1,0 +1,1128 @@
+//! Cache tests: storage, merge rules, alerts, health, and hostile files.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rand::{Rng, SeedableRng};
+
+use super::*;
+use crate::source::{
+    Alert, AlertRule, AlertState, Labels, RangeSeries, Sample, Target, TargetHealth,
+};
+
+const T0: Millis = 1_700_000_000_000;
+const STEP: i64 = 15_000;
+const SRC: &str = "prod";
+const EXPR: &str = "up";
+
+fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// `n` samples on the 15 s grid from index `first`, value `f(index)`.
+fn grid(first: i64, n: i64, f: impl Fn(i64) -> f64) -> Vec<Sample> {
+    (first..first + n)
+        .map(|i| Sample {
+            t: T0 + i * STEP,
+            v: f(i),
+        })
+        .collect()
+}
+
+fn one(instance: &str, samples: Vec<Sample>) -> RangeSeries {
+    RangeSeries {
+        labels: labels(&[("instance", instance), ("job", "api")]),
+        samples,
+    }
+}
+
+fn mem() -> Cache {
+    Cache::open_in_memory().expect("in-memory cache")
+}
+
+fn ingest(cache: &Cache, series: &[RangeSeries]) -> IngestStats {
+    let (lo, hi) = series
+        .iter()
+        .flat_map(|s| s.samples.iter().map(|x| x.t))
+        .fold((T0, T0), |(lo, hi), t| (lo.min(t), hi.max(t)));
+    cache
+        .ingest_range(SRC, EXPR, STEP, (lo, hi), series)
+        .expect("ingest")
+}
+
+fn read_all(cache: &Cache) -> Vec<CachedSeries> {
+    cache
+        .read_range(SRC, EXPR, Some(STEP), i64::MIN, i64::MAX)
+        .expect("read")
+}
+
+/// (start index, n) of each chunk of every series, checking the storage invariants on the way.
+fn layout(cache: &Cache) -> Vec<Vec<(i64, i64)>> {
+    let conn = cache.conn();
+    let mut st = conn
+        .prepare("SELECT series_id, start_ms, end_ms, n FROM chunk ORDER BY series_id, start_ms")
+        .expect("prepare");
+    let rows: Vec<(i64, i64, i64, i64)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let mut out: BTreeMap<i64, Vec<(i64, i64)>> = BTreeMap::new();
+    let mut prev: Option<(i64, i64)> = None;
+    for (sid, start, end, n) in rows {
+        assert!(n >= 1 && n <= chunk::MAX_SAMPLES as i64, "chunk size {n}");
+        assert!(start <= end);
+        if let Some((psid, pend)) = prev {
+            assert!(
+                psid != sid || pend < start,
+                "overlapping chunks in series {sid}"
+            );
+        }
+        prev = Some((sid, end));
+        out.entry(sid).or_default().push(((start - T0) / STEP, n));
+    }
+    out.into_values().collect()
+}
+
+fn bits(samples: &[Sample]) -> Vec<(i64, u64)> {
+    samples.iter().map(|s| (s.t, s.v.to_bits())).collect()
+}
+
+// ---------------------------------------------------------------- metric history
+
+#[test]
+fn cache_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Cache>();
+}
+
+#[test]
+fn ingest_then_read_round_trips_in_chunks_of_120() {
+    let cache = mem();
+    let samples = grid(0, 300, |i| i as f64 * 0.5);
+    let stats = ingest(&cache, &[one("a", samples.clone())]);
+    assert_eq!(
+        stats,
+        IngestStats {
+            series: 1,
+            new_series: 1,
+            samples: 300,
+            samples_added: 300,
+            chunks_written: 3,
+            chunks_dropped: 0
+        }
+    );
+    assert_eq!(layout(&cache), vec![vec![(0, 120), (120, 120), (240, 60)]]);
+    let got = read_all(&cache);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].labels, labels(&[("instance", "a"), ("job", "api")]));
+    assert_eq!(got[0].step_ms, STEP);
+    assert_eq!(bits(&got[0].samples), bits(&samples));
+}
+
+#[test]
+fn appends_fill_the_last_chunk_first() {
+    let cache = mem();
+    ingest(&cache, &[one("a", grid(0, 50, |_| 1.0))]);
+    ingest(&cache, &[one("a", grid(50, 100, |_| 2.0))]);
+    assert_eq!(layout(&cache), vec![vec![(0, 120), (120, 30)]]);
+    ingest(&cache, &[one("a", grid(150, 10, |_| 3.0))]);
+    assert_eq!(layout(&cache), vec![vec![(0, 120), (120, 40)]]);
+}
+
+#[test]
+fn overlapping_fetch_dedupes_and_new_value_wins() {
+    let cache = mem();
+    ingest(&cache, &[one("a", grid(0, 200, |_| 1.0))]);
+    let stats = ingest(&cache, &[one("a", grid(100, 200, |_| 2.0))]);
+    assert_eq!(stats.samples_added, 100);
+    let got = read_all(&cache);
+    let s = &got[0].samples;
+    assert_eq!(s.len(), 300);
+    assert!(s[..100].iter().all(|x| x.v == 1.0));
+    assert!(s[100..].iter().all(|x| x.v == 2.0));
+    assert_eq!(layout(&cache), vec![vec![(0, 120), (120, 120), (240, 60)]]);
+}
+
+#[test]
+fn identical_refetch_rewrites_nothing() {
+    let cache = mem();
+    ingest(&cache, &[one("a", grid(0, 500, |i| (i % 7) as f64))]);
+    let stats = ingest(&cache, &[one("a", grid(100, 300, |i| (i % 7) as f64))]);
+    assert_eq!((stats.samples_added, stats.chunks_written), (0, 0));
+}
+
+#[test]
+fn out_of_order_windows_merge_into_place() {
+    let cache = mem();
+    ingest(&cache, &[one("a", grid(1000, 240, |i| i as f64))]);
+    // An older window, then one filling the gap and overlapping both sides.
+    ingest(&cache, &[one("a", grid(0, 240, |i| i as f64))]);
+    ingest(&cache, &[one("a", grid(200, 900, |i| i as f64))]);
+    let got = read_all(&cache);
+    let expect = grid(0, 1240, |i| i as f64);
+    assert_eq!(bits(&got[0].samples), bits(&expect));
+    let chunks = layout(&cache);
+    assert_eq!(chunks[0].iter().map(|c| c.1).sum::<i64>(), 1240);
+}
+
+#[test]
+fn unsorted_input_with_duplicates_keeps_the_last() {
+    let cache = mem();
+    let s = |i: i64, v: f64| Sample {
+        t: T0 + i * STEP,
+        v,
+    };
+    ingest(
+        &cache,
+        &[one("a", vec![s(3, 3.0), s(1, 1.0), s(3, 33.0), s(2, 2.0)])],
+    );
+    let got = read_all(&cache);
+    assert_eq!(
+        bits(&got[0].samples),
+        bits(&[s(1, 1.0), s(2, 2.0), s(3, 33.0)])
+    );
+}
+
+#[test]
+fn nan_and_infinities_survive_storage() {
+    let cache = mem();
+    let stale = f64::from_bits(0x7ff0_0000_0000_0002);
+    let samples = vec![
+        Sample { t: T0, v: stale },
+        Sample {
+            t: T0 + STEP,
+            v: f64::INFINITY,
+        },
+        Sample {
+            t: T0 + 2 * STEP,
+            v: f64::NEG_INFINITY,
+        },
+        Sample {
+            t: T0 + 3 * STEP,
+            v: -0.0,
+        },
+    ];
+    ingest(&cache, &[one("a", samples.clone())]);
+    assert_eq!(bits(&read_all(&cache)[0].samples), bits(&samples));
+}
+
+#[test]
+fn read_range_is_inclusive_at_chunk_boundaries() {
+    let cache = mem();
+    ingest(&cache, &[one("a", grid(0, 360, |i| i as f64))]);
+    let at = |i: i64| T0 + i * STEP;
+    #[track_caller]
+    fn check(cache: &Cache, from: Millis, to: Millis, expect: Option<(f64, f64, usize)>) {
+        let got = cache
+            .read_range(SRC, EXPR, Some(STEP), from, to)
+            .expect("read");
+        let summary = got.first().map(|s| {
+            let first = s.samples.first().map_or(-1.0, |x| x.v);
+            let last = s.samples.last().map_or(-1.0, |x| x.v);
+            (first, last, s.samples.len())
+        });
+        assert_eq!(summary, expect, "from {from} to {to}");
+    }
+    check(&cache, at(0), at(0), Some((0.0, 0.0, 1)));
+    check(&cache, at(119), at(120), Some((119.0, 120.0, 2)));
+    check(&cache, at(120), at(120), Some((120.0, 120.0, 1)));
+    check(&cache, at(119), at(119), Some((119.0, 119.0, 1)));
+    check(&cache, at(100), at(250), Some((100.0, 250.0, 151)));
+    check(&cache, at(119) + 1, at(120) - 1, None);
+    check(&cache, at(359), i64::MAX, Some((359.0, 359.0, 1)));
+    check(&cache, i64::MIN, at(0), Some((0.0, 0.0, 1)));
+    check(&cache, at(360), at(400), None);
+    check(&cache, at(-50), at(-1), None);
+    check(&cache, at(10), at(5), None);
+}
+
+#[test]
+fn step_none_reads_the_finest_step() {
+    let cache = mem();
+    let coarse = vec![one("a", vec![Sample { t: T0, v: 60.0 }])];
+    let fine = vec![one("a", vec![Sample { t: T0, v: 15.0 }])];
+    cache
+        .ingest_range(SRC, EXPR, 60_000, (T0, T0), &coarse)
+        .expect("ingest");
+    cache
+        .ingest_range(SRC, EXPR, 15_000, (T0, T0), &fine)
+        .expect("ingest");
+    let got = cache.read_range(SRC, EXPR, None, T0, T0).expect("read");
+    assert_eq!((got[0].step_ms, got[0].samples[0].v), (15_000, 15.0));
+    let got = cache
+        .read_range(SRC, EXPR, Some(60_000), T0, T0)
+        .expect("read");
+    assert_eq!(got[0].samples[0].v, 60.0);
+    assert!(cache
+        .read_range(SRC, "other", None, T0, T0)
+        .expect("read")
+        .is_empty());
+    assert!(cache
+        .read_range("other", EXPR, Some(STEP), T0, T0)
+        .expect("read")
+        .is_empty());
+}
+
+#[test]
+fn windows_widen_and_empty_answers_are_recorded() {
+    let cache = mem();
+    assert_eq!(cache.fetched_until(SRC, EXPR, STEP).expect("read"), None);
+    cache
+        .ingest_range(SRC, EXPR, STEP, (T0 + 100, T0 + 200), &[])
+        .expect("ingest");
+    assert_eq!(
+        cache.fetched_until(SRC, EXPR, STEP).expect("read"),
+        Some(T0 + 200)
+    );
+    cache
+        .ingest_range(SRC, EXPR, STEP, (T0 + 150, T0 + 50), &[])
+        .expect("ingest");
+    let q = cache.cached_queries().expect("list");
+    assert_eq!(q.len(), 1);
+    assert_eq!(
+        (
+            q[0].fetched_from,
+            q[0].fetched_until,
+            q[0].series,
+            q[0].samples
+        ),
+        (T0 + 50, T0 + 200, 0, 0)
+    );
+    assert!(read_all(&cache).is_empty());
+}
+
+#[test]
+fn many_series_are_kept_apart() {
+    let cache = mem();
+    let series: Vec<RangeSeries> = (0..300)
+        .map(|k| {
+            one(
+                &format!("host-{k:03}"),
+                grid(0, 250, move |i| (k * 1000 + i) as f64),
+            )
+        })
+        .collect();
+    let stats = ingest(&cache, &series);
+    assert_eq!(
+        (stats.series, stats.new_series, stats.samples),
+        (300, 300, 75_000)
+    );
+    let again = ingest(&cache, &series[..10]);
+    assert_eq!(again.new_series, 0);
+    let got = read_all(&cache);
+    assert_eq!(got.len(), 300);
+    for (k, s) in got.iter().enumerate() {
+        assert_eq!(s.labels.get("instance"), Some(&format!("host-{k:03}")));
+        assert_eq!(s.samples.len(), 250);
+        assert_eq!(s.samples[7].v, (k * 1000 + 7) as f64);
+    }
+    let stats = cache.stats().expect("stats");
+    assert_eq!(
+        (stats.series, stats.chunks, stats.samples),
+        (300, 900, 75_000)
+    );
+    let per_sample = stats.chunk_bytes as f64 / stats.samples as f64;
+    assert!(per_sample < 3.0, "{per_sample} bytes/sample");
+    let q = cache.cached_queries().expect("list");
+    assert_eq!((q[0].series, q[0].samples), (300, 75_000));
+}
+
+#[test]
+fn random_ingests_match_a_simple_model() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    for _ in 0..15 {
+        let cache = mem();
+        let mut model: BTreeMap<i64, u64> = BTreeMap::new();
+        for _ in 0..25 {
+            let first = rng.gen_range(-200..1500);
+            let n = rng.gen_range(1..400);
+            let jitter = rng.gen_bool(0.3);
+            let mut samples: Vec<Sample> = Vec::new();
+            for i in first..first + n {
+                if rng.gen_bool(0.9) {
+                    samples.push(Sample {
+                        t: T0 + i * STEP + if jitter { rng.gen_range(0..STEP) } else { 0 },
+                        v: f64::from(rng.gen_range(0..50u8)),
+                    });
+                }
+            }
+            if rng.gen_bool(0.5) {
+                samples.reverse();
+            }
+            let mut latest: BTreeMap<i64, u64> = BTreeMap::new();
+            for s in &samples {
+                latest.insert(s.t, s.v.to_bits());
+            }
+            model.extend(latest);
+            cache
+                .ingest_range(SRC, EXPR, STEP, (T0, T0), &[one("a", samples)])
+                .expect("ingest");
+            layout(&cache);
+        }
+        let got = read_all(&cache);
+        let want: Vec<(i64, u64)> = model.into_iter().collect();
+        assert_eq!(bits(&got[0].samples), want);
+    }
+}
+
+#[test]
+fn damaged_chunks_are_skipped_on_read_and_dropped_on_ingest() {
+    let cache = mem();
+    ingest(&cache, &[one("a", grid(0, 360, |i| i as f64))]);
+    {
+        let conn = cache.conn();
+        conn.execute(
+            "UPDATE chunk SET data = x'01ffff' WHERE start_ms = ?1",
+            [T0 + 120 * STEP],
+        )
+        .expect("damage");
+        conn.execute(
+            "UPDATE chunk SET n = 7 WHERE start_ms = ?1",
+            [T0 + 240 * STEP],
+        )
+        .expect("damage");
+    }
+    let got = read_all(&cache);
+    assert_eq!(got[0].samples.len(), 120);
+    let stats = ingest(&cache, &[one("a", grid(100, 200, |i| i as f64))]);
+    assert_eq!(stats.chunks_dropped, 2);
+    assert_eq!(read_all(&cache)[0].samples.len(), 300);
+}
+
+#[test]
+fn prune_drops_old_chunks_and_events() {
+    let cache = mem();
+    ingest(&cache, &[one("a", grid(0, 360, |i| i as f64))]);
+    let p = cache.prune(T0 + 200 * STEP).expect("prune");
+    assert_eq!(p.chunks, 1);
+    assert_eq!(read_all(&cache)[0].samples.len(), 240);
+    assert_eq!(
+        cache.cached_queries().expect("list")[0].fetched_from,
+        T0 + 200 * STEP
+    );
+}
+
+// ---------------------------------------------------------------- alerts
+
+fn alert(fp: &str, name: &str, severity: Option<&str>, starts_at: Millis) -> ReportedAlert {
+    let mut l = labels(&[("alertname", name), ("instance", "cam-01")]);
+    if let Some(s) = severity {
+        l.insert("severity".into(), s.into());
+    }
+    ReportedAlert {
+        alert: Alert {
+            fingerprint: fp.into(),
+            labels: l,
+            annotations: labels(&[("summary", "down")]),
+            starts_at,
+            updated_at: Some(starts_at),
+            ends_at: None,
+            generator_url: Some("http://prom/graph".into()),
+            receivers: vec!["ops".into()],
+            state: AlertState::Active,
+            silenced_by: vec![],
+            inhibited_by: vec![],
+        },
+        reported_by: vec!["http://am1:9093".into()],
+    }
+}
+
+fn silenced(mut a: ReportedAlert, ids: &[&str]) -> ReportedAlert {
+    a.alert.silenced_by = ids.iter().map(|s| s.to_string()).collect();
+    a.alert.state = AlertState::Suppressed;
+    a
+}
+
+/// (fingerprint, kind, at, detail) of every event since 0.
+fn events(cache: &Cache) -> Vec<(String, String, Millis, String)> {
+    cache
+        .alert_events(None, None, 0)
+        .expect("events")
+        .into_iter()
+        .map(|e| (e.fingerprint, e.kind, e.at, e.detail))
+        .collect()
+}
+
+fn ev(fp: &str, kind: &str, at: Millis, detail: &str) -> (String, String, Millis, String) {
+    (fp.into(), kind.into(), at, detail.into())
+}
+
+#[test]
+fn alert_lifecycle_produces_events() {
+    let cache = mem();
+    let a = alert("f1", "ServiceDown", Some("critical"), 1000);
+    let b = alert("f2", "HighCPUUsage", None, 1500);
+
+    let ch = cache
+        .sync_alerts(SRC, &[a.clone(), b.clone()], true, 2000)
+        .expect("sync");
+    assert_eq!(ch.fired, vec!["f1", "f2"]);
+    let cur = cache.current_alerts(Some(SRC)).expect("current");
+    assert_eq!(cur.len(), 2);
+    let f2 = cur.iter().find(|c| c.fingerprint == "f2").expect("f2 kept");
+    assert_eq!(
+        (f2.severity.as_str(), f2.alertname.as_str()),
+        ("", "HighCPUUsage")
+    );
+    assert_eq!(
+        (f2.first_seen, f2.last_seen, f2.starts_at),
+        (2000, 2000, 1500)
+    );
+    assert_eq!(f2.reported_by, vec!["http://am1:9093"]);
+
+    // Silenced (acknowledged), then the silence is replaced, then it ends.
+    let ch = cache
+        .sync_alerts(
+            SRC,
+            &[silenced(a.clone(), &["s2", "s1"]), b.clone()],
+            true,
+            3000,
+        )
+        .expect("sync");
+    assert_eq!(
+        ch,
+        AlertChanges {
+            fired: vec![],
+            resolved: vec![],
+            changed: vec!["f1".into()]
+        }
+    );
+    cache
+        .sync_alerts(
+            SRC,
+            &[silenced(a.clone(), &["s1", "s2"]), b.clone()],
+            true,
+            3500,
+        )
+        .expect("sync");
+    cache
+        .sync_alerts(SRC, &[silenced(a.clone(), &["s3"]), b.clone()], true, 4000)
+        .expect("sync");
+    cache
+        .sync_alerts(SRC, &[a.clone(), b.clone()], true, 5000)
+        .expect("sync");
+
+    // Not every Alertmanager answered: nothing is resolved.
+    let ch = cache
+        .sync_alerts(SRC, std::slice::from_ref(&b), false, 6000)
+        .expect("sync");
+    assert_eq!(ch, AlertChanges::default());
+    assert_eq!(cache.current_alerts(None).expect("current").len(), 2);
+
+    // Complete answer without f1: resolved now.
+    let ch = cache
+        .sync_alerts(SRC, std::slice::from_ref(&b), true, 7000)
+        .expect("sync");
+    assert_eq!(ch.resolved, vec!["f1"]);
+    assert_eq!(cache.current_alerts(None).expect("current").len(), 1);
+
+    let a_labels = labels_json(&a.alert.labels);
+    let b_labels = labels_json(&b.alert.labels);
+    assert_eq!(
+        events(&cache),
+        vec![
+            ev("f1", "fired", 1000, &a_labels),
+            ev("f2", "fired", 1500, &b_labels),
+            ev("f1", "silenced", 3000, "s1,s2"),
+            ev("f1", "silenced", 4000, "s3"),
+            ev("f1", "unsilenced", 5000, "s3"),
+            ev("f1", "resolved", 7000, ""),
+        ]
+    );
+    let only_f1 = cache
+        .alert_events(Some(SRC), Some("f1"), 3500)
+        .expect("events");
+    assert_eq!(
+        only_f1.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["silenced", "unsilenced", "resolved"]
+    );
+    assert_eq!(only_f1[0].alertname, "ServiceDown");
+    assert!(cache
+        .alert_events(Some("other"), None, 0)
+        .expect("events")
+        .is_empty());
+}
+
+#[test]
+fn alert_updates_without_state_change_make_no_events() {
+    let cache = mem();
+    let a = alert("f1", "ServiceDown", Some("warning"), 1000);
+    cache
+        .sync_alerts(SRC, std::slice::from_ref(&a), true, 2000)
+        .expect("sync");
+    let mut a2 = a.clone();
+    a2.alert.labels.insert("severity".into(), "critical".into());
+    a2.alert
+        .annotations
+        .insert("summary".into(), "still down".into());
+    a2.reported_by.push("http://am2:9093".into());
+    let ch = cache.sync_alerts(SRC, &[a2], true, 3000).expect("sync");
+    assert_eq!(ch, AlertChanges::default());
+    let cur = cache.current_alerts(None).expect("current");
+    assert_eq!(cur[0].severity, "critical");
+    assert_eq!(
+        cur[0].annotations.get("summary").map(String::as_str),
+        Some("still down")
+    );
+    assert_eq!((cur[0].first_seen, cur[0].last_seen), (2000, 3000));
+    assert_eq!(cur[0].reported_by.len(), 2);
+    assert_eq!(events(&cache).len(), 1);
+}
+
+#[test]
+fn alert_inhibition_and_new_episodes() {
+    let cache = mem();
+    let a = alert("f1", "ServiceDown", Some("critical"), 1000);
+    let mut inh = a.clone();
+    inh.alert.inhibited_by = vec!["f9".into()];
+    let ch = cache
+        .sync_alerts(SRC, &[inh.clone()], true, 2000)
+        .expect("sync");
+    assert_eq!(ch.fired, vec!["f1"]);
+    cache
+        .sync_alerts(SRC, std::slice::from_ref(&a), true, 3000)
+        .expect("sync");
+    // Same fingerprint, later starts_at: it resolved and fired again between two polls.
+    let again = alert("f1", "ServiceDown", Some("critical"), 9000);
+    let ch = cache
+        .sync_alerts(SRC, &[again], true, 10_000)
+        .expect("sync");
+    assert_eq!(ch.fired, vec!["f1"]);
+    let kinds: Vec<String> = events(&cache).into_iter().map(|e| e.1).collect();
+    assert_eq!(kinds, ["fired", "inhibited", "uninhibited", "fired"]);
+    assert_eq!(
+        cache.current_alerts(None).expect("current")[0].first_seen,
+        10_000
+    );
+}
+
+#[test]
+fn alerts_of_other_sources_are_untouched() {
+    let cache = mem();
+    cache
+        .sync_alerts("a", &[alert("f1", "X", None, 1)], true, 10)
+        .expect("sync");
+    cache
+        .sync_alerts("b", &[alert("f1", "X", None, 1)], true, 10)
+        .expect("sync");
+    let ch = cache.sync_alerts("a", &[], true, 20).expect("sync");
+    assert_eq!(ch.resolved, vec!["f1"]);
+    let left = cache.current_alerts(None).expect("current");
+    assert_eq!(
+        left.iter().map(|a| a.source.as_str()).collect::<Vec<_>>(),
+        ["b"]
+    );
+    assert_eq!(cache.current_alerts(Some("a")).expect("current").len(), 0);
+}
+
+#[test]
+fn alerts_without_fingerprint_are_keyed_by_labels() {
+    let cache = mem();
+    let a = alert("", "X", None, 1);
+    let mut b = alert("", "Y", None, 1);
+    b.alert.labels.insert("instance".into(), "cam-02".into());
+    let ch = cache.sync_alerts(SRC, &[a, b], true, 10).expect("sync");
+    assert_eq!(ch.fired.len(), 2);
+    assert!(ch.fired.iter().all(|f| f.starts_with("labels:")));
+}
+
+// ---------------------------------------------------------------- health, snapshots, meta
+
+#[test]
+fn health_tracks_failures_and_recovery() {
+    let cache = mem();
+    let comp = "alertmanager http://am1:9093";
+    cache
+        .record_success(SRC, "prometheus", 1000, 42)
+        .expect("ok");
+    cache
+        .record_failure(SRC, comp, 1000, "connection refused", true)
+        .expect("fail");
+    cache
+        .record_failure(SRC, comp, 2000, "timeout", true)
+        .expect("fail");
+    let h = cache.health().expect("health");
+    assert_eq!(h.len(), 2);
+    let am = h.iter().find(|x| x.component == comp).expect("am");
+    assert_eq!(
+        (
+            am.last_success,
+            am.last_attempt,
+            am.last_error.as_deref(),
+            am.last_error_at
+        ),
+        (None, 2000, Some("timeout"), Some(2000))
+    );
+    assert_eq!(
+        (am.consecutive_failures, am.unreachable, am.latency_ms),
+        (2, true, None)
+    );
+    cache.record_success(SRC, comp, 3000, 12).expect("ok");
+    let h = cache.health().expect("health");
+    let am = h.iter().find(|x| x.component == comp).expect("am");
+    assert_eq!(
+        (
+            am.last_success,
+            am.last_error.as_deref(),
+            am.last_error_at,
+            am.consecutive_failures,
+            am.unreachable,
+            am.latency_ms
+        ),
+        (Some(3000), None, Some(2000), 0, false, Some(12))
+    );
+    cache
+        .record_failure(SRC, "prometheus", 4000, "HTTP 500", false)
+        .expect("fail");
+    let h = cache.health().expect("health");
+    let p = h
+        .iter()
+        .find(|x| x.component == "prometheus")
+        .expect("prom");
+    assert_eq!(
+        (p.last_success, p.unreachable, p.consecutive_failures),
+        (Some(1000), false, 1)
+    );
+}
+
+#[test]
+fn targets_and_rules_are_replaced_per_source() {
+    let cache = mem();
+    let target = |job: &str, health| Target {
+        labels: labels(&[("job", job)]),
+        scrape_pool: job.into(),
+        scrape_url: format!("http://{job}:8080/metrics"),
+        health,
+        last_error: String::new(),
+        last_scrape: Some(T0),
+        last_scrape_duration_s: 0.25,
+    };
+    let t1 = vec![
+        target("go-api", TargetHealth::Up),
+        target("minio", TargetHealth::Down),
+    ];
+    cache.replace_targets("a", &t1, T0).expect("store");
+    cache
+        .replace_targets("b", &[target("x", TargetHealth::Unknown)], T0)
+        .expect("store");
+    cache.replace_targets("a", &t1[1..], T0).expect("store");
+    let got = cache.targets(None).expect("read");
+    assert_eq!(
+        got,
+        vec![
+            ("a".to_string(), t1[1].clone()),
+            ("b".to_string(), target("x", TargetHealth::Unknown))
+        ]
+    );
+
+    let rule = AlertRule {
+        group: "vms".into(),
+        file: "rules.yml".into(),
+        name: "ServiceDown".into(),
+        query: "up == 0".into(),
+        duration_s: 60.0,
+        labels: labels(&[("severity", "critical")]),
+        annotations: labels(&[("summary", "down")]),
+        state: "firing".into(),
+        health: "ok".into(),
+        last_error: None,
+    };
+    cache
+        .replace_rules("a", &[rule.clone(), rule.clone()])
+        .expect("store");
+    cache
+        .replace_rules("a", std::slice::from_ref(&rule))
+        .expect("store");
+    assert_eq!(
+        cache.rules(Some("a")).expect("read"),
+        vec![("a".to_string(), rule)]
+    );
+    assert!(cache.rules(Some("b")).expect("read").is_empty());
+}
+
+#[test]
+fn meta_round_trips() {
+    let cache = mem();
+    assert_eq!(cache.get_meta("k").expect("get"), None);
+    cache.set_meta("k", "1").expect("set");
+    cache.set_meta("k", "2").expect("set");
+    assert_eq!(cache.get_meta("k").expect("get").as_deref(), Some("2"));
+}
+
+// ---------------------------------------------------------------- files: open, damage, crash, errors
+
+fn file_with(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).expect("write");
+    p
+}
+
+/// Files in `dir` whose name starts with `prefix`.
+fn files_like(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn open_creates_folders_and_keeps_data_across_reopen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a/b/cache.db");
+    let (cache, note) = Cache::open(&path).expect("open");
+    assert_eq!(note, None);
+    assert_eq!(cache.path(), Some(path.as_path()));
+    assert!(!cache.is_read_only());
+    ingest(&cache, &[one("a", grid(0, 130, |i| i as f64))]);
+    cache.set_meta("dashboard", "rta").expect("meta");
+    drop(cache);
+    let (cache, note) = Cache::open(&path).expect("reopen");
+    assert_eq!(note, None);
+    assert_eq!(read_all(&cache)[0].samples.len(), 130);
+    assert_eq!(
+        cache.get_meta("dashboard").expect("meta").as_deref(),
+        Some("rta")
+    );
+    let journal: String = cache
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("pragma");
+    assert_eq!(journal, "wal");
+    assert!(cache.stats().expect("stats").file_bytes > 0);
+}
+
+#[track_caller]
+fn check_moved_aside(dir: &Path, path: &Path, original: &[u8], tag: &str, reason_has: &str) {
+    let (cache, note) = Cache::open(path).expect("open must recover");
+    let note = note.expect("a note about the moved file");
+    assert!(note.reason.contains(reason_has), "reason {:?}", note.reason);
+    let name = note
+        .moved_aside
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    assert!(
+        name.starts_with(&format!("cache.db.{tag}-")),
+        "moved to {name}"
+    );
+    assert_eq!(
+        std::fs::read(&note.moved_aside).expect("moved file kept"),
+        original
+    );
+    assert!(note
+        .to_string()
+        .contains(&note.moved_aside.display().to_string()));
+    // The fresh cache works.
+    ingest(&cache, &[one("a", grid(0, 3, |i| i as f64))]);
+    assert_eq!(read_all(&cache)[0].samples.len(), 3);
+    assert_eq!(files_like(dir, &format!("cache.db.{tag}-")).len(), 1);
+}
+
+#[test]
+fn random_bytes_file_is_moved_aside() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let bytes: Vec<u8> = (0..10_000).map(|_| rng.gen()).collect();
+    let path = file_with(dir.path(), "cache.db", &bytes);
+    check_moved_aside(dir.path(), &path, &bytes, "corrupt", "not a database");
+}
+
+#[test]
+fn truncated_cache_is_moved_aside() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("full.db");
+    {
+        let (cache, _) = Cache::open(&src).expect("open");
+        let series: Vec<RangeSeries> = (0..200)
+            .map(|k| one(&format!("h{k}"), grid(0, 300, |i| i as f64)))
+            .collect();
+        ingest(&cache, &series);
+        cache
+            .conn()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .expect("checkpoint");
+    }
+    let full = std::fs::read(&src).expect("read");
+    let half = full.get(..full.len() / 2).expect("half");
+    let path = file_with(dir.path(), "cache.db", half);
+    check_moved_aside(dir.path(), &path, half, "corrupt", "");
+}
+
+#[test]
+fn newer_schema_is_moved_aside() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.db");
+    {
+        let conn = Connection::open(&path).expect("sqlite");
+        conn.execute_batch("CREATE TABLE future(x); PRAGMA user_version = 99;")
+            .expect("setup");
+    }
+    let bytes = std::fs::read(&path).expect("read");
+    check_moved_aside(dir.path(), &path, &bytes, "newer-v99", "newer Watchdesk");
+}
+
+#[test]
+fn foreign_database_is_moved_aside() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.db");
+    {
+        let conn = Connection::open(&path).expect("sqlite");
+        conn.execute_batch("CREATE TABLE notes(x); INSERT INTO notes VALUES (1);")
+            .expect("setup");
+    }
+    let bytes = std::fs::read(&path).expect("read");
+    check_moved_aside(
+        dir.path(),
+        &path,
+        &bytes,
+        "corrupt",
+        "not a Watchdesk cache",
+    );
+}
+
+#[test]
+fn empty_file_becomes_a_cache() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = file_with(dir.path(), "cache.db", b"");
+    let (_cache, note) = Cache::open(&path).expect("open");
+    assert_eq!(note, None);
+}
+
+#[test]
+fn committed_data_survives_a_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.db");
+    let (cache, _) = Cache::open(&path).expect("open");
+    ingest(&cache, &[one("a", grid(0, 200, |i| i as f64))]);
+    cache
+        .sync_alerts(SRC, &[alert("f1", "X", None, 1)], true, 2)
+        .expect("sync");
+    // Snapshot the files as a kill -9 would leave them: the connection is still open, nothing
+    // checkpointed.
+    let crash = dir.path().join("crashed");
+    std::fs::create_dir(&crash).expect("mkdir");
+    for suffix in ["", "-wal", "-shm"] {
+        let from = dir.path().join(format!("cache.db{suffix}"));
+        if from.exists() {
+            std::fs::copy(&from, crash.join(format!("cache.db{suffix}"))).expect("copy");
+        }
+    }
+    assert!(
+        crash.join("cache.db-wal").exists(),
+        "data should still be in the WAL"
+    );
+    // And a drop without close on the original.
+    std::mem::forget(cache);
+    for p in [crash.join("cache.db"), path] {
+        let (cache, note) = Cache::open(&p).expect("reopen");
+        assert_eq!(note, None);
+        assert_eq!(read_all(&cache)[0].samples.len(), 200);
+        assert_eq!(cache.current_alerts(None).expect("alerts").len(), 1);
+    }
+}
+
+#[test]
+fn read_only_cache_reads_and_refuses_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.db");
+    {
+        let (cache, _) = Cache::open(&path).expect("open");
+        ingest(&cache, &[one("a", grid(0, 10, |i| i as f64))]);
+    }
+    // Explicit read-only open (works as root too).
+    let ro = Cache::open_read_only(&path).expect("open read-only");
+    assert!(ro.is_read_only());
+    assert_eq!(read_all(&ro)[0].samples.len(), 10);
+    let err = ro.set_meta("k", "v").expect_err("write must fail");
+    assert!(matches!(err, CacheError::ReadOnly { .. }), "{err:?}");
+    let err = ro
+        .ingest_range(SRC, EXPR, STEP, (T0, T0), &[])
+        .expect_err("write must fail");
+    assert!(matches!(err, CacheError::ReadOnly { .. }), "{err:?}");
+    assert!(err.to_string().contains("cache.db") && err.to_string().contains("read-only"));
+    drop(ro);
+
+    // chmod 0444 (bites only when not root): open still works, reads work.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let copy = dir.path().join("ro.db");
+        std::fs::copy(&path, &copy).expect("copy");
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+        let (cache, note) = Cache::open(&copy).expect("open read-only file");
+        assert_eq!(note, None);
+        assert_eq!(read_all(&cache)[0].samples.len(), 10);
+        let perms_bite = std::fs::OpenOptions::new().write(true).open(&copy).is_err();
+        assert_eq!(cache.is_read_only(), perms_bite);
+        if perms_bite {
+            let err = cache.set_meta("k", "v").expect_err("write must fail");
+            assert!(matches!(err, CacheError::ReadOnly { .. }), "{err:?}");
+        }
+        drop(cache);
+
+        // A read-only folder (no -wal/-shm can be created): still readable.
+        let ro_dir = dir.path().join("ro-dir");
+        std::fs::create_dir(&ro_dir).expect("mkdir");
+        let inside = ro_dir.join("cache.db");
+        std::fs::copy(&path, &inside).expect("copy");
+        std::fs::set_permissions(&ro_dir, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+        let perms_bite = std::fs::write(ro_dir.join("probe"), b"").is_err();
+        let opened = Cache::open(&inside);
+        std::fs::set_permissions(&ro_dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let (cache, note) = opened.expect("open in a read-only folder");
+        assert_eq!(note, None);
+        assert_eq!(read_all(&cache)[0].samples.len(), 10);
+        assert_eq!(cache.is_read_only(), perms_bite);
+    }
+
+    // The SQLITE_READONLY mapping on a normal connection.
+    let cache = mem();
+    cache
+        .conn()
+        .execute_batch("PRAGMA query_only = ON")
+        .expect("pragma");
+    let err = cache.set_meta("k", "v").expect_err("write must fail");
+    assert!(matches!(err, CacheError::ReadOnly { .. }), "{err:?}");
+}
+
+#[test]
+fn disk_full_is_reported_and_keeps_what_was_cached() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.db");
+    let (cache, _) = Cache::open(&path).expect("open");
+    ingest(&cache, &[one("keep", grid(0, 100, |i| i as f64))]);
+    cache
+        .conn()
+        .execute_batch("PRAGMA max_page_count = 40")
+        .expect("limit");
+    let big: Vec<RangeSeries> = (0..500)
+        .map(|k| {
+            one(
+                &format!("h{k}"),
+                grid(0, 500, move |i| (i * k) as f64 + 0.1),
+            )
+        })
+        .collect();
+    let err = cache
+        .ingest_range(SRC, EXPR, STEP, (T0, T0 + 500 * STEP), &big)
+        .expect_err("must fill the disk");
+    assert!(matches!(err, CacheError::DiskFull { .. }), "{err:?}");
+    assert!(err.to_string().contains("free some space"));
+    // The failed transaction left nothing half-written.
+    let got = read_all(&cache);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].samples.len(), 100);
+}
+
+#[test]
+fn errors_say_what_failed_and_what_to_do() {
+    #[track_caller]
+    fn check(err: CacheError, expect: &[&str]) {
+        let msg = err.to_string();
+        for part in expect {
+            assert!(msg.contains(part), "{msg:?} lacks {part:?}");
+        }
+    }
+    let p = || PathBuf::from("/data/cache.db");
+    check(
+        CacheError::ReadOnly { path: p() },
+        &["/data/cache.db", "read-only", "keeps showing"],
+    );
+    check(
+        CacheError::DiskFull { path: p() },
+        &["disk full", "/data/cache.db", "free some space"],
+    );
+    check(
+        CacheError::Busy { path: p() },
+        &["locked by another program"],
+    );
+    check(
+        CacheError::Open {
+            path: p(),
+            reason: "denied".into(),
+        },
+        &["cannot open", "denied", "config"],
+    );
+    check(
+        CacheError::Corrupt {
+            path: p(),
+            reason: "bad page".into(),
+        },
+        &["damaged", "bad page", "Restart"],
+    );
+    check(
+        CacheError::CannotMoveAside {
+            path: p(),
+            reason: "bad".into(),
+            move_error: "EACCES".into(),
+        },
+        &["cannot be moved aside", "EACCES", "yourself"],
+    );
+    check(
+        CacheError::Sqlite {
+            op: "store alerts",
+            reason: "x".into(),
+        },
+        &["store alerts failed", "report"],
+    );
+}
+
+#[test]
+fn missing_folder_that_cannot_be_created_is_an_open_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let blocker = file_with(dir.path(), "file", b"x");
+    let err = Cache::open(&blocker.join("sub/cache.db"))
+        .err()
+        .expect("must fail");
+    assert!(matches!(err, CacheError::Open { .. }), "{err:?}");
+}
+
+#[test]
+fn reads_do_not_wait_for_a_write_in_progress() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cache, _) = Cache::open(&dir.path().join("cache.db")).expect("open");
+    ingest(&cache, &[one("a", grid(0, 10, |i| i as f64))]);
+    let writer = cache.conn();
+    writer
+        .execute_batch("BEGIN IMMEDIATE; INSERT INTO meta (key, value) VALUES ('x', 'y');")
+        .expect("begin");
+    // The writer's mutex is held and its transaction is open: reads still answer, from the last commit.
+    assert_eq!(read_all(&cache)[0].samples.len(), 10);
+    assert_eq!(cache.get_meta("x").expect("meta"), None);
+    writer.execute_batch("COMMIT").expect("commit");
+    drop(writer);
+    assert_eq!(cache.get_meta("x").expect("meta").as_deref(), Some("y"));
+}
+
+#[test]
+fn threads_share_one_cache() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cache, _) = Cache::open(&dir.path().join("cache.db")).expect("open");
+    let cache = std::sync::Arc::new(cache);
+    let writer = {
+        let cache = cache.clone();
+        std::thread::spawn(move || {
+            for k in 0..20 {
+                ingest(&cache, &[one("a", grid(k * 50, 50, |i| i as f64))]);
+            }
+        })
+    };
+    for _ in 0..20 {
+        let got = read_all(&cache);
+        // Every read sees whole ingests: a multiple of 50 samples, in order.
+        let n = got.first().map_or(0, |s| s.samples.len());
+        assert_eq!(n % 50, 0);
+    }
+    writer.join().expect("writer thread");
+    assert_eq!(read_all(&cache)[0].samples.len(), 1000);
+}

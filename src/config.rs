@@ -1,0 +1,524 @@
+//! Configuration: a TOML file at the platform's config directory, overridden by command-line flags.
+//!
+//! ```toml
+//! cache = "/var/lib/watchdesk/cache.db"      # default: platform data dir
+//! dashboards = ["/etc/watchdesk/site.json"]   # default: the built-in RTA overview
+//! step = "15s"        # resolution of the local history
+//! backfill = "6h"     # how far back a query is fetched the first time
+//!
+//! [[source]]
+//! name = "rta"
+//! prometheus = "http://localhost:9090"
+//! alertmanagers = ["http://localhost:9093"]
+//! # or, with auth and TLS:
+//! # prometheus = { url = "https://mon.example/prometheus", username = "op", password_file = "/etc/wd/pw",
+//! #                ca_file = "/etc/wd/ca.pem" }
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::source::{Auth, Endpoint, Tls};
+use crate::time::parse_duration_ms;
+
+/// The built-in RTA CCTV overview dashboard (also loads in Grafana).
+pub const BUILTIN_DASHBOARD: &str = include_str!("../deploy/dashboards/rta-overview.json");
+pub const BUILTIN_DASHBOARD_NAME: &str = "builtin:rta-overview";
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {reason}")]
+    Read { path: PathBuf, reason: String },
+    #[error("config file {path} is not valid TOML: {reason}")]
+    Parse { path: PathBuf, reason: String },
+    #[error("config: {0}")]
+    Invalid(String),
+}
+
+/// Where a dashboard comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DashboardRef {
+    Builtin,
+    File(PathBuf),
+}
+
+impl DashboardRef {
+    pub fn load_text(&self) -> Result<String, ConfigError> {
+        match self {
+            DashboardRef::Builtin => Ok(BUILTIN_DASHBOARD.to_string()),
+            DashboardRef::File(p) => std::fs::read_to_string(p).map_err(|e| ConfigError::Read {
+                path: p.clone(),
+                reason: format!("{e}. Check the --dashboard path"),
+            }),
+        }
+    }
+    pub fn display(&self) -> String {
+        match self {
+            DashboardRef::Builtin => BUILTIN_DASHBOARD_NAME.into(),
+            DashboardRef::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// One site: a Prometheus and zero or more Alertmanagers (an HA cluster counts as one site).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteConfig {
+    pub name: String,
+    pub prometheus: Endpoint,
+    pub alertmanagers: Vec<Endpoint>,
+}
+
+/// The whole, validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub file: Option<PathBuf>,
+    pub cache: PathBuf,
+    pub dashboards: Vec<DashboardRef>,
+    pub sites: Vec<SiteConfig>,
+    /// Resolution of the cached history ($__interval of cached queries).
+    pub step_ms: i64,
+    /// The scrape interval assumed for $__rate_interval.
+    pub scrape_interval_ms: i64,
+    /// How far back a query with no history is fetched.
+    pub backfill_ms: i64,
+    /// Metric refresh when a dashboard has none.
+    pub refresh_ms: i64,
+    pub alert_interval_ms: i64,
+    pub targets_interval_ms: i64,
+    /// Requests in flight per source.
+    pub max_concurrency: usize,
+}
+
+/// Command-line overrides (the same flags for the CLI and the desktop app).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub prometheus: Option<String>,
+    pub alertmanagers: Vec<String>,
+    pub cache: Option<PathBuf>,
+    pub dashboards: Vec<PathBuf>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    cache: Option<PathBuf>,
+    dashboards: Option<Vec<PathBuf>>,
+    step: Option<String>,
+    scrape_interval: Option<String>,
+    backfill: Option<String>,
+    refresh: Option<String>,
+    alert_interval: Option<String>,
+    targets_interval: Option<String>,
+    max_concurrency: Option<usize>,
+    #[serde(default, rename = "source")]
+    sources: Vec<FileSource>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSource {
+    name: Option<String>,
+    prometheus: FileEndpoint,
+    #[serde(default)]
+    alertmanagers: Vec<FileEndpoint>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum FileEndpoint {
+    Url(String),
+    Full(FileEndpointFull),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileEndpointFull {
+    url: String,
+    username: Option<String>,
+    password: Option<String>,
+    password_file: Option<PathBuf>,
+    bearer_token: Option<String>,
+    bearer_token_file: Option<PathBuf>,
+    ca_file: Option<PathBuf>,
+    /// UNSAFE: accept any TLS certificate.
+    #[serde(default)]
+    insecure_skip_verify: bool,
+    timeout: Option<String>,
+    max_body_mb: Option<usize>,
+}
+
+pub fn default_config_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("watchdesk").join("config.toml"))
+}
+
+pub fn default_cache_path() -> PathBuf {
+    dirs::data_local_dir()
+        .or_else(dirs::home_dir)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("watchdesk")
+        .join("cache.db")
+}
+
+fn dur(field: &str, v: &Option<String>, default_ms: i64) -> Result<i64, ConfigError> {
+    match v {
+        None => Ok(default_ms),
+        Some(s) => match parse_duration_ms(s) {
+            Some(ms) if ms > 0 => Ok(ms),
+            _ => Err(ConfigError::Invalid(format!(
+                "{field} = {s:?} is not a duration; write it like \"15s\", \"5m\" or \"6h\""
+            ))),
+        },
+    }
+}
+
+fn check_url(what: &str, url: &str) -> Result<(), ConfigError> {
+    match url::Url::parse(url) {
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => Ok(()),
+        Ok(u) => Err(ConfigError::Invalid(format!(
+            "{what} URL {url:?} has scheme {:?}; use http:// or https://",
+            u.scheme()
+        ))),
+        Err(e) => Err(ConfigError::Invalid(format!(
+            "{what} URL {url:?} is not a URL ({e}); write it like http://localhost:9090"
+        ))),
+    }
+}
+
+fn read_secret(path: &Path, what: &str) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
+        .map_err(|e| ConfigError::Read {
+            path: path.to_path_buf(),
+            reason: format!("{e} (the {what} file)"),
+        })
+}
+
+fn endpoint(what: &str, fe: &FileEndpoint) -> Result<Endpoint, ConfigError> {
+    match fe {
+        FileEndpoint::Url(u) => {
+            check_url(what, u)?;
+            Ok(Endpoint::new(u.clone()))
+        }
+        FileEndpoint::Full(f) => {
+            check_url(what, &f.url)?;
+            let mut ep = Endpoint::new(f.url.clone());
+            let password = match (&f.password, &f.password_file) {
+                (Some(p), _) => Some(p.clone()),
+                (None, Some(path)) => Some(read_secret(path, "password")?),
+                (None, None) => None,
+            };
+            let token = match (&f.bearer_token, &f.bearer_token_file) {
+                (Some(t), _) => Some(t.clone()),
+                (None, Some(path)) => Some(read_secret(path, "bearer token")?),
+                (None, None) => None,
+            };
+            ep.auth = match (&f.username, password, token) {
+                (_, Some(_), Some(_)) | (Some(_), _, Some(_)) => {
+                    return Err(ConfigError::Invalid(format!(
+                        "{what}: set either username/password or bearer_token, not both"
+                    )))
+                }
+                (Some(u), p, None) => Auth::Basic {
+                    username: u.clone(),
+                    password: p.unwrap_or_default(),
+                },
+                (None, Some(_), None) => {
+                    return Err(ConfigError::Invalid(format!(
+                        "{what}: a password without a username; add username = \"...\""
+                    )))
+                }
+                (None, None, Some(t)) => Auth::Bearer { token: t },
+                (None, None, None) => Auth::None,
+            };
+            ep.tls = Tls {
+                ca_file: f.ca_file.clone(),
+                insecure_skip_verify: f.insecure_skip_verify,
+            };
+            ep.timeout = Duration::from_millis(dur(
+                &format!("{what}.timeout"),
+                &f.timeout,
+                ep.timeout.as_millis() as i64,
+            )? as u64);
+            if let Some(mb) = f.max_body_mb {
+                if mb == 0 {
+                    return Err(ConfigError::Invalid(format!(
+                        "{what}.max_body_mb must be at least 1"
+                    )));
+                }
+                ep.max_body_bytes = mb.saturating_mul(1024 * 1024);
+            }
+            Ok(ep)
+        }
+    }
+}
+
+impl Config {
+    /// Parses TOML text (the file at `file`, for messages) and applies the overrides.
+    pub fn from_toml(
+        text: &str,
+        file: Option<&Path>,
+        ov: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let fc: FileConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: file.map(Path::to_path_buf).unwrap_or_default(),
+            reason: e.to_string(),
+        })?;
+        Self::build(fc, file, ov)
+    }
+
+    /// Loads `--config FILE`, or the default config file when it exists, or built-in defaults
+    /// (the seed's ports on localhost), then applies the overrides.
+    pub fn load(ov: &Overrides) -> Result<Config, ConfigError> {
+        let path = match &ov.config {
+            Some(p) => Some(p.clone()),
+            None => default_config_path().filter(|p| p.exists()),
+        };
+        match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(&p).map_err(|e| ConfigError::Read {
+                    path: p.clone(),
+                    reason: e.to_string(),
+                })?;
+                Self::from_toml(&text, Some(&p), ov)
+            }
+            None => Self::build(FileConfig::default(), None, ov),
+        }
+    }
+
+    fn build(fc: FileConfig, file: Option<&Path>, ov: &Overrides) -> Result<Config, ConfigError> {
+        let mut sites = Vec::new();
+        for (i, s) in fc.sources.iter().enumerate() {
+            let name = s.name.clone().unwrap_or_else(|| {
+                if i == 0 {
+                    "default".into()
+                } else {
+                    format!("site{}", i + 1)
+                }
+            });
+            if name.trim().is_empty() {
+                return Err(ConfigError::Invalid(
+                    "a [[source]] has an empty name".into(),
+                ));
+            }
+            if sites.iter().any(|x: &SiteConfig| x.name == name) {
+                return Err(ConfigError::Invalid(format!(
+                    "two [[source]] entries are named {name:?}; names must be unique"
+                )));
+            }
+            let prometheus = endpoint(&format!("source {name:?} prometheus"), &s.prometheus)?;
+            let alertmanagers = s
+                .alertmanagers
+                .iter()
+                .map(|a| endpoint(&format!("source {name:?} alertmanager"), a))
+                .collect::<Result<Vec<_>, _>>()?;
+            sites.push(SiteConfig {
+                name,
+                prometheus,
+                alertmanagers,
+            });
+        }
+        // Flags: --prometheus / --alertmanager describe one site and replace the configured ones,
+        // except that a single configured site keeps its name (and so its cached history).
+        if ov.prometheus.is_some() || !ov.alertmanagers.is_empty() {
+            let base = if sites.len() == 1 { sites.pop() } else { None };
+            let name = base
+                .as_ref()
+                .map(|b| b.name.clone())
+                .unwrap_or_else(|| "default".into());
+            let prometheus = match (&ov.prometheus, &base) {
+                (Some(u), _) => {
+                    check_url("--prometheus", u)?;
+                    let mut ep = base
+                        .as_ref()
+                        .map(|b| b.prometheus.clone())
+                        .unwrap_or_else(|| Endpoint::new(u.clone()));
+                    ep.url = u.clone();
+                    ep
+                }
+                (None, Some(b)) => b.prometheus.clone(),
+                (None, None) => Endpoint::new("http://localhost:9090"),
+            };
+            let alertmanagers = if ov.alertmanagers.is_empty() {
+                base.map(|b| b.alertmanagers).unwrap_or_default()
+            } else {
+                let mut v = Vec::new();
+                for u in &ov.alertmanagers {
+                    check_url("--alertmanager", u)?;
+                    v.push(Endpoint::new(u.clone()));
+                }
+                v
+            };
+            sites = vec![SiteConfig {
+                name,
+                prometheus,
+                alertmanagers,
+            }];
+        }
+        if sites.is_empty() {
+            // The seed's monitoring stack on this machine.
+            sites.push(SiteConfig {
+                name: "default".into(),
+                prometheus: Endpoint::new("http://localhost:9090"),
+                alertmanagers: vec![Endpoint::new("http://localhost:9093")],
+            });
+        }
+
+        let dashboards = if !ov.dashboards.is_empty() {
+            ov.dashboards
+                .iter()
+                .map(|p| DashboardRef::File(p.clone()))
+                .collect()
+        } else if let Some(list) = &fc.dashboards {
+            let base = file.and_then(Path::parent).unwrap_or(Path::new("."));
+            list.iter()
+                .map(|p| DashboardRef::File(base.join(p)))
+                .collect()
+        } else {
+            vec![DashboardRef::Builtin]
+        };
+
+        let cache = ov
+            .cache
+            .clone()
+            .or(fc.cache.clone())
+            .unwrap_or_else(default_cache_path);
+
+        let max_concurrency = fc.max_concurrency.unwrap_or(4);
+        if max_concurrency == 0 || max_concurrency > 64 {
+            return Err(ConfigError::Invalid(format!(
+                "max_concurrency = {max_concurrency}; use 1..=64"
+            )));
+        }
+        let cfg = Config {
+            file: file.map(Path::to_path_buf),
+            cache,
+            dashboards,
+            sites,
+            step_ms: dur("step", &fc.step, 15_000)?,
+            scrape_interval_ms: dur("scrape_interval", &fc.scrape_interval, 15_000)?,
+            backfill_ms: dur("backfill", &fc.backfill, 6 * 3_600_000)?,
+            refresh_ms: dur("refresh", &fc.refresh, 30_000)?,
+            alert_interval_ms: dur("alert_interval", &fc.alert_interval, 5_000)?,
+            targets_interval_ms: dur("targets_interval", &fc.targets_interval, 30_000)?,
+            max_concurrency,
+        };
+        if cfg.step_ms < 1000 {
+            return Err(ConfigError::Invalid(
+                "step must be at least 1s (Prometheus answers on a step grid)".into(),
+            ));
+        }
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str, ov: &Overrides) -> Result<Config, ConfigError> {
+        Config::from_toml(text, Some(Path::new("/etc/wd/config.toml")), ov)
+    }
+
+    #[track_caller]
+    fn check_err(text: &str, needle: &str) {
+        let e = load(text, &Overrides::default())
+            .expect_err(text)
+            .to_string();
+        assert!(e.contains(needle), "{e:?} should mention {needle:?}");
+    }
+
+    #[test]
+    fn defaults_are_the_seed_ports() {
+        let c = load("", &Overrides::default()).unwrap();
+        assert_eq!(c.sites.len(), 1);
+        assert_eq!(c.sites[0].prometheus.url, "http://localhost:9090");
+        assert_eq!(c.sites[0].alertmanagers[0].url, "http://localhost:9093");
+        assert_eq!(c.dashboards, vec![DashboardRef::Builtin]);
+        assert_eq!(c.step_ms, 15_000);
+    }
+
+    #[test]
+    fn full_sources() {
+        let c = load(
+            r#"
+            step = "30s"
+            dashboards = ["site.json"]
+            [[source]]
+            name = "north"
+            prometheus = { url = "https://p.example/prom", username = "op", password = "pw", ca_file = "/ca.pem" }
+            alertmanagers = ["http://a1:9093", { url = "http://a2:9093", bearer_token = "t" }]
+            [[source]]
+            prometheus = "http://south:9090"
+        "#,
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.step_ms, 30_000);
+        assert_eq!(c.sites[0].name, "north");
+        assert_eq!(
+            c.sites[0].prometheus.auth,
+            Auth::Basic {
+                username: "op".into(),
+                password: "pw".into()
+            }
+        );
+        assert_eq!(c.sites[0].alertmanagers.len(), 2);
+        assert_eq!(
+            c.sites[0].alertmanagers[1].auth,
+            Auth::Bearer { token: "t".into() }
+        );
+        assert_eq!(c.sites[1].name, "site2");
+        assert_eq!(
+            c.dashboards,
+            vec![DashboardRef::File("/etc/wd/site.json".into())]
+        );
+    }
+
+    #[test]
+    fn flags_override() {
+        let ov = Overrides {
+            prometheus: Some("http://127.0.0.1:1234".into()),
+            alertmanagers: vec!["http://127.0.0.1:1".into(), "http://127.0.0.1:2".into()],
+            cache: Some("/tmp/x.db".into()),
+            dashboards: vec!["/d.json".into()],
+            ..Default::default()
+        };
+        let c = load(
+            "[[source]]\nname = \"rta\"\nprometheus = \"http://x:9090\"",
+            &ov,
+        )
+        .unwrap();
+        assert_eq!(c.sites.len(), 1);
+        assert_eq!(c.sites[0].name, "rta", "a single site keeps its name");
+        assert_eq!(c.sites[0].prometheus.url, "http://127.0.0.1:1234");
+        assert_eq!(c.sites[0].alertmanagers.len(), 2);
+        assert_eq!(c.cache, PathBuf::from("/tmp/x.db"));
+    }
+
+    #[test]
+    fn bad_configs_say_what_to_fix() {
+        check_err("step = \"fast\"", "is not a duration");
+        check_err("step = \"100ms\"", "at least 1s");
+        check_err("[[source]]\nprometheus = \"localhost:9090\"", "http://");
+        check_err("[[source]]\nprometheus = \"ftp://x\"", "use http");
+        check_err("colour = 1", "not valid TOML");
+        check_err(
+            "[[source]]\nname=\"a\"\nprometheus=\"http://x\"\n[[source]]\nname=\"a\"\nprometheus=\"http://y\"",
+            "unique",
+        );
+        check_err(
+            "[[source]]\nprometheus = { url = \"http://x\", password = \"p\" }",
+            "without a username",
+        );
+        check_err(
+            "[[source]]\nprometheus = { url = \"http://x\", password_file = \"/nonexistent/pw\" }",
+            "/nonexistent/pw",
+        );
+        check_err("max_concurrency = 0", "1..=64");
+    }
+}

@@ -1,0 +1,598 @@
+//! `watchdesk`: the engine's command line. Check a setup, poll into the cache, draw panels from the
+//! cache, list alerts.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use watchdesk::cache::Cache;
+use watchdesk::config::{Config, DashboardRef, Overrides, BUILTIN_DASHBOARD};
+use watchdesk::dashboard::{self, Dashboard};
+use watchdesk::poller::{Poller, Settings, Site};
+use watchdesk::time::{human_duration, local_datetime, now_ms, parse_time, to_rfc3339};
+use watchdesk::{chart, plan, view};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "watchdesk",
+    version,
+    about = "Watchdesk: Prometheus and Alertmanager into a local history cache, charts and alerts for the control room"
+)]
+struct Cli {
+    /// Config file (TOML). Default: the platform config dir's watchdesk/config.toml when it exists.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Prometheus base URL (replaces the configured sources with this one).
+    #[arg(long, global = true, value_name = "URL")]
+    prometheus: Option<String>,
+    /// Alertmanager base URL; repeat for each member of an HA cluster.
+    #[arg(long, global = true, value_name = "URL")]
+    alertmanager: Vec<String>,
+    /// Cache file (SQLite).
+    #[arg(long, global = true, value_name = "FILE")]
+    cache: Option<PathBuf>,
+    /// Dashboard: a Grafana dashboard JSON file, or the uid of a configured one (`rta-overview` is
+    /// built in). Repeatable.
+    #[arg(long, global = true, value_name = "FILE|UID")]
+    dashboard: Vec<String>,
+    /// Which source (site) to show, for `render` and `alerts`. Default: all / the first.
+    #[arg(long, global = true, value_name = "NAME")]
+    source: Option<String>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Check the config, that every source answers and that every dashboard parses.
+    Check,
+    /// Poll every source into the cache (until Ctrl-C, or once).
+    Poll {
+        /// Fetch everything once and exit (non-zero if a source failed).
+        #[arg(long)]
+        once: bool,
+    },
+    /// Draw every panel of the dashboard(s) from the cache only (works with the network down).
+    Render {
+        #[arg(long, default_value = "-6h", allow_hyphen_values = true)]
+        from: String,
+        #[arg(long, default_value = "now", allow_hyphen_values = true)]
+        to: String,
+        /// Output folder: one file per panel, plus index.html.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Svg)]
+        format: Format,
+        /// Dashboard width in pixels (panels are sized by their gridPos).
+        #[arg(long, default_value_t = 1600)]
+        width: u32,
+    },
+    /// Current alerts from the cache: state, severity, since when.
+    Alerts {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+enum Format {
+    Svg,
+    Png,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "watchdesk=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("watchdesk: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A loaded dashboard and where it came from.
+struct Loaded {
+    reference: DashboardRef,
+    dash: Dashboard,
+    issues: Vec<dashboard::Issue>,
+}
+
+fn builtin_uid() -> String {
+    dashboard::parse(BUILTIN_DASHBOARD)
+        .map(|(d, _)| d.uid)
+        .unwrap_or_else(|_| "rta-overview".into())
+}
+
+/// `--dashboard` values: an existing file, or the uid of the built-in or a configured dashboard.
+fn dashboard_refs(values: &[String], cfg: &Config) -> Result<Vec<DashboardRef>> {
+    let mut out = Vec::new();
+    for v in values {
+        let p = Path::new(v);
+        if p.is_file() {
+            out.push(DashboardRef::File(p.to_path_buf()));
+            continue;
+        }
+        if *v == builtin_uid() || v == watchdesk::config::BUILTIN_DASHBOARD_NAME {
+            out.push(DashboardRef::Builtin);
+            continue;
+        }
+        let mut found = None;
+        for r in &cfg.dashboards {
+            if let Ok(text) = r.load_text() {
+                if let Ok((d, _)) = dashboard::parse(&text) {
+                    if d.uid == *v || d.title == *v {
+                        found = Some(r.clone());
+                    }
+                }
+            }
+        }
+        match found {
+            Some(r) => out.push(r),
+            None => bail!(
+                "--dashboard {v:?} is neither a file nor the uid of a configured dashboard (built in: {})",
+                builtin_uid()
+            ),
+        }
+    }
+    Ok(out)
+}
+
+fn load_config(cli: &Cli) -> Result<Config> {
+    let ov = Overrides {
+        config: cli.config.clone(),
+        prometheus: cli.prometheus.clone(),
+        alertmanagers: cli.alertmanager.clone(),
+        cache: cli.cache.clone(),
+        dashboards: Vec::new(),
+    };
+    let mut cfg = Config::load(&ov)?;
+    if !cli.dashboard.is_empty() {
+        cfg.dashboards = dashboard_refs(&cli.dashboard, &cfg)?;
+    }
+    Ok(cfg)
+}
+
+fn load_dashboards(cfg: &Config) -> Result<Vec<Loaded>> {
+    let mut out = Vec::new();
+    for r in &cfg.dashboards {
+        let text = r.load_text()?;
+        let (dash, issues) =
+            dashboard::parse(&text).with_context(|| format!("dashboard {}", r.display()))?;
+        out.push(Loaded {
+            reference: r.clone(),
+            dash,
+            issues,
+        });
+    }
+    Ok(out)
+}
+
+fn open_cache(cfg: &Config) -> Result<Arc<Cache>> {
+    let (cache, note) = Cache::open(&cfg.cache)?;
+    if let Some(n) = note {
+        eprintln!(
+            "watchdesk: the cache {} could not be used ({}); it was moved to {} and a new one was started",
+            cfg.cache.display(),
+            n.reason,
+            n.moved_aside.display()
+        );
+    }
+    Ok(Arc::new(cache))
+}
+
+fn pick_sites<'a>(cfg: &'a Config, want: &Option<String>) -> Result<Vec<&'a str>> {
+    match want {
+        None => Ok(cfg.sites.iter().map(|s| s.name.as_str()).collect()),
+        Some(w) => match cfg.sites.iter().find(|s| s.name == *w) {
+            Some(s) => Ok(vec![s.name.as_str()]),
+            None => bail!(
+                "no source named {w:?}; configured: {}",
+                cfg.sites
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let cfg = load_config(&cli)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    match &cli.cmd {
+        Cmd::Check => rt.block_on(check(&cfg)),
+        Cmd::Poll { once } => rt.block_on(poll(&cfg, *once)),
+        Cmd::Render {
+            from,
+            to,
+            out,
+            format,
+            width,
+        } => render(&cfg, &cli.source, from, to, out, *format, *width),
+        Cmd::Alerts { json } => alerts(&cfg, &cli.source, *json),
+    }
+}
+
+async fn check(cfg: &Config) -> Result<ExitCode> {
+    let mut problems = 0;
+    match &cfg.file {
+        Some(f) => println!("config     {}: ok", f.display()),
+        None => println!("config     (none: built-in defaults and flags): ok"),
+    }
+    println!("cache      {}", cfg.cache.display());
+    for s in &cfg.sites {
+        let site = match Site::connect(s) {
+            Ok(site) => site,
+            Err(e) => {
+                problems += 1;
+                println!("source     {}: FAILED: {e}", s.name);
+                continue;
+            }
+        };
+        let t0 = std::time::Instant::now();
+        match site.prometheus.query("vector(1)", None).await {
+            Ok(_) => println!(
+                "prometheus {} {}: ok ({} ms)",
+                s.name,
+                s.prometheus.url,
+                t0.elapsed().as_millis()
+            ),
+            Err(e) => {
+                problems += 1;
+                println!("prometheus {} {}: FAILED: {e}", s.name, s.prometheus.url);
+            }
+        }
+        for am in &site.alertmanagers {
+            match am.status().await {
+                Ok(st) => println!(
+                    "alertmanager {} {}: ok (version {}, cluster {})",
+                    s.name,
+                    am.url(),
+                    st.version,
+                    st.cluster_status
+                ),
+                Err(e) => {
+                    problems += 1;
+                    println!("alertmanager {} {}: FAILED: {e}", s.name, am.url());
+                }
+            }
+        }
+    }
+    for r in &cfg.dashboards {
+        let parsed = r
+            .load_text()
+            .map_err(anyhow::Error::from)
+            .and_then(|t| dashboard::parse(&t).map_err(anyhow::Error::from));
+        match parsed {
+            Ok((d, issues)) => {
+                println!(
+                    "dashboard  {} ({:?}, {} panels): ok",
+                    r.display(),
+                    d.title,
+                    d.panels.len()
+                );
+                for i in issues {
+                    println!("           note: {}", issue_text(&i));
+                }
+            }
+            Err(e) => {
+                problems += 1;
+                println!("dashboard  {}: FAILED: {e:#}", r.display());
+            }
+        }
+    }
+    if problems > 0 {
+        println!("{problems} problem(s)");
+        Ok(ExitCode::FAILURE)
+    } else {
+        println!("all ok");
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn issue_text(i: &dashboard::Issue) -> String {
+    match &i.panel {
+        Some((id, title)) => format!("panel {id} {title:?}: {}", i.message),
+        None => i.message.clone(),
+    }
+}
+
+fn build_poller(cfg: &Config) -> Result<Poller> {
+    let cache = open_cache(cfg)?;
+    let mut sites = Vec::new();
+    for s in &cfg.sites {
+        sites.push(Arc::new(
+            Site::connect(s).with_context(|| format!("source {}", s.name))?,
+        ));
+    }
+    let dashboards = load_dashboards(cfg)?
+        .into_iter()
+        .map(|l| {
+            for i in &l.issues {
+                tracing::info!("{}: {}", l.reference.display(), issue_text(i));
+            }
+            Arc::new(l.dash)
+        })
+        .collect();
+    Ok(Poller::new(
+        Settings::from_config(cfg),
+        cache,
+        sites,
+        dashboards,
+    ))
+}
+
+async fn poll(cfg: &Config, once: bool) -> Result<ExitCode> {
+    let poller = build_poller(cfg)?;
+    if once {
+        let reports = poller.poll_once().await;
+        let mut ok = true;
+        for r in &reports {
+            let m = &r.metrics;
+            println!(
+                "{}: {} queries ({} fetched, {} up to date), {} samples; alerts: {}; targets: {}",
+                r.site,
+                m.queries,
+                m.fetched,
+                m.up_to_date,
+                m.samples,
+                match &r.alerts {
+                    Ok(n) => format!("{n} current"),
+                    Err(e) => format!("FAILED: {e}"),
+                },
+                match &r.targets {
+                    Ok(n) => format!("{n}"),
+                    Err(e) => format!("FAILED: {e}"),
+                },
+            );
+            if let Some(e) = &m.unreachable {
+                println!("{}: Prometheus unreachable: {e}", r.site);
+            }
+            for (expr, e) in &m.errors {
+                println!("{}: query {expr}: {e}", r.site);
+            }
+            ok &= r.ok();
+        }
+        return Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let poller = Arc::new(poller);
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let run = tokio::spawn(poller.clone().run(rx));
+    tracing::info!(
+        "polling {} source(s) into {}; Ctrl-C to stop",
+        cfg.sites.len(),
+        cfg.cache.display()
+    );
+    wait_for_signal().await;
+    tracing::info!("stopping");
+    let _ = tx.send(true);
+    let _ = run.await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let t = out.trim_matches('-');
+    if t.is_empty() {
+        "panel".into()
+    } else {
+        t.chars().take(48).collect()
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn render(
+    cfg: &Config,
+    source: &Option<String>,
+    from: &str,
+    to: &str,
+    out: &Path,
+    format: Format,
+    width: u32,
+) -> Result<ExitCode> {
+    let now = now_ms();
+    let from_ms = parse_time(from, now).with_context(|| {
+        format!("--from {from:?}: write it like -6h, now-24h or 2026-11-24T14:00:00Z")
+    })?;
+    let to_ms = parse_time(to, now)
+        .with_context(|| format!("--to {to:?}: write it like now, -1h or an RFC 3339 time"))?;
+    if to_ms <= from_ms {
+        bail!("--from must be before --to");
+    }
+    let width = width.clamp(320, 10_000);
+    let site = pick_sites(cfg, source)?[0].to_string();
+    let cache = open_cache(cfg)?;
+    let settings = Settings::from_config(cfg);
+    let mut written = 0;
+    for l in load_dashboards(cfg)? {
+        let d = &l.dash;
+        let key = slug(&plan::dashboard_key(d));
+        let dir = out.join(&key);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let p = plan::load(&cache, &site, d).unwrap_or_else(|| {
+            // Never polled with this cache: use the dashboard's own variable values.
+            plan::plan(
+                d,
+                &plan::offline_vars(d, &plan::load_selection(&cache, &site, d)),
+                &settings,
+            )
+        });
+        let mut html = format!(
+            "<!doctype html><meta charset=utf-8><title>{}</title>\
+             <style>body{{background:#0b0e13;margin:0}}.p{{position:absolute}}</style>\n",
+            html_escape(&d.title)
+        );
+        for panel in &d.panels {
+            let (w, h) = view::panel_size(panel, width);
+            let spec = view::panel_spec(&cache, &site, d, panel, &p, from_ms, to_ms, w, h, now);
+            let name = format!(
+                "{:02}-{}.{}",
+                panel.id,
+                slug(&panel.title),
+                if format == Format::Png { "png" } else { "svg" }
+            );
+            let path = dir.join(&name);
+            let bytes = match format {
+                Format::Svg => chart::render_svg(&spec).into_bytes(),
+                Format::Png => {
+                    chart::render_png(&spec).with_context(|| format!("panel {:?}", panel.title))?
+                }
+            };
+            std::fs::write(&path, bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let x = (width as f64 * panel.grid.x as f64 / 24.0).round() as u32;
+            let y = panel.grid.y * 30;
+            html.push_str(&format!(
+                "<img class=p src=\"{}\" style=\"left:{x}px;top:{y}px;width:{w}px;height:{h}px\" alt=\"{}\">\n",
+                html_escape(&name),
+                html_escape(&panel.title)
+            ));
+            written += 1;
+        }
+        std::fs::write(dir.join("index.html"), html)
+            .with_context(|| format!("cannot write {}", dir.join("index.html").display()))?;
+        println!(
+            "{}: {} panels -> {}",
+            d.title,
+            d.panels.len(),
+            dir.display()
+        );
+    }
+    if let Some(b) = view::stale_banner(&cache, &site) {
+        println!("{site}: {b}");
+    }
+    println!("{written} files written");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode> {
+    let cache = open_cache(cfg)?;
+    let now = now_ms();
+    let mut all = Vec::new();
+    for site in pick_sites(cfg, source)? {
+        all.extend(cache.current_alerts(Some(site))?);
+    }
+    let all = view::sorted_alerts(all);
+    if json {
+        let arr: Vec<serde_json::Value> = all
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "source": a.source,
+                    "fingerprint": a.fingerprint,
+                    "alertname": a.alertname,
+                    "severity": if a.severity.is_empty() { "unknown" } else { a.severity.as_str() },
+                    "state": view::alert_state_word(a),
+                    "startsAt": to_rfc3339(a.starts_at),
+                    "labels": a.labels,
+                    "annotations": a.annotations,
+                    "silencedBy": a.silenced_by,
+                    "inhibitedBy": a.inhibited_by,
+                    "reportedBy": a.reported_by,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&arr)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for site in pick_sites(cfg, source)? {
+        for h in cache.health()?.into_iter().filter(|h| h.source == site) {
+            if h.consecutive_failures > 0 {
+                println!(
+                    "! {site} {}: unreachable since {} failed polls; last good data {}: {}",
+                    h.component,
+                    h.consecutive_failures,
+                    h.last_success
+                        .map(local_datetime)
+                        .unwrap_or_else(|| "never".into()),
+                    h.last_error.unwrap_or_default()
+                );
+            }
+        }
+    }
+    if all.is_empty() {
+        println!("no current alerts");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<9} {:<10} {:<28} {:<10} {:<26} {:<12} SUMMARY",
+        "SEVERITY", "STATE", "ALERT", "SOURCE", "INSTANCE", "SINCE"
+    );
+    for a in &all {
+        let sev = if a.severity.is_empty() {
+            "unknown"
+        } else {
+            a.severity.as_str()
+        };
+        println!(
+            "{:<9} {:<10} {:<28} {:<10} {:<26} {:<12} {}",
+            sev,
+            view::alert_state_word(a),
+            a.alertname,
+            a.source,
+            a.labels.get("instance").map(String::as_str).unwrap_or("-"),
+            human_duration(now - a.starts_at),
+            a.annotations
+                .get("summary")
+                .map(|s| s.replace(['\n', '\r'], " "))
+                .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,381 @@
+//! Test harness: real Prometheus, Alertmanager, node exporter and the VMS simulator on free loopback
+//! ports in a temp dir, stopped when the test ends (Drop).
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const WATCHDESK: &str = env!("CARGO_BIN_EXE_watchdesk");
+pub const VMS_SIM: &str = env!("CARGO_BIN_EXE_vms-sim");
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The path of a binary from a Debian package, or a failure that says what to install.
+/// Never a silent skip: a missing server is a failed test, in CI and on a laptop.
+pub fn require_bin(name: &str, package: &str) -> PathBuf {
+    if let Some(paths) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&paths) {
+            let p = dir.join(name);
+            if p.is_file() {
+                return p;
+            }
+        }
+    }
+    panic!(
+        "`{name}` is not installed: install the Debian package `{package}` \
+         (scripts/install-deps.sh installs everything the tests need){}",
+        if std::env::var("CI").as_deref() == Ok("true") {
+            " — running under CI=true, so this is a failure, not a skip"
+        } else {
+            ""
+        }
+    );
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free loopback port")
+}
+
+/// Minimal HTTP/1.0 request to a loopback server: (status, body).
+pub fn http(method: &str, url: &str, body: &str) -> std::io::Result<(u16, String)> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| std::io::Error::other("only http:// urls"))?;
+    let (hostport, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let mut s = TcpStream::connect(hostport)?;
+    s.set_read_timeout(Some(Duration::from_secs(20)))?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.0\r\nHost: {hostport}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf)?;
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+pub fn get(url: &str) -> Option<String> {
+    match http("GET", url, "") {
+        Ok((200, b)) => Some(b),
+        _ => None,
+    }
+}
+
+/// Waits until `f` returns Some, or fails the test after `limit` with `what` in the message.
+#[track_caller]
+pub fn wait_for<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let t0 = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        if t0.elapsed() > limit {
+            panic!("timed out after {limit:?} waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+struct Proc {
+    name: &'static str,
+    child: Child,
+}
+
+impl Proc {
+    fn spawn(name: &'static str, cmd: &mut Command, log: &Path) -> Proc {
+        let out = std::fs::File::create(log).expect("log file");
+        let err = out.try_clone().expect("log file");
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        Proc { name, child }
+    }
+    fn stop(&mut self) {
+        unsafe_kill(self.child.id() as i32, 15);
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn unsafe_kill(pid: i32, sig: i32) {
+    // No libc dependency: the kill command is everywhere the tests run.
+    let _ = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The reference stack on free ports.
+pub struct Stack {
+    pub dir: tempfile::TempDir,
+    pub prom_port: u16,
+    pub am_port: u16,
+    pub node_port: u16,
+    pub control: String,
+    prom: Option<Proc>,
+    am: Option<Proc>,
+    node: Option<Proc>,
+    sim: Option<Proc>,
+}
+
+impl Stack {
+    pub fn prom_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.prom_port)
+    }
+    pub fn am_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.am_port)
+    }
+    pub fn cache_path(&self) -> PathBuf {
+        self.dir.path().join("cache.db")
+    }
+    pub fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(format!("{name}.log"))).unwrap_or_default()
+    }
+
+    /// Starts node exporter, the simulator, Alertmanager and Prometheus (scrape and rule evaluation
+    /// every second so that tests see data and alerts quickly) and waits until they are ready.
+    pub fn start() -> Stack {
+        let prometheus = require_bin("prometheus", "prometheus");
+        let alertmanager = require_bin("prometheus-alertmanager", "prometheus-alertmanager");
+        let node_exporter = require_bin("prometheus-node-exporter", "prometheus-node-exporter");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("targets")).unwrap();
+        let (prom_port, am_port, node_port) = (free_port(), free_port(), free_port());
+
+        let node = Proc::spawn(
+            "node-exporter",
+            Command::new(node_exporter).args([
+                format!("--web.listen-address=127.0.0.1:{node_port}"),
+                "--collector.disable-defaults".into(),
+                "--collector.cpu".into(),
+                "--collector.meminfo".into(),
+                "--collector.filesystem".into(),
+                "--collector.loadavg".into(),
+                "--collector.netdev".into(),
+            ]),
+            &d.join("node-exporter.log"),
+        );
+
+        let control_file = d.join("control.url");
+        let sim = Proc::spawn(
+            "vms-sim",
+            Command::new(VMS_SIM).args([
+                "--bind".into(),
+                "127.0.0.1".into(),
+                "--targets-file".into(),
+                d.join("targets/sim.json").display().to_string(),
+                "--control-file".into(),
+                control_file.display().to_string(),
+            ]),
+            &d.join("vms-sim.log"),
+        );
+
+        let am_cfg = repo().join("deploy/alertmanager.yml");
+        let am = Proc::spawn(
+            "alertmanager",
+            Command::new(alertmanager).args([
+                format!("--config.file={}", am_cfg.display()),
+                format!("--storage.path={}", d.join("am-data").display()),
+                format!("--web.listen-address=127.0.0.1:{am_port}"),
+                "--cluster.listen-address=".into(),
+            ]),
+            &d.join("alertmanager.log"),
+        );
+
+        let rules = repo().join("deploy/rules");
+        let cfg = format!(
+            r#"global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+  - {rules}/*.yml
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ['127.0.0.1:{am_port}']
+scrape_configs:
+  - job_name: prometheus
+    static_configs:
+      - targets: ['127.0.0.1:{prom_port}']
+  - job_name: node-exporter
+    static_configs:
+      - targets: ['127.0.0.1:{node_port}']
+  - job_name: vms
+    file_sd_configs:
+      - files: ['{targets}/*.json']
+"#,
+            rules = rules.display(),
+            targets = d.join("targets").display(),
+        );
+        std::fs::write(d.join("prometheus.yml"), cfg).unwrap();
+
+        let mut stack = Stack {
+            dir,
+            prom_port,
+            am_port,
+            node_port,
+            control: String::new(),
+            prom: None,
+            am: Some(am),
+            node: Some(node),
+            sim: Some(sim),
+        };
+        let _ = prometheus;
+        stack.start_prometheus();
+        stack.control = wait_for(
+            "the simulator's control URL",
+            Duration::from_secs(30),
+            || {
+                std::fs::read_to_string(&control_file)
+                    .ok()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| s.starts_with("http://"))
+            },
+        );
+        let am_url = stack.am_url();
+        wait_for("Alertmanager to be ready", Duration::from_secs(30), || {
+            get(&format!("{am_url}/-/ready"))
+        });
+        stack
+    }
+
+    pub fn start_prometheus(&mut self) {
+        let prometheus = require_bin("prometheus", "prometheus");
+        let d = self.dir.path();
+        let log = d.join(format!(
+            "prometheus{}.log",
+            if d.join("prometheus.log").exists() {
+                "-restart"
+            } else {
+                ""
+            }
+        ));
+        self.prom = Some(Proc::spawn(
+            "prometheus",
+            Command::new(prometheus).args([
+                format!("--config.file={}", d.join("prometheus.yml").display()),
+                format!("--storage.tsdb.path={}", d.join("prom-data").display()),
+                format!("--web.listen-address=127.0.0.1:{}", self.prom_port),
+                "--rules.alert.resend-delay=1s".into(),
+            ]),
+            &log,
+        ));
+        let url = self.prom_url();
+        wait_for("Prometheus to be ready", Duration::from_secs(60), || {
+            get(&format!("{url}/-/ready"))
+        });
+    }
+
+    pub fn stop_prometheus(&mut self) {
+        if let Some(mut p) = self.prom.take() {
+            p.stop();
+        }
+    }
+
+    /// Waits until Prometheus reports at least `n` active targets up.
+    pub fn wait_targets_up(&self, n: usize) {
+        let url = format!("{}/api/v1/targets?state=active", self.prom_url());
+        wait_for(&format!("{n} targets up"), Duration::from_secs(60), || {
+            let body = get(&url)?;
+            let up = body.matches("\"health\":\"up\"").count();
+            (up >= n).then_some(())
+        });
+    }
+
+    /// Switches a simulator scenario on (`POST /scenario/<spec>`).
+    pub fn scenario(&self, spec: &str) {
+        let (code, body) = http("POST", &format!("{}/scenario/{spec}", self.control), "")
+            .expect("simulator control");
+        assert_eq!(code, 200, "scenario {spec}: {body}");
+    }
+
+    pub fn end_scenario(&self, name: &str) {
+        let (code, body) = http("DELETE", &format!("{}/scenario/{name}", self.control), "")
+            .expect("simulator control");
+        assert_eq!(code, 200, "end scenario {name}: {body}");
+    }
+
+    /// Runs the `watchdesk` CLI against this stack: (exit ok, stdout, stderr).
+    pub fn watchdesk(&self, args: &[&str]) -> (bool, String, String) {
+        let out = Command::new(WATCHDESK)
+            .args([
+                "--prometheus",
+                &self.prom_url(),
+                "--alertmanager",
+                &self.am_url(),
+                "--cache",
+                &self.cache_path().display().to_string(),
+            ])
+            .args(args)
+            .env("RUST_LOG", "watchdesk=warn")
+            .output()
+            .expect("run watchdesk");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        // Stop in reverse order; Proc::drop does the killing.
+        self.prom.take();
+        self.am.take();
+        self.sim.take();
+        self.node.take();
+        if std::thread::panicking() {
+            let d = self.dir.path();
+            eprintln!("--- stack logs in {} (kept) ---", d.display());
+            for name in ["prometheus", "alertmanager", "vms-sim", "node-exporter"] {
+                let log = self.log(name);
+                let tail: Vec<&str> = log.lines().rev().take(15).collect();
+                eprintln!("--- {name} (last lines) ---");
+                for l in tail.iter().rev() {
+                    eprintln!("{l}");
+                }
+            }
+        }
+    }
+}

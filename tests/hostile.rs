@@ -1,0 +1,286 @@
+//! Hostile answers that a real Prometheus would not give (proxies, bugs, attacks): each one is a typed
+//! error that names the problem, and the cache keeps exactly what it had.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use watchdesk::cache::Cache;
+use watchdesk::poller::{Poller, Settings, Site, PROMETHEUS};
+use watchdesk::source::prometheus::PrometheusClient;
+use watchdesk::source::{Endpoint, RangeSeries, Sample};
+use watchdesk::time::now_ms;
+
+const DASH: &str = r#"{"uid":"t","title":"T","time":{"from":"now-1h","to":"now"},
+  "panels":[{"id":1,"type":"timeseries","title":"Up","gridPos":{"x":0,"y":0,"w":24,"h":8},
+  "targets":[{"refId":"A","expr":"up","legendFormat":"{{job}}"}]}]}"#;
+
+/// A server that answers every request with `response` (raw HTTP), optionally after `delay`.
+async fn hostile_server(response: Vec<u8>, delay: Duration) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let response = Arc::new(response);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let response = response.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let _ = sock.read(&mut buf).await;
+                tokio::time::sleep(delay).await;
+                let _ = sock.write_all(&response).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn http_response(status: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+fn settings() -> Settings {
+    Settings {
+        step_ms: 15_000,
+        scrape_interval_ms: 15_000,
+        backfill_ms: 3_600_000,
+        refresh_ms: 30_000,
+        alert_interval_ms: 5_000,
+        targets_interval_ms: 30_000,
+        max_concurrency: 2,
+    }
+}
+
+/// A cache that already holds an hour of `up` for one job, and a snapshot of what it holds.
+fn filled_cache() -> (Arc<Cache>, Vec<(i64, f64)>) {
+    let cache = Cache::open_in_memory().unwrap();
+    let now = now_ms();
+    let start = now - 3_600_000 - now.rem_euclid(15_000);
+    let samples: Vec<Sample> = (0..200)
+        .map(|i| Sample {
+            t: start + i * 15_000,
+            v: 1.0,
+        })
+        .collect();
+    let mut labels = watchdesk::source::Labels::new();
+    labels.insert("job".into(), "go-api".into());
+    cache
+        .ingest_range(
+            "default",
+            "up",
+            15_000,
+            (start, start + 199 * 15_000),
+            &[RangeSeries { labels, samples }],
+        )
+        .unwrap();
+    let snap = snapshot(&cache);
+    (Arc::new(cache), snap)
+}
+
+fn snapshot(cache: &Cache) -> Vec<(i64, f64)> {
+    cache
+        .read_range("default", "up", Some(15_000), 0, i64::MAX)
+        .unwrap()
+        .into_iter()
+        .flat_map(|s| s.samples.into_iter().map(|x| (x.t, x.v)))
+        .collect()
+}
+
+/// Polls once against a server answering `response`; returns the error text the operator sees.
+async fn poll_against(
+    response: Vec<u8>,
+    delay: Duration,
+    timeout: Duration,
+) -> (String, Arc<Cache>, Vec<(i64, f64)>) {
+    let url = hostile_server(response, delay).await;
+    let (cache, before) = filled_cache();
+    let mut ep = Endpoint::new(url);
+    ep.timeout = timeout;
+    ep.max_body_bytes = 1024 * 1024;
+    let site = Site {
+        name: "default".into(),
+        prometheus: Arc::new(PrometheusClient::new(ep).unwrap()),
+        alertmanagers: vec![],
+    };
+    let dash = watchdesk::dashboard::parse(DASH).unwrap().0;
+    let poller = Poller::new(
+        settings(),
+        cache.clone(),
+        vec![Arc::new(site)],
+        vec![Arc::new(dash)],
+    );
+    let site = poller.sites[0].clone();
+    let report = poller.poll_metrics(&site, now_ms()).await;
+    let msg = report
+        .unreachable
+        .clone()
+        .or_else(|| report.errors.first().map(|e| e.1.clone()))
+        .unwrap_or_default();
+    assert_eq!(
+        report.fetched, 0,
+        "nothing was ingested from a hostile answer"
+    );
+    (msg, cache, before)
+}
+
+#[track_caller]
+fn check_untouched(cache: &Cache, before: &[(i64, f64)]) {
+    let after = snapshot(cache);
+    assert_eq!(
+        after.len(),
+        before.len(),
+        "the cache lost or gained samples"
+    );
+    assert!(
+        after
+            .iter()
+            .zip(before)
+            .all(|(a, b)| a.0 == b.0 && a.1 == b.1),
+        "the cached samples changed"
+    );
+    let h = cache
+        .health()
+        .unwrap()
+        .into_iter()
+        .find(|h| h.component == PROMETHEUS)
+        .expect("the failure is recorded as source health");
+    assert!(
+        h.consecutive_failures >= 1 && h.last_error.is_some(),
+        "{h:?}"
+    );
+}
+
+#[tokio::test]
+async fn html_instead_of_json() {
+    let body = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1><script>alert(1)</script></body></html>";
+    let (msg, cache, before) = poll_against(
+        http_response("200 OK", "text/html", body),
+        Duration::ZERO,
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(msg.contains("did not answer with JSON"), "{msg}");
+    check_untouched(&cache, &before);
+}
+
+#[tokio::test]
+async fn truncated_json() {
+    let body = br#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"x"},"values":[[1700000000,"1"],[17000"#;
+    let (msg, cache, before) = poll_against(
+        http_response("200 OK", "application/json", body),
+        Duration::ZERO,
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(msg.contains("cannot be read"), "{msg}");
+    check_untouched(&cache, &before);
+}
+
+#[tokio::test]
+async fn fifty_megabyte_body() {
+    let mut body =
+        br#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":""#
+            .to_vec();
+    body.extend(std::iter::repeat(b'x').take(50 * 1024 * 1024));
+    body.extend_from_slice(br#""},"values":[]}]}}"#);
+    let (msg, cache, before) = poll_against(
+        http_response("200 OK", "application/json", &body),
+        Duration::ZERO,
+        Duration::from_secs(20),
+    )
+    .await;
+    assert!(msg.contains("more than 1048576 bytes"), "{msg}");
+    check_untouched(&cache, &before);
+}
+
+#[tokio::test]
+async fn error_envelope_with_status_200() {
+    let body = br#"{"status":"error","errorType":"execution","error":"query processing would load too many samples into memory"}"#;
+    let (msg, cache, before) = poll_against(
+        http_response("200 OK", "application/json", body),
+        Duration::ZERO,
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(
+        msg.contains("too many samples") && msg.contains("execution"),
+        "{msg}"
+    );
+    check_untouched(&cache, &before);
+}
+
+#[tokio::test]
+async fn slow_server_times_out() {
+    let body = br#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#;
+    let (msg, cache, before) = poll_against(
+        http_response("200 OK", "application/json", body),
+        Duration::from_secs(30),
+        Duration::from_millis(700),
+    )
+    .await;
+    assert!(msg.contains("did not answer within"), "{msg}");
+    check_untouched(&cache, &before);
+}
+
+#[tokio::test]
+async fn nan_and_inf_values_are_kept_and_drawn_as_breaks() {
+    let now = now_ms() / 1000;
+    let body = format!(
+        r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{"job":"go-api"}},"values":[[{},"1"],[{},"NaN"],[{},"+Inf"],[{},"-Inf"],[{},"2"]]}}]}}}}"#,
+        now - 60,
+        now - 45,
+        now - 30,
+        now - 15,
+        now
+    );
+    let url = hostile_server(
+        http_response("200 OK", "application/json", body.as_bytes()),
+        Duration::ZERO,
+    )
+    .await;
+    let cache = Arc::new(Cache::open_in_memory().unwrap());
+    let site = Site {
+        name: "default".into(),
+        prometheus: Arc::new(PrometheusClient::new(Endpoint::new(url)).unwrap()),
+        alertmanagers: vec![],
+    };
+    let dash = watchdesk::dashboard::parse(DASH).unwrap().0;
+    let poller = Poller::new(
+        settings(),
+        cache.clone(),
+        vec![Arc::new(site)],
+        vec![Arc::new(dash.clone())],
+    );
+    let site = poller.sites[0].clone();
+    let report = poller.poll_metrics(&site, now_ms()).await;
+    assert_eq!(report.fetched, 1, "{report:?}");
+    let s = snapshot(&cache);
+    assert_eq!(s.len(), 5, "{s:?}");
+    assert!(s[1].1.is_nan() && s[2].1 == f64::INFINITY && s[3].1 == f64::NEG_INFINITY);
+    let planned = watchdesk::plan::load(&cache, "default", &dash).unwrap();
+    let spec = watchdesk::view::panel_spec(
+        &cache,
+        "default",
+        &dash,
+        &dash.panels[0],
+        &planned,
+        (now - 120) * 1000,
+        now * 1000 + 1000,
+        600,
+        240,
+        now_ms(),
+    );
+    let svg = watchdesk::chart::render_svg(&spec);
+    assert!(svg.contains("<svg"), "draws despite NaN/Inf");
+}

@@ -1,0 +1,164 @@
+// DEVELOPMENT ONLY: scripted checks of the UI against the mock bridge (dev/selftest.html).
+// Run headless: chromium --headless --virtual-time-budget=20000 --dump-dom file:///…/ui/dev/selftest.html
+// Result: <pre id="selftest-result"> with PASS/FAIL lines; document.title starts with "SELFTEST".
+'use strict';
+
+(function () {
+  const results = [];
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const $ = (s) => document.querySelector(s);
+  const $$ = (s) => Array.from(document.querySelectorAll(s));
+  function check(name, ok, extra) { results.push((ok ? 'PASS ' : 'FAIL ') + name + (extra !== undefined ? '  [' + extra + ']' : '')); }
+  function calls(cmd) { return window.__mock.calls.filter((c) => c[0] === cmd); }
+  function key(k) { document.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true })); }
+
+  async function run() {
+    await sleep(1500);
+    const xssTitle = () => document.title.indexOf('XSS') >= 0;
+
+    // --- dashboard
+    check('dashboard view shown', !$('#view-dashboard').hidden);
+    check('11 panels placed', $$('.panel').length === 11, $$('.panel').length);
+    const imgs = $$('.panel-body img');
+    check('panel images are blob: URLs', imgs.length > 0 && imgs.filter((i) => !i.hidden).every((i) => i.src.startsWith('blob:')), imgs.filter((i) => !i.hidden).length + ' shown');
+    const rp = calls('render_panel');
+    check('render_panel passes integer CSS sizes', rp.length > 0 && rp.every((c) => Number.isInteger(c[1].width) && Number.isInteger(c[1].height)), rp.length + ' calls');
+    check('title counts firing alerts', document.title === '(17) Watchdesk', document.title);
+    check('offline banner visible', !$('#offline-banner').hidden && /OFFLINE — showing data up to \d\d:\d\d/.test($('#offline-text').textContent));
+    check('status bar: grey NO DATA for unreachable', $$('.src-state.down').some((e) => /NO DATA/.test(e.textContent)));
+    check('status bar never green for down source', !$$('.src.down .src-state.ok').length);
+
+    // --- hover on a timeseries panel
+    const p2 = $$('.panel')[1];
+    const body = p2.querySelector('.panel-body');
+    const r = body.getBoundingClientRect();
+    body.dispatchEvent(new MouseEvent('mousemove', { clientX: r.left + r.width / 2, clientY: r.top + r.height / 3, bubbles: true }));
+    await sleep(300);
+    check('crosshair shown', !p2.querySelector('.crosshair').hidden);
+    check('tooltip shows values', !$('#tooltip').hidden && $$('#tooltip .tt-row').length === 3, $('#tooltip').textContent);
+    const pv = calls('panel_values');
+    check('panel_values at a time inside the range', pv.length >= 1 && pv[0][1].at > Date.now() - 6.1 * 36e5 && pv[0][1].at < Date.now(), pv.length);
+    // a burst of moves: at most one in flight
+    for (let i = 0; i < 30; i++) body.dispatchEvent(new MouseEvent('mousemove', { clientX: r.left + r.width / 2 + i, clientY: r.top + r.height / 3, bubbles: true }));
+    await sleep(400);
+    const pv2 = calls('panel_values').length - pv.length;
+    check('panel_values throttled (30 moves)', pv2 <= 3, pv2 + ' calls');
+    body.dispatchEvent(new MouseEvent('mouseleave', { bubbles: true }));
+    await sleep(50);
+    check('tooltip hidden on leave', $('#tooltip').hidden);
+
+    // --- range change
+    const before = calls('render_panel').length;
+    $$('#range-buttons button').find((b) => b.textContent === '1h').click();
+    await sleep(500);
+    const after = calls('render_panel').slice(before);
+    check('range 1h re-renders with now-1h', after.length > 0 && after.every((c) => c[1].from === 'now-1h'), after.length);
+    const sv = calls('save_view');
+    check('save_view after range change', sv.length > 0 && sv[sv.length - 1][1].view.from === 'now-1h');
+
+    // --- wd:data re-renders visible panels only
+    const visible = $$('.panel').filter((p) => { const b = p.getBoundingClientRect(); const m = $('#main').getBoundingClientRect(); return b.bottom > m.top - 200 && b.top < m.bottom + 200; }).length;
+    const b2 = calls('render_panel').length;
+    window.__mock.emit('wd:data', { site: 'rta-main' });
+    await sleep(500);
+    const n2 = calls('render_panel').length - b2;
+    check('wd:data re-renders visible panels only', n2 > 0 && n2 <= visible && n2 < 11, n2 + ' of ' + visible + ' visible');
+
+    // --- variable
+    const siteSel = $('#vars select');
+    siteSel.value = 'rta-dr';
+    siteSel.dispatchEvent(new Event('change'));
+    await sleep(700);
+    const sv2 = calls('set_variable');
+    check('set_variable called', sv2.length === 1 && sv2[0][1].name === 'site' && sv2[0][1].values[0] === 'rta-dr');
+    check('stale panels marked grey STALE', $$('.panel.stale').length > 0 && $$('.panel-stale').some((e) => !e.hidden), $$('.panel.stale').length);
+    siteSel.value = 'rta-main';
+    siteSel.dispatchEvent(new Event('change'));
+    await sleep(500);
+
+    // --- alerts view
+    $('#nav-alerts').click();
+    await sleep(200);
+    check('alerts view shown', !$('#view-alerts').hidden);
+    const rows = $$('.arow');
+    check('20 alerts listed (Watchdog hidden)', rows.length === 20, rows.length);
+    check('unknown severity shown and counted', $$('.arow .sev-unknown').length === 2 && /UNKNOWN\s*2/.test($('.sumchip.unknown').textContent));
+    check('first row is critical', rows[0].querySelector('.sev-crit') !== null);
+    check('no injected elements', !document.querySelector('#alert-list img, #alert-list script, #alert-list svg, #alert-list a'));
+    check('XSS shown literally', $('#alert-list').textContent.indexOf('<img src=x onerror=') >= 0);
+    check('group header text', $$('.agroup-head').some((h) => /ServiceDown\s*— 3 alerts/.test(h.textContent)));
+
+    // filter
+    const f = $('#alert-filter');
+    f.value = 'valkey';
+    f.dispatchEvent(new Event('input'));
+    await sleep(50);
+    check('text filter', $$('.arow').length === 3, $$('.arow').length);
+    f.value = '';
+    f.dispatchEvent(new Event('input'));
+
+    // wd:navigate group
+    window.__mock.emit('wd:navigate', { view: 'alerts', group: 'ServiceDown' });
+    await sleep(50);
+    check('wd:navigate group filter', $$('.agroup').length === 1 && $$('.arow').length === 3 && $('#group-filter').value === 'ServiceDown');
+    $('#filter-clear').click();
+
+    // --- detail via click, Escape back
+    $$('.arow')[0].click();
+    await sleep(300);
+    check('detail view opens on click', !$('#view-alert').hidden && $('.dname') !== null, $('.dname') && $('.dname').textContent);
+    key('Escape');
+    await sleep(100);
+    check('Escape returns to list', !$('#view-alerts').hidden);
+
+    // --- XSS alert detail via wd:navigate
+    const xss = window.__mock.alerts.find((a) => a.alertname.startsWith('XSSProbe'));
+    window.__mock.emit('wd:navigate', { view: 'alert', source: xss.source, fingerprint: xss.fingerprint });
+    await sleep(400);
+    check('wd:navigate opens the alert', !$('#view-alert').hidden && $('.dname').textContent === xss.alertname);
+    check('detail: no injected elements', !document.querySelector('#detail script, #detail a, #detail svg, #detail img:not(.chart-box img)'));
+    check('detail: description literal', $('#detail').textContent.indexOf('</text><script>') >= 0);
+    check('detail: javascript: runbook not a button', !$$('#detail button').some((b) => /runbook/i.test(b.textContent)));
+    check('detail: chart is a blob image', $('.chart-box img') && $('.chart-box img').src.startsWith('blob:'));
+
+    // --- runbook
+    const sd = window.__mock.alerts[0];
+    openFromMock(sd);
+    await sleep(400);
+    const rb = $$('#detail button').find((b) => /runbook/i.test(b.textContent));
+    if (rb) rb.click();
+    await sleep(100);
+    check('runbook via open_link', window.__mock.links.length === 1 && /^https:/.test(window.__mock.links[0]), window.__mock.links.join(','));
+
+    // --- related panel -> dashboard
+    const rel = $$('.related button')[0];
+    rel.click();
+    await sleep(600);
+    check('related panel opens dashboard', !$('#view-dashboard').hidden && $$('.panel.highlight').length === 1);
+
+    // --- auto-refresh
+    $('#refresh-select').value = '10000';
+    $('#refresh-select').dispatchEvent(new Event('change'));
+    const b3 = calls('render_panel').length;
+    await sleep(11500);
+    check('auto-refresh 10 s re-renders', calls('render_panel').length > b3, calls('render_panel').length - b3);
+
+    check('no XSS executed', !xssTitle(), document.title);
+    const pre = document.createElement('pre');
+    pre.id = 'selftest-result';
+    pre.textContent = results.join('\n');
+    document.body.appendChild(pre);
+    const fails = results.filter((x) => x.startsWith('FAIL')).length;
+    document.title = 'SELFTEST ' + (fails ? fails + ' FAILED' : 'OK') + ' (' + results.length + ' checks)';
+  }
+  function openFromMock(a) {
+    window.__mock.emit('wd:navigate', { view: 'alert', source: a.source, fingerprint: a.fingerprint });
+  }
+  run().catch((e) => {
+    const pre = document.createElement('pre');
+    pre.id = 'selftest-result';
+    pre.textContent = results.join('\n') + '\nERROR ' + (e && e.stack || e);
+    document.body.appendChild(pre);
+    document.title = 'SELFTEST ERROR';
+  });
+})();
