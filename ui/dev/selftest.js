@@ -64,6 +64,23 @@
     const n2 = calls('render_panel').length - b2;
     check('wd:data re-renders visible panels only', n2 > 0 && n2 <= visible && n2 < 11, n2 + ' of ' + visible + ' visible');
 
+    // --- custom range
+    $('#custom-toggle').click();
+    check('custom range box opens', !$('#custom-range').hidden && $('#custom-from').value.length === 16);
+    $('#custom-from').value = '2025-01-02T03:00';
+    $('#custom-to').value = '2025-01-01T03:00';
+    $('#custom-apply').click();
+    check('custom range rejects from >= to', /before/.test($('#custom-error').textContent));
+    $('#custom-to').value = '2025-01-02T09:30';
+    const b0 = calls('render_panel').length;
+    $('#custom-apply').click();
+    await sleep(400);
+    const cr = calls('render_panel').slice(b0);
+    check('custom range renders with ms strings', cr.length > 0 && cr.every((c) => c[1].from === String(new Date('2025-01-02T03:00').getTime()) && /^\d+$/.test(c[1].to)), cr.length && cr[0][1].from + '..' + cr[0][1].to);
+    check('custom button active', $('#custom-toggle').classList.contains('active') && !$$('#range-buttons button.active').length);
+    $$('#range-buttons button').find((b) => b.textContent === '6h').click();
+    await sleep(300);
+
     // --- variable
     const siteSel = $('#vars select');
     siteSel.value = 'rta-dr';

@@ -177,8 +177,11 @@ pub async fn accept_request(stream: &mut TcpStream) -> Option<Request> {
 mod tests {
     use super::*;
 
+    /// (method, path, query pairs, content length) or an error excerpt.
+    type Expect<'a> = Result<(&'a str, &'a str, &'a [(&'a str, &'a str)], usize), &'a str>;
+
     #[track_caller]
-    fn check(head: &str, expect: Result<(&str, &str, &[(&str, &str)], usize), &str>) {
+    fn check(head: &str, expect: Expect) {
         let got = parse_head(head.as_bytes());
         match (got, expect) {
             (Ok(r), Ok((m, p, q, cl))) => {
