@@ -192,7 +192,7 @@ async fn fifty_megabyte_body() {
     let mut body =
         br#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":""#
             .to_vec();
-    body.extend(std::iter::repeat(b'x').take(50 * 1024 * 1024));
+    body.extend(std::iter::repeat_n(b'x', 50 * 1024 * 1024));
     body.extend_from_slice(br#""},"values":[]}]}}"#);
     let (msg, cache, before) = poll_against(
         http_response("200 OK", "application/json", &body),
