@@ -178,6 +178,7 @@ pub fn panel_spec(
             })
             .collect(),
         thresholds_percentage: panel.thresholds.percentage,
+        mappings: panel.mappings.clone(),
         reduce: panel.reduce.clone(),
         series,
         alerts,

@@ -43,6 +43,8 @@
     detailBusy: false,
     detailAgain: false,
     detailChartUrl: null,
+    detailKey: null,
+    alertsKey: null,
     statusBusy: false,
     statusAgain: false,
     dashLoadSeq: 0,
@@ -211,8 +213,7 @@
     $('nav-alerts').classList.toggle('active', name === 'alerts' || name === 'alert');
     if (name !== 'dashboard') hideHover();
     if (name === 'dashboard') {
-      // panels that became visible while hidden are rendered by the IntersectionObserver; also catch up here
-      requestAnimationFrame(() => S.panels.forEach((r) => { if (r.dirty && r.visible) renderPanel(r); }));
+      renderDirtyOnScreen(); // panels that changed while another view was shown
     }
   }
   function goDashboard() {
@@ -452,19 +453,24 @@
   }
 
   // ================================================================ DASHBOARD
-  let intersection = null;
   let resizeObs = null;
   let resizeTimer = null;
 
+  // Visibility is computed from geometry when needed (no IntersectionObserver: it only reports on rendered
+  // frames, and a panel must never miss a refresh because a callback came late). 200 px margin preloads.
+  function onScreen(rec) {
+    if (rec.dead || S.view.view !== 'dashboard') return false;
+    const m = $('main').getBoundingClientRect();
+    const b = rec.el.getBoundingClientRect();
+    return b.width > 0 && b.bottom > m.top - 200 && b.top < m.bottom + 200;
+  }
+  function renderDirtyOnScreen() {
+    S.panels.forEach((rec) => { if (rec.dirty && onScreen(rec)) renderPanel(rec); });
+  }
+
   function setupObservers() {
-    intersection = new IntersectionObserver((entries) => {
-      for (const en of entries) {
-        const rec = en.target.__wdRec;
-        if (!rec) continue;
-        rec.visible = en.isIntersecting;
-        if (rec.visible && rec.dirty) renderPanel(rec);
-      }
-    }, { root: $('main'), rootMargin: '200px 0px' });
+    $('main').addEventListener('scroll', renderDirtyOnScreen, { passive: true });
+    window.addEventListener('resize', renderDirtyOnScreen);
     resizeObs = new ResizeObserver(() => {
       if (resizeTimer) clearTimeout(resizeTimer);
       resizeTimer = setTimeout(() => {
@@ -474,7 +480,7 @@
           if (w < 8 || h < 8) return;
           if (!rec.size || rec.size.w !== w || rec.size.h !== h) {
             rec.dirty = true;
-            if (rec.visible) renderPanel(rec);
+            renderPanel(rec);
           }
         });
       }, RESIZE_DEBOUNCE_MS);
@@ -531,7 +537,6 @@
 
   function destroyPanels() {
     S.panels.forEach((rec) => {
-      intersection.unobserve(rec.el);
       if (rec.blobUrl) URL.revokeObjectURL(rec.blobUrl);
       rec.dead = true;
     });
@@ -597,16 +602,15 @@
 
       const rec = {
         p, el: box, body, img, cross, staleTag, title,
-        seq: 0, inflight: false, pending: false, visible: false, dirty: true,
+        seq: 0, inflight: false, pending: false, dirty: true,
         size: null, plot: null, from: 0, to: 0, blobUrl: null, errEl: null, dead: false,
       };
-      box.__wdRec = rec;
       S.panels.set(p.id, rec);
       body.addEventListener('mousemove', (ev) => onHover(rec, ev));
       body.addEventListener('mouseleave', () => { if (hover.rec === rec) hideHover(); });
-      intersection.observe(box);
     }
     g.style.height = (maxY * GRID_ROW_PX) + 'px';
+    renderDirtyOnScreen();
   }
 
   function bodySize(rec) {
@@ -621,7 +625,7 @@
   function renderAllPanels() {
     S.panels.forEach((rec) => {
       rec.dirty = true;
-      if (rec.visible) renderPanel(rec);
+      renderPanel(rec);
     });
     S.lastAutoRefresh = Date.now();
   }
@@ -629,13 +633,13 @@
     // wd:data: only what is on screen now; the others redraw when scrolled into view.
     S.panels.forEach((rec) => {
       rec.dirty = true;
-      if (rec.visible && S.view.view === 'dashboard') renderPanel(rec);
+      renderPanel(rec);
     });
   }
 
   async function renderPanel(rec) {
     if (rec.dead || !S.dash) return;
-    if (!rec.visible || S.view.view !== 'dashboard') { rec.dirty = true; return; }
+    if (!onScreen(rec)) { rec.dirty = true; return; }
     if (rec.inflight) { rec.pending = true; return; }
     const { w, h } = bodySize(rec);
     if (w < 8 || h < 8) { rec.dirty = true; return; }
@@ -925,6 +929,18 @@
   }
 
   function renderAlerts() {
+    if (!S.alerts) {
+      // never loaded: not "no alerts", which would look healthy
+      const badge = $('alert-badge');
+      badge.className = 'badge badge-unknown';
+      badge.textContent = '?';
+      if (S.view.view === 'alerts') {
+        const list = $('alert-list');
+        clear(list);
+        list.appendChild(el('div', 'alist-empty', '○ NO DATA — alerts not loaded yet'));
+      }
+      return;
+    }
     const all = sortAlerts(visibleAlerts());
     const c = countAlerts(all);
     updateBadge(c);
@@ -941,7 +957,10 @@
     }
     renderGroupFilter(groups);
 
-    if (S.view.view !== 'alerts') return;
+    if (S.view.view !== 'alerts') { S.alertsKey = null; return; }
+    const key = JSON.stringify([all, S.filter, S.group, healthDown()]);
+    if (key === S.alertsKey && $('alert-list').firstChild) return; // nothing changed since the last drawing
+    S.alertsKey = key;
     const list = $('alert-list');
     const focusedFp = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.fp : null;
     clear(list);
@@ -1053,7 +1072,14 @@
     const src = S.view.source, fp = S.view.fingerprint;
     try {
       const d = await invoke('alert_detail', { source: src, fingerprint: fp });
-      if (S.view.view === 'alert' && S.view.source === src && S.view.fingerprint === fp) renderDetail(d || {});
+      if (S.view.view === 'alert' && S.view.source === src && S.view.fingerprint === fp) {
+        // wd:alerts comes every few seconds: redraw (and reload the chart) only when something changed
+        const key = src + '\u0000' + fp + '\u0000' + JSON.stringify(d);
+        if (key !== S.detailKey || !document.querySelector('#detail .dcard')) {
+          S.detailKey = key;
+          renderDetail(d || {});
+        }
+      }
     } catch (e) {
       if (S.view.view === 'alert') {
         const box = $('detail');
@@ -1123,6 +1149,7 @@
       const summary = str(a.summary) || str(a.annotations && a.annotations.summary);
       if (summary) head.appendChild(el('div', 'dsummary', summary));
     } else {
+      head.classList.add('resolved');
       const resolved = history.find((h) => str(h.kind).toLowerCase() === 'resolved');
       head.appendChild(el('div', 'dresolved', '● RESOLVED — this alert is no longer active' + (resolved ? ' (resolved ' + fullTime(Number(resolved.at)) + ')' : '') + '.'));
     }

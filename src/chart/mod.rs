@@ -47,6 +47,8 @@ pub struct ChartSpec {
     pub thresholds: Vec<Threshold>,
     /// Threshold values are percentages of `min..max` (default 0..100).
     pub thresholds_percentage: bool,
+    /// Value mappings ("1" -> "UP"): text and colour instead of the formatted value.
+    pub mappings: Vec<crate::dashboard::ValueMapping>,
     /// Grafana calc used by stat, gauge, bar gauge and table (see [`reduce`]).
     pub reduce: String,
     pub series: Vec<ChartSeries>,
@@ -75,6 +77,7 @@ impl Default for ChartSpec {
             max: None,
             thresholds: Vec::new(),
             thresholds_percentage: false,
+            mappings: Vec::new(),
             reduce: "lastNotNull".into(),
             series: Vec::new(),
             alerts: Vec::new(),

@@ -40,6 +40,26 @@ fn reduced(spec: &ChartSpec) -> Vec<Reduced> {
 
 /// Colour, text and state of a reduced value (grey "No data" when missing).
 fn value_look(spec: &ChartSpec, v: Option<f64>) -> (Rgb, String, Option<State>) {
+    if let Some(m) = crate::dashboard::ValueMapping::find(&spec.mappings, v) {
+        let (mut rgb, mut text, mut state) = match v {
+            Some(x) if !x.is_nan() => (
+                value_color(x, spec),
+                format_value(x, &spec.unit, spec.decimals),
+                threshold_state(x, spec),
+            ),
+            _ => (theme::NO_DATA, no_value_text(spec), Some(State::NoData)),
+        };
+        if let Some(t) = &m.text {
+            text = t.clone();
+        }
+        if let Some(c) = m.color.as_deref().and_then(parse_color) {
+            if !c.transparent {
+                rgb = c.rgb;
+                state = c.state.or(state);
+            }
+        }
+        return (rgb, text, state);
+    }
     match v {
         Some(v) if !v.is_nan() => (
             value_color(v, spec),

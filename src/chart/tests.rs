@@ -562,3 +562,21 @@ fn write_samples() {
         std::fs::write(dir.join(format!("{name}.png")), render_png(&s).unwrap()).unwrap();
     }
 }
+
+#[test]
+fn stat_shows_the_mapped_text_and_colour() {
+    use crate::dashboard::{MappingMatch, ValueMapping};
+    let mut s = spec(ChartKind::Stat);
+    s.series = vec![series("go-api", vec![(s.to - 1000, 0.0)])];
+    s.mappings = vec![ValueMapping {
+        matches: MappingMatch::Value("0".into()),
+        text: Some("DOWN".into()),
+        color: Some("red".into()),
+    }];
+    let svg = check_svg_ok(&s);
+    assert!(svg.contains("\nDOWN\n"), "the mapped text is drawn");
+    assert!(
+        svg.contains("CRIT"),
+        "a red mapping reads as CRIT, not only as a colour"
+    );
+}

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 pub use legend::legend;
 pub use model::{
-    Dashboard, DatasourceRef, GridPos, Panel, PanelKind, Query, Row, ThresholdStep, Thresholds,
-    VarHide, VarKind, Variable,
+    Dashboard, DatasourceRef, GridPos, MappingMatch, Panel, PanelKind, Query, Row, ThresholdStep,
+    Thresholds, ValueMapping, VarHide, VarKind, Variable,
 };
 pub use parse::parse;
 pub use template::{

@@ -230,6 +230,8 @@ pub struct Panel {
     /// Text shown when there is no data.
     pub no_value: Option<String>,
     pub thresholds: Thresholds,
+    /// `fieldConfig.defaults.mappings`: value -> text/colour ("0" -> "DOWN", red).
+    pub mappings: Vec<ValueMapping>,
     /// Reducer of stat/gauge panels (`lastNotNull`, `mean`, `max`...).
     pub reduce: String,
     /// `fieldConfig.overrides`, raw.
@@ -317,4 +319,82 @@ pub enum VarHide {
     Label,
     /// Not shown at all (still interpolated).
     Variable,
+}
+
+/// What a value mapping matches.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MappingMatch {
+    /// The value, compared as a number when both are numbers, else as text.
+    Value(String),
+    /// `from <= v <= to`; a missing end is open.
+    Range { from: Option<f64>, to: Option<f64> },
+    /// No value (null) or NaN.
+    NullOrNan,
+}
+
+/// One Grafana value mapping: shows `text` (and `color`) instead of the formatted value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueMapping {
+    pub matches: MappingMatch,
+    pub text: Option<String>,
+    pub color: Option<String>,
+}
+
+impl ValueMapping {
+    /// The first mapping that matches `v` (`None` = no value).
+    pub fn find(mappings: &[ValueMapping], v: Option<f64>) -> Option<&ValueMapping> {
+        mappings.iter().find(|m| match (&m.matches, v) {
+            (MappingMatch::NullOrNan, None) => true,
+            (MappingMatch::NullOrNan, Some(x)) => x.is_nan(),
+            (MappingMatch::Value(s), Some(x)) => match s.trim().parse::<f64>() {
+                Ok(n) => n == x,
+                Err(_) => false,
+            },
+            (MappingMatch::Range { from, to }, Some(x)) => {
+                !x.is_nan() && from.is_none_or(|f| x >= f) && to.is_none_or(|t| x <= t)
+            }
+            _ => false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod mapping_tests {
+    use super::*;
+
+    #[track_caller]
+    fn check(json: &str, v: Option<f64>, expect: Option<&str>) {
+        let dash = format!(
+            r#"{{"panels":[{{"id":1,"type":"stat","gridPos":{{"x":0,"y":0,"w":6,"h":4}},
+            "fieldConfig":{{"defaults":{{"mappings":{json}}}}}}}]}}"#
+        );
+        let (d, _) = crate::dashboard::parse(&dash).unwrap();
+        let got = ValueMapping::find(&d.panels[0].mappings, v).and_then(|m| m.text.clone());
+        assert_eq!(got.as_deref(), expect, "{json} with {v:?}");
+    }
+
+    #[test]
+    fn value_range_special_and_legacy_mappings() {
+        let modern = r#"[{"type":"value","options":{"0":{"text":"DOWN","color":"red"},"1":{"text":"UP","color":"green"}}},
+            {"type":"range","options":{"from":2,"to":10,"result":{"text":"MANY"}}},
+            {"type":"special","options":{"match":"null","result":{"text":"NO DATA"}}}]"#;
+        check(modern, Some(0.0), Some("DOWN"));
+        check(modern, Some(1.0), Some("UP"));
+        check(modern, Some(5.0), Some("MANY"));
+        check(modern, Some(11.0), None);
+        check(modern, None, Some("NO DATA"));
+        check(modern, Some(f64::NAN), Some("NO DATA"));
+        check(
+            r#"[{"type":1,"value":"0","text":"OFF"}]"#,
+            Some(0.0),
+            Some("OFF"),
+        );
+        check(
+            r#"[{"type":2,"from":"0","to":"5","text":"LOW"}]"#,
+            Some(3.0),
+            Some("LOW"),
+        );
+        check(r#"[{"type":"regex"}]"#, Some(1.0), None);
+        check(r#""garbage""#, Some(1.0), None);
+    }
 }

@@ -345,6 +345,12 @@
       v.fingerprint = a.fingerprint;
     }
     if (h === 'offline-site') VARS['rta-overview'][0].current = [SITE_B];
+    if (h === 'healthy') {
+      // all sources up, no alerts: the only state that may look green
+      ALERTS.length = 0;
+      HEALTH.forEach((x) => { x.ok = true; x.unreachable = false; x.last_success = NOW - 3000; x.last_error = null; x.latency_ms = 25; });
+      v.view = 'alerts';
+    }
     return v;
   }
 
@@ -373,7 +379,7 @@
       case 'panel_values': return panelValues(args);
       case 'alerts': return { alerts: ALERTS, counts: counts(), health: HEALTH };
       case 'alert_detail': return detail(args);
-      case 'status': return { health: HEALTH, worst: 'critical' };
+      case 'status': return { health: HEALTH, worst: ALERTS.length ? 'critical' : 'ok' };
       case 'open_link': links.push(args.url); console.log('open_link', args.url); return null;
       default: throw 'unknown command ' + cmd;
     }
