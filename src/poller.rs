@@ -408,6 +408,34 @@ impl Poller {
         Ok(targets.len())
     }
 
+    /// Fetches one expression over [from, to] into the cache (e.g. an alert rule's expression for the
+    /// alert detail view). A failure leaves whatever the cache already had.
+    pub async fn fetch_expr(
+        &self,
+        site: &str,
+        expr: &str,
+        from: Millis,
+        to: Millis,
+        step_ms: i64,
+    ) -> Result<usize, String> {
+        let site = self
+            .sites
+            .iter()
+            .find(|s| s.name == site)
+            .ok_or_else(|| format!("no source named {site:?}"))?;
+        let start = align_down(from, step_ms);
+        let end = align_down(to, step_ms);
+        let answer = site
+            .prometheus
+            .query_range(expr, start, end, step_ms)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.cache
+            .ingest_range(&site.name, expr, step_ms, (start, end), &answer.data)
+            .map(|s| s.samples)
+            .map_err(|e| e.to_string())
+    }
+
     /// One full round for every site, concurrently: metrics, alerts, targets.
     pub async fn poll_once(&self) -> Vec<SiteReport> {
         let futs = self.sites.iter().map(|site| async move {

@@ -187,3 +187,261 @@ pub fn panel_spec(
         now,
     }
 }
+
+/// The worst current state, for the tray icon and the window title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Overall {
+    Ok,
+    /// A source is unreachable or its data is stale: grey, never green.
+    Stale,
+    Warning,
+    Critical,
+}
+
+impl Overall {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Overall::Ok => "ok",
+            Overall::Stale => "stale",
+            Overall::Warning => "warning",
+            Overall::Critical => "critical",
+        }
+    }
+}
+
+/// Alert counts by severity (firing only; silenced and inhibited alerts are not counted).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub critical: usize,
+    pub warning: usize,
+    pub info: usize,
+    /// Missing or unrecognised severity: counted, never dropped.
+    pub unknown: usize,
+    pub total: usize,
+}
+
+pub fn counts(alerts: &[CachedAlert]) -> Counts {
+    let mut c = Counts::default();
+    for a in alerts
+        .iter()
+        .filter(|a| a.state == AlertState::Active && a.alertname != "Watchdog")
+    {
+        c.total += 1;
+        match a.severity.as_str() {
+            "critical" => c.critical += 1,
+            "warning" => c.warning += 1,
+            "info" | "none" => c.info += 1,
+            _ => c.unknown += 1,
+        }
+    }
+    c
+}
+
+/// Critical > warning > stale (a source unreachable) > ok.
+pub fn overall(cache: &Cache) -> (Overall, Counts) {
+    let alerts = cache.current_alerts(None).unwrap_or_default();
+    let c = counts(&alerts);
+    let stale = match cache.health() {
+        Ok(h) => h.iter().any(|h| h.consecutive_failures > 0),
+        Err(_) => true,
+    };
+    let o = if c.critical > 0 {
+        Overall::Critical
+    } else if c.warning > 0 || c.unknown > 0 {
+        Overall::Warning
+    } else if stale {
+        Overall::Stale
+    } else {
+        Overall::Ok
+    };
+    (o, c)
+}
+
+/// Everything the alert detail view shows, from the cache alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertDetail {
+    /// `None` when the alert is no longer current (resolved); the history still shows it.
+    pub alert: Option<CachedAlert>,
+    pub rule: Option<crate::source::AlertRule>,
+    pub history: Vec<crate::cache::AlertEvent>,
+    /// Targets of the alert's instance, else of its job.
+    pub targets: Vec<crate::source::Target>,
+    /// (dashboard uid, panel id, panel title) of panels that show the same metrics or job.
+    pub related: Vec<(String, i64, String)>,
+}
+
+/// The comparison at the end of a rule expression: `rate(x[5m]) > 0.05` -> (`rate(x[5m])`, 0.05).
+pub fn split_threshold(query: &str) -> (String, Option<f64>) {
+    let re = regex::Regex::new(r"^(?s)(.*?)\s*(>=|<=|==|!=|>|<)\s*(bool\s+)?([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*$");
+    if let Ok(re) = re {
+        if let Some(c) = re.captures(query.trim()) {
+            let lhs = c.get(1).map(|m| m.as_str().trim()).unwrap_or("");
+            let v = c.get(4).and_then(|m| m.as_str().parse::<f64>().ok());
+            if !lhs.is_empty() && v.is_some() {
+                let lhs = strip_outer_parens(lhs);
+                return (lhs.to_string(), v);
+            }
+        }
+    }
+    (query.to_string(), None)
+}
+
+/// `(a / b)` -> `a / b`, but `(a) > (b)` stays as it is.
+fn strip_outer_parens(s: &str) -> &str {
+    let Some(inner) = s.strip_prefix('(').and_then(|x| x.strip_suffix(')')) else {
+        return s;
+    };
+    let mut depth = 0i32;
+    for c in inner.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return s;
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth == 0 {
+        inner
+    } else {
+        s
+    }
+}
+
+/// Metric names in a PromQL expression (identifiers followed by `{`, `[`, `)` or a space that are
+/// not functions or keywords).
+fn metric_names(expr: &str) -> Vec<String> {
+    const NOT_METRICS: &[&str] = &[
+        "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or",
+        "unless", "offset", "sum", "avg", "min", "max", "count", "rate", "irate", "increase",
+        "histogram_quantile", "le", "job", "instance", "vector", "time", "abs", "clamp_min",
+        "clamp_max", "topk", "bottomk", "quantile", "stddev", "delta", "deriv", "label_replace",
+    ];
+    let re = match regex::Regex::new(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{|\[|\)|$|\s|==|>|<)") {
+        Ok(r) => r,
+        Err(_) => return Vec::new(),
+    };
+    let mut out: Vec<String> = re
+        .captures_iter(expr)
+        .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
+        .filter(|n| !NOT_METRICS.contains(&n.as_str()) && !n.starts_with("__"))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+pub fn alert_detail(
+    cache: &Cache,
+    dashboards: &[&Dashboard],
+    source: &str,
+    fingerprint: &str,
+) -> AlertDetail {
+    let alert = cache
+        .current_alerts(Some(source))
+        .unwrap_or_default()
+        .into_iter()
+        .find(|a| a.fingerprint == fingerprint);
+    let history = cache
+        .alert_events(Some(source), Some(fingerprint), 0)
+        .unwrap_or_default();
+    let alertname = alert
+        .as_ref()
+        .map(|a| a.alertname.clone())
+        .or_else(|| history.first().map(|e| e.alertname.clone()))
+        .unwrap_or_default();
+    let labels = alert.as_ref().map(|a| a.labels.clone()).unwrap_or_default();
+    let rule = cache
+        .rules(Some(source))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, r)| r)
+        .find(|r| r.name == alertname);
+    let all_targets: Vec<_> = cache
+        .targets(Some(source))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    let by = |key: &str| {
+        labels.get(key).map(|v| {
+            all_targets
+                .iter()
+                .filter(|t| t.labels.get(key) == Some(v))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    let targets = by("instance")
+        .filter(|t| !t.is_empty())
+        .or_else(|| by("job"))
+        .unwrap_or_default();
+    let mut related = Vec::new();
+    let metrics = rule
+        .as_ref()
+        .map(|r| metric_names(&r.query))
+        .unwrap_or_default();
+    let job = labels.get("job").cloned();
+    for d in dashboards {
+        let planned = crate::plan::load(cache, source, d).unwrap_or_default();
+        for p in &d.panels {
+            let exprs: Vec<&str> = planned
+                .iter()
+                .filter(|q| q.panel_id == p.id)
+                .map(|q| q.expr.as_str())
+                .collect();
+            let hit = exprs.iter().any(|e| {
+                metric_names(e).iter().any(|m| metrics.contains(m))
+                    || job
+                        .as_ref()
+                        .is_some_and(|j| e.contains(&format!("job=\"{j}\"")))
+            });
+            if hit {
+                related.push((crate::plan::dashboard_key(d), p.id, p.title.clone()));
+            }
+        }
+    }
+    AlertDetail {
+        alert,
+        rule,
+        history,
+        targets,
+        related,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check_split(q: &str, lhs: &str, v: Option<f64>) {
+        assert_eq!(split_threshold(q), (lhs.to_string(), v), "{q}");
+    }
+
+    #[test]
+    fn thresholds_of_rule_expressions() {
+        check_split("up == 0", "up", Some(0.0));
+        check_split(
+            "(sum(rate(a[5m])) / sum(rate(b[5m]))) > 0.05",
+            "sum(rate(a[5m])) / sum(rate(b[5m]))",
+            Some(0.05),
+        );
+        check_split("x >= 1e3", "x", Some(1000.0));
+        check_split("vector(1)", "vector(1)", None);
+        check_split("a > b", "a > b", None);
+        check_split("(a) > (b) < 3", "(a) > (b)", Some(3.0));
+    }
+
+    #[test]
+    fn metric_names_of_expressions() {
+        assert_eq!(
+            metric_names("sum by (job) (rate(http_requests_total{code=~\"5..\"}[5m])) / up"),
+            vec!["http_requests_total", "up"]
+        );
+        assert_eq!(metric_names("up == 0"), vec!["up"]);
+    }
+}

@@ -403,6 +403,14 @@
       },
     },
   };
+  if (location.hash === '#hover') {
+    // screenshot aid: hover the second panel once it is drawn
+    setTimeout(() => {
+      const body = document.querySelectorAll('.panel-body')[1];
+      const r = body.getBoundingClientRect();
+      body.dispatchEvent(new MouseEvent('mousemove', { clientX: r.left + r.width * 0.6, clientY: r.top + r.height / 3, bubbles: true }));
+    }, 3000);
+  }
   window.__mock = {
     calls, links, alerts: ALERTS, health: HEALTH,
     emit(name, payload) { (listeners[name] || []).forEach((cb) => cb({ event: name, id: 0, payload })); },

@@ -47,6 +47,17 @@
     await sleep(50);
     check('tooltip hidden on leave', $('#tooltip').hidden);
 
+    // --- panels below the fold render when scrolled to
+    const lastImg = $$('.panel')[10].querySelector('img');
+    const hiddenBefore = lastImg.hidden;
+    $('#main').scrollTop = 10000;
+    $('#main').dispatchEvent(new Event('scroll'));
+    await sleep(300);
+    check('below-the-fold panel renders on scroll', hiddenBefore && !lastImg.hidden && lastImg.src.startsWith('blob:'));
+    $('#main').scrollTop = 0;
+    $('#main').dispatchEvent(new Event('scroll'));
+    await sleep(100);
+
     // --- range change
     const before = calls('render_panel').length;
     $$('#range-buttons button').find((b) => b.textContent === '1h').click();
