@@ -445,3 +445,165 @@ mod tests {
         assert_eq!(metric_names("up == 0"), vec!["up"]);
     }
 }
+
+/// The query plan of a dashboard on a site: the one the poller stored, else one made from the
+/// dashboard's own variable values (nothing polled yet with this cache).
+pub fn plan_for(
+    cache: &Cache,
+    site: &str,
+    d: &Dashboard,
+    settings: &crate::poller::Settings,
+) -> Vec<PlannedQuery> {
+    crate::plan::load(cache, site, d).unwrap_or_else(|| {
+        let sel = crate::plan::load_selection(cache, site, d);
+        crate::plan::plan(d, &crate::plan::offline_vars(d, &sel), settings)
+    })
+}
+
+/// A panel drawn for a UI: the SVG, the plot area (time series) and the stale banner, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedPanel {
+    pub svg: String,
+    pub plot: Option<[i32; 4]>,
+    pub from: Millis,
+    pub to: Millis,
+    pub stale: Option<String>,
+}
+
+/// Draws panel `panel_id` at `width`×`height` for [from, to] from the cache. The panel title is left
+/// to the UI (`with_title: false`), which shows it in its own title bar.
+#[allow(clippy::too_many_arguments)]
+pub fn render_panel(
+    cache: &Cache,
+    site: &str,
+    d: &Dashboard,
+    panel_id: i64,
+    from: Millis,
+    to: Millis,
+    width: u32,
+    height: u32,
+    now: Millis,
+    settings: &crate::poller::Settings,
+    with_title: bool,
+) -> Result<RenderedPanel, String> {
+    let panel = d
+        .panel(panel_id)
+        .ok_or_else(|| format!("dashboard {:?} has no panel {panel_id}", d.title))?;
+    let plan = plan_for(cache, site, d, settings);
+    let mut spec = panel_spec(
+        cache,
+        site,
+        d,
+        panel,
+        &plan,
+        from,
+        to,
+        width.clamp(16, 8192),
+        height.clamp(16, 8192),
+        now,
+    );
+    if !with_title {
+        spec.title.clear();
+    }
+    let (svg, plot) = crate::chart::render_svg_with_plot(&spec);
+    Ok(RenderedPanel {
+        svg,
+        plot,
+        from,
+        to,
+        stale: spec.stale,
+    })
+}
+
+/// The value of each series of a panel at the sample nearest to `at` (within two steps): what the
+/// hover tooltip shows. Returns the sample time and (name, formatted value, colour).
+#[allow(clippy::too_many_arguments)]
+pub fn panel_values(
+    cache: &Cache,
+    site: &str,
+    d: &Dashboard,
+    panel_id: i64,
+    from: Millis,
+    to: Millis,
+    at: Millis,
+    settings: &crate::poller::Settings,
+) -> Result<(Millis, Vec<(String, String, String)>), String> {
+    let panel = d
+        .panel(panel_id)
+        .ok_or_else(|| format!("dashboard {:?} has no panel {panel_id}", d.title))?;
+    let plan = plan_for(cache, site, d, settings);
+    let series = panel_series(cache, site, panel, &plan, from, to);
+    let mut best_t = at;
+    let mut out = Vec::new();
+    for (i, s) in series.iter().enumerate() {
+        let near = s
+            .points
+            .iter()
+            .min_by_key(|(t, _)| (t - at).abs())
+            .filter(|(t, _)| (t - at).abs() <= 2 * s.step_ms.max(1_000));
+        if let Some(&(t, v)) = near {
+            best_t = t;
+            out.push((
+                s.name.clone(),
+                crate::chart::format_value(v, &panel.unit, panel.decimals),
+                crate::chart::theme::series_color(i).hex(),
+            ));
+        }
+    }
+    Ok((best_t, out))
+}
+
+/// The chart of an alert rule's expression (without its comparison) around the alert's start, with
+/// the threshold drawn, from what the cache holds for that expression.
+pub fn rule_chart(
+    cache: &Cache,
+    site: &str,
+    rule: &crate::source::AlertRule,
+    starts_at: Millis,
+    step_ms: i64,
+    now: Millis,
+    width: u32,
+    height: u32,
+) -> crate::chart::ChartSpec {
+    let (expr, threshold) = split_threshold(&rule.query);
+    let (from, to) = rule_window(starts_at, now);
+    let series = cache
+        .read_range(site, &expr, Some(step_ms), from, to)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| ChartSeries {
+            name: crate::dashboard::legend("", &s.labels),
+            step_ms: s.step_ms,
+            points: s.samples.iter().map(|x| (x.t, x.v)).collect(),
+        })
+        .collect();
+    let mut thresholds = vec![Threshold {
+        value: None,
+        color: "green".into(),
+    }];
+    if let Some(v) = threshold {
+        thresholds.push(Threshold {
+            value: Some(v),
+            color: "red".into(),
+        });
+    }
+    crate::chart::ChartSpec {
+        kind: ChartKind::TimeSeries,
+        title: format!("{} — {}", rule.name, expr),
+        width,
+        height,
+        from,
+        to,
+        thresholds,
+        series,
+        stale: stale_banner(cache, site),
+        now,
+        ..Default::default()
+    }
+}
+
+/// The time window of a rule chart: from 30 min before the alert started to now (at most 6 h).
+pub fn rule_window(starts_at: Millis, now: Millis) -> (Millis, Millis) {
+    let from = (starts_at - 30 * 60_000).max(now - 6 * 3_600_000);
+    (from.min(now - 60_000), now)
+}

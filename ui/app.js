@@ -858,14 +858,18 @@
       str(a.alertname).localeCompare(str(b.alertname)));
   }
 
+  // Like the engine's view::counts: firing alerts only (silenced/inhibited are counted apart), Watchdog excluded,
+  // "none" counted with info, missing/unrecognised severity counted as unknown.
   function countAlerts(list) {
-    const c = { crit: 0, warn: 0, info: 0, unknown: 0, none: 0, total: list.length, firing: 0, worstFiring: null };
+    const c = { crit: 0, warn: 0, info: 0, unknown: 0, none: 0, total: list.length, firing: 0, quiet: 0, worstFiring: null };
     for (const a of list) {
       const k = sevKey(a.severity);
-      c[k]++;
       if (isFiring(a)) {
+        c[k]++;
         c.firing++;
         if (!c.worstFiring || SEV[k].rank < SEV[c.worstFiring].rank) c.worstFiring = k;
+      } else {
+        c.quiet++;
       }
     }
     return c;
@@ -884,7 +888,7 @@
     const k = c.worstFiring || 'none';
     badge.className = 'badge badge-' + (c.firing ? k : 'none');
     badge.textContent = c.firing ? SEV[k].sym + ' ' + c.firing : '0';
-    badge.setAttribute('title', c.firing + ' firing, ' + c.total + ' in total (' + c.crit + ' critical, ' + c.warn + ' warning, ' + c.unknown + ' unknown, ' + (c.info + c.none) + ' info)');
+    badge.setAttribute('title', c.firing + ' firing (' + c.crit + ' critical, ' + c.warn + ' warning, ' + c.unknown + ' unknown, ' + (c.info + c.none) + ' info), ' + c.quiet + ' silenced or inhibited');
     document.title = c.firing ? '(' + c.firing + ') Watchdesk' : 'Watchdesk';
   }
 
@@ -902,8 +906,8 @@
     box.appendChild(chip('warn', SEV.warn.sym, 'WARNING', c.warn));
     box.appendChild(chip('unknown', SEV.unknown.sym, 'UNKNOWN', c.unknown));
     box.appendChild(chip('info', SEV.info.sym, 'INFO', c.info + c.none));
-    const t = chip('total', '', 'TOTAL', c.total);
-    t.appendChild(el('span', 'w', '(' + c.firing + ' firing)'));
+    const t = chip('total', '', 'FIRING', c.firing);
+    t.appendChild(el('span', 'w', '+ ' + c.quiet + ' silenced/inhibited'));
     box.appendChild(t);
   }
 

@@ -208,6 +208,24 @@ pub fn threshold_state(value: f64, spec: &ChartSpec) -> Option<State> {
     threshold_step(value, spec).and_then(|t| state_of_color(&t.color))
 }
 
+thread_local! {
+    /// The plot area of the last time series drawn on this thread (see [`render_svg_with_plot`]).
+    pub(crate) static LAST_PLOT: std::cell::Cell<Option<[i32; 4]>> = const { std::cell::Cell::new(None) };
+}
+
+/// Like [`render_svg`], plus the plot area `[left, top, right, bottom]` in pixels of a time series
+/// panel, so that a UI can map the pointer to a time.
+pub fn render_svg_with_plot(spec: &ChartSpec) -> (String, Option<[i32; 4]>) {
+    LAST_PLOT.with(|c| c.set(None));
+    let svg = render_svg(spec);
+    let plot = if matches!(spec.kind, ChartKind::TimeSeries) {
+        LAST_PLOT.with(|c| c.get())
+    } else {
+        None
+    };
+    (svg, plot)
+}
+
 /// Draws the panel as an SVG document. Never fails: problems become a drawn message.
 pub fn render_svg(spec: &ChartSpec) -> String {
     let (w, h) = clamp_size(spec);

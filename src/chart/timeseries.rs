@@ -58,6 +58,7 @@ pub(crate) fn draw<DB: DrawingBackend>(cv: &Canvas<DB>, spec: &ChartSpec, r: Rec
         r.w - label_w - 14,
         r.h - legend_h - 6 - 22,
     );
+    super::LAST_PLOT.with(|c| c.set(Some([plot.x, plot.y, plot.right(), plot.bottom()])));
     if plot.w < 10 || plot.h < 10 {
         return if has_data {
             Ok(())

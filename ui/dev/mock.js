@@ -404,12 +404,15 @@
     },
   };
   if (location.hash === '#hover') {
-    // screenshot aid: hover the second panel once it is drawn
-    setTimeout(() => {
+    // screenshot aid: keep hovering the second panel (headless screenshots fire a resize, which hides tooltips)
+    const move = () => {
       const body = document.querySelectorAll('.panel-body')[1];
+      if (!body) return;
       const r = body.getBoundingClientRect();
       body.dispatchEvent(new MouseEvent('mousemove', { clientX: r.left + r.width * 0.6, clientY: r.top + r.height / 3, bubbles: true }));
-    }, 3000);
+    };
+    setTimeout(move, 2000);
+    window.addEventListener('resize', () => setTimeout(move, 0));
   }
   window.__mock = {
     calls, links, alerts: ALERTS, health: HEALTH,

@@ -1,0 +1,120 @@
+//! Desktop integration: notifications whose click opens the alert, and bringing the window forward.
+//!
+//! Linux: notify-rust over D-Bus; the default action (a click) is received by `wait_for_action` on its
+//! own thread. Windows: notify-rust's toast backend shows the toast; a click from the notification
+//! centre after a restart arrives as a `watchdesk://` link through the single-instance handler.
+
+use std::sync::Arc;
+
+use tauri::{AppHandle, Emitter};
+
+use watchdesk::notify::{self, Link, Notification};
+use watchdesk::time::now_ms;
+
+use crate::state::Shell;
+
+/// Shows, un-minimises and focuses the main window.
+pub fn show_main(app: &AppHandle) {
+    if let Some(w) = crate::main_window(app) {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+/// Routes a `watchdesk://` link to the UI.
+pub fn open_link_in_app(app: &AppHandle, link: &str) {
+    let payload = match notify::parse_link(link) {
+        Some(Link::Alert {
+            source,
+            fingerprint,
+        }) => serde_json::json!({ "view": "alert", "source": source, "fingerprint": fingerprint }),
+        Some(Link::Alerts { group }) => serde_json::json!({ "view": "alerts", "group": group }),
+        None => {
+            tracing::warn!("ignoring a link that is not a watchdesk:// alert link: {link:?}");
+            return;
+        }
+    };
+    show_main(app);
+    // The page may still be loading at start: send now and once more shortly after.
+    let _ = app.emit("wd:navigate", payload.clone());
+    let app = app.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let _ = app.emit("wd:navigate", payload);
+    });
+}
+
+/// Shows a notification for every alert that is due (see `watchdesk::notify::due`).
+pub fn notify_due(app: &AppHandle, shell: &Arc<Shell>) {
+    let policy = match shell.policy.lock() {
+        Ok(p) => p.clone(),
+        Err(e) => e.into_inner().clone(),
+    };
+    match notify::due(&shell.cache, &policy, now_ms()) {
+        Ok(list) => {
+            for n in list {
+                show(app, n);
+            }
+        }
+        Err(e) => tracing::warn!("cannot decide notifications: {e}"),
+    }
+}
+
+/// Notification servers may interpret a subset of HTML in the body: alert text is escaped.
+fn escape_markup(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn show(app: &AppHandle, n: Notification) {
+    let title = format!("{} {}", n.severity.to_uppercase(), n.alertname);
+    let mut note = notify_rust::Notification::new();
+    note.appname("Watchdesk")
+        .summary(&title)
+        .body(&escape_markup(&n.body))
+        .action("default", "Open alert");
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        note.urgency(if n.severity == "critical" {
+            notify_rust::Urgency::Critical
+        } else {
+            notify_rust::Urgency::Normal
+        });
+        note.hint(notify_rust::Hint::Category("alert".into()));
+    }
+    tracing::info!("notifying {} ({}/{})", title, n.source, n.fingerprint);
+    match note.show() {
+        #[cfg(all(unix, not(target_os = "macos")))]
+        Ok(handle) => {
+            let app = app.clone();
+            let link = n.link.clone();
+            std::thread::spawn(move || {
+                handle.wait_for_action(|action| {
+                    if action == "default" || action == "Open alert" {
+                        open_link_in_app(&app, &link);
+                    }
+                });
+            });
+        }
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        Ok(_) => {
+            let _ = app;
+        }
+        Err(e) => tracing::warn!(
+            "cannot show a desktop notification ({e}); is a notification daemon running?"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn markup_is_escaped() {
+        assert_eq!(
+            super::escape_markup("<img src=x onerror=alert(1)> & </text><script>"),
+            "&lt;img src=x onerror=alert(1)&gt; &amp; &lt;/text&gt;&lt;script&gt;"
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! Watchdesk desktop app: a thin Tauri 2 shell over the `watchdesk` engine.
+//!
+//! The engine polls and keeps the history; this shell starts it on Tauri's async runtime, adapts
+//! commands (one line each, in `commands.rs`), turns engine events into UI events, shows desktop
+//! notifications (`desktop.rs`) and keeps the tray icon's colour (`tray.rs`).
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod desktop;
+mod dto;
+mod state;
+mod tray;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Parser;
+use tauri::{Emitter, Manager};
+
+use state::Shell;
+
+/// The same flags as the `watchdesk` command line, so a script can point the app at any stack.
+#[derive(Parser, Debug, Clone)]
+#[command(name = "watchdesk-app", version, about = "Watchdesk desktop console")]
+pub struct Args {
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_name = "URL")]
+    pub prometheus: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub alertmanager: Vec<String>,
+    #[arg(long, value_name = "FILE")]
+    pub cache: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub dashboard: Vec<PathBuf>,
+    /// Closing the window quits instead of hiding it to the tray.
+    #[arg(long)]
+    pub close_quits: bool,
+    /// A `watchdesk://alert/<source>/<fingerprint>` link to open (from a notification centre).
+    #[arg(value_name = "LINK")]
+    pub link: Option<String>,
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "watchdesk=info,watchdesk_app=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let shell = match Shell::new(&args) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("watchdesk-app: {e:#}");
+            std::process::exit(1);
+        }
+    };
+    let start_link = args.link.clone();
+    let close_quits = args.close_quits;
+
+    let result = tauri::Builder::default()
+        // Must be first: a second start focuses this window and passes its link on.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            desktop::show_main(app);
+            if let Some(link) = argv.iter().find(|a| a.starts_with("watchdesk://")) {
+                desktop::open_link_in_app(app, link);
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .manage(shell.clone())
+        .invoke_handler(tauri::generate_handler![
+            commands::app_state,
+            commands::save_view,
+            commands::dashboard,
+            commands::set_variable,
+            commands::render_panel,
+            commands::panel_values,
+            commands::alerts,
+            commands::alert_detail,
+            commands::status,
+            commands::open_link,
+        ])
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            tray::create(&handle)?;
+            state::start_engine(handle.clone(), shell.clone());
+            if let Some(link) = &start_link {
+                desktop::open_link_in_app(&handle, link);
+            }
+            Ok(())
+        })
+        .on_window_event(move |window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if !close_quits && window.label() == "main" {
+                    // Hidden to the tray; "Quit" in the tray menu ends the app.
+                    api.prevent_close();
+                    let _ = window.hide();
+                    let _ = window.emit("wd:hidden", ());
+                }
+            }
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("watchdesk-app: the window could not be started: {e}. On Linux, check that a display is available (DISPLAY/WAYLAND_DISPLAY) and that WebKitGTK 4.1 is installed (scripts/install-deps.sh desktop).");
+        std::process::exit(1);
+    }
+}
+
+/// The main window, if it exists.
+pub fn main_window(app: &tauri::AppHandle) -> Option<tauri::WebviewWindow> {
+    app.get_webview_window("main")
+}
