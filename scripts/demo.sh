@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The main job: set everything up, start the reference stack (real Prometheus, Alertmanager,
-# node exporter, simulated VMS), poll it into the cache, draw the RTA overview, keep polling.
+# node exporter, simulated VMS) and open the Watchdesk app on it. Without a display, the engine
+# polls it, draws the RTA overview into out/ and keeps polling.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-bash scripts/install-deps.sh engine
-cargo build --release --bins
+bash scripts/install-deps.sh all
+cargo build --release --workspace --bins
 export VMS_SIM="$repo/target/release/vms-sim"
 WD="$repo/target/release/watchdesk"
+APP="$repo/target/release/watchdesk-app"
 CACHE=${CACHE:-$repo/.stack/cache.db}
 OUT=${OUT:-$repo/out}
 
@@ -19,12 +21,16 @@ for _ in $(seq 120); do
   kill -0 $stack 2>/dev/null || { echo "demo: the stack did not start" >&2; exit 1; }
   sleep 0.5
 done
-echo "demo: waiting 30 s for the first scrapes"; sleep 30
+echo "demo: waiting 20 s for the first scrapes"; sleep 20
 "$WD" --cache "$CACHE" check
 "$WD" --cache "$CACHE" poll --once
 "$WD" --cache "$CACHE" render --from -15m --out "$OUT"
-"$WD" --cache "$CACHE" alerts
-echo "demo: the RTA overview is drawn in $OUT/rta-overview/index.html (one SVG per panel)."
-echo "demo: polling continuously; try: curl -X POST \$(cat .stack/control.url)/scenario/service-down?service=go-api"
-echo "demo: then '$WD --cache $CACHE alerts' and '$WD --cache $CACHE render --out $OUT'. Ctrl-C stops everything."
-"$WD" --cache "$CACHE" poll
+echo "demo: the RTA overview is also drawn in $OUT/rta-overview/index.html (one SVG per panel)."
+echo "demo: take a service down: curl -X POST \"\$(cat .stack/control.url)/scenario/service-down?service=go-api\""
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  echo "demo: opening the Watchdesk app; closing its window hides it to the tray (tray menu: Quit)."
+  "$APP" --cache "$CACHE" --prometheus http://127.0.0.1:9090 --alertmanager http://127.0.0.1:9093
+else
+  echo "demo: no display: polling continuously instead of opening the app (Ctrl-C stops everything)."
+  "$WD" --cache "$CACHE" poll
+fi

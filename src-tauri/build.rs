@@ -1,7 +1,7 @@
 fn main() {
     // Only the app's own commands exist, and the capability grants exactly these.
-    tauri_build::try_build(
-        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
             "app_state",
             "save_view",
             "dashboard",
@@ -12,7 +12,7 @@ fn main() {
             "alert_detail",
             "status",
             "open_link",
-        ])),
-    )
+        ]),
+    ))
     .expect("tauri build script failed");
 }

@@ -5,6 +5,7 @@
 //! dashboards = ["/etc/watchdesk/site.json"]   # default: the built-in RTA overview
 //! step = "15s"        # resolution of the local history
 //! backfill = "6h"     # how far back a query is fetched the first time
+//! notify_severities = ["critical"]   # desktop notifications (add "warning", "unknown")
 //!
 //! [[source]]
 //! name = "rta"
@@ -91,6 +92,8 @@ pub struct Config {
     pub targets_interval_ms: i64,
     /// Requests in flight per source.
     pub max_concurrency: usize,
+    /// Alert severities that raise a desktop notification (`"unknown"` = missing severity).
+    pub notify_severities: Vec<String>,
 }
 
 /// Command-line overrides (the same flags for the CLI and the desktop app).
@@ -115,6 +118,7 @@ struct FileConfig {
     alert_interval: Option<String>,
     targets_interval: Option<String>,
     max_concurrency: Option<usize>,
+    notify_severities: Option<Vec<String>>,
     #[serde(default, rename = "source")]
     sources: Vec<FileSource>,
 }
@@ -406,6 +410,10 @@ impl Config {
             alert_interval_ms: dur("alert_interval", &fc.alert_interval, 5_000)?,
             targets_interval_ms: dur("targets_interval", &fc.targets_interval, 30_000)?,
             max_concurrency,
+            notify_severities: fc
+                .notify_severities
+                .clone()
+                .unwrap_or_else(|| vec!["critical".into()]),
         };
         if cfg.step_ms < 1000 {
             return Err(ConfigError::Invalid(

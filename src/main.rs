@@ -552,7 +552,10 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
         return Ok(ExitCode::SUCCESS);
     }
     for site in pick_sites(cfg, source)? {
-        for h in cache.health()?.into_iter().filter(|h| h.source == site) {
+        for h in view::current_health(&cache, &cfg.sites)
+            .into_iter()
+            .filter(|h| h.source == site)
+        {
             if h.consecutive_failures > 0 {
                 println!(
                     "! {site} {}: unreachable since {} failed polls; last good data {}: {}",

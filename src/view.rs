@@ -237,14 +237,42 @@ pub fn counts(alerts: &[CachedAlert]) -> Counts {
     c
 }
 
+/// The health of the configured sources only (a cache may remember servers it no longer polls).
+/// A configured component that was never polled yet is absent.
+pub fn current_health(cache: &Cache, sites: &[crate::config::SiteConfig]) -> Vec<SourceHealth> {
+    let norm = |u: &str| u.trim_end_matches('/').to_string();
+    let wanted: Vec<(String, String)> = sites
+        .iter()
+        .flat_map(|s| {
+            std::iter::once((s.name.clone(), PROMETHEUS.to_string())).chain(
+                s.alertmanagers.iter().map(|a| {
+                    (
+                        s.name.clone(),
+                        norm(&crate::poller::alertmanager_component(&a.url)),
+                    )
+                }),
+            )
+        })
+        .collect();
+    cache
+        .health()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|h| {
+            wanted
+                .iter()
+                .any(|(s, c)| *s == h.source && *c == norm(&h.component))
+        })
+        .collect()
+}
+
 /// Critical > warning > stale (a source unreachable) > ok.
-pub fn overall(cache: &Cache) -> (Overall, Counts) {
+pub fn overall(cache: &Cache, sites: &[crate::config::SiteConfig]) -> (Overall, Counts) {
     let alerts = cache.current_alerts(None).unwrap_or_default();
     let c = counts(&alerts);
-    let stale = match cache.health() {
-        Ok(h) => h.iter().any(|h| h.consecutive_failures > 0),
-        Err(_) => true,
-    };
+    let stale = current_health(cache, sites)
+        .iter()
+        .any(|h| h.consecutive_failures > 0);
     let o = if c.critical > 0 {
         Overall::Critical
     } else if c.warning > 0 || c.unknown > 0 {
@@ -272,7 +300,9 @@ pub struct AlertDetail {
 
 /// The comparison at the end of a rule expression: `rate(x[5m]) > 0.05` -> (`rate(x[5m])`, 0.05).
 pub fn split_threshold(query: &str) -> (String, Option<f64>) {
-    let re = regex::Regex::new(r"^(?s)(.*?)\s*(>=|<=|==|!=|>|<)\s*(bool\s+)?([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*$");
+    let re = regex::Regex::new(
+        r"^(?s)(.*?)\s*(>=|<=|==|!=|>|<)\s*(bool\s+)?([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*$",
+    );
     if let Ok(re) = re {
         if let Some(c) = re.captures(query.trim()) {
             let lhs = c.get(1).map(|m| m.as_str().trim()).unwrap_or("");
@@ -315,10 +345,41 @@ fn strip_outer_parens(s: &str) -> &str {
 /// not functions or keywords).
 fn metric_names(expr: &str) -> Vec<String> {
     const NOT_METRICS: &[&str] = &[
-        "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or",
-        "unless", "offset", "sum", "avg", "min", "max", "count", "rate", "irate", "increase",
-        "histogram_quantile", "le", "job", "instance", "vector", "time", "abs", "clamp_min",
-        "clamp_max", "topk", "bottomk", "quantile", "stddev", "delta", "deriv", "label_replace",
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+        "bool",
+        "and",
+        "or",
+        "unless",
+        "offset",
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "count",
+        "rate",
+        "irate",
+        "increase",
+        "histogram_quantile",
+        "le",
+        "job",
+        "instance",
+        "vector",
+        "time",
+        "abs",
+        "clamp_min",
+        "clamp_max",
+        "topk",
+        "bottomk",
+        "quantile",
+        "stddev",
+        "delta",
+        "deriv",
+        "label_replace",
     ];
     let re = match regex::Regex::new(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{|\[|\)|$|\s|==|>|<)") {
         Ok(r) => r,
@@ -555,10 +616,12 @@ pub fn panel_values(
 
 /// The chart of an alert rule's expression (without its comparison) around the alert's start, with
 /// the threshold drawn, from what the cache holds for that expression.
+#[allow(clippy::too_many_arguments)]
 pub fn rule_chart(
     cache: &Cache,
     site: &str,
     rule: &crate::source::AlertRule,
+    alert_labels: &crate::source::Labels,
     starts_at: Millis,
     step_ms: i64,
     now: Millis,
@@ -567,9 +630,19 @@ pub fn rule_chart(
 ) -> crate::chart::ChartSpec {
     let (expr, threshold) = split_threshold(&rule.query);
     let (from, to) = rule_window(starts_at, now);
-    let series = cache
+    let all = cache
         .read_range(site, &expr, Some(step_ms), from, to)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    // The series this alert is about: those whose labels agree with the alert's (an alert carries
+    // its series' labels plus alertname, severity...). None agreeing: show them all.
+    let agrees = |s: &crate::cache::CachedSeries| {
+        s.labels
+            .iter()
+            .filter(|(k, _)| k.as_str() != "__name__")
+            .all(|(k, v)| alert_labels.get(k).is_none_or(|a| a == v))
+    };
+    let mine: Vec<_> = all.iter().filter(|s| agrees(s)).cloned().collect();
+    let series = if mine.is_empty() { all } else { mine }
         .into_iter()
         .map(|s| ChartSeries {
             name: crate::dashboard::legend("", &s.labels),

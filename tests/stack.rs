@@ -301,7 +301,7 @@ fn check_reports_each_problem() {
 
     let bad = stack.dir.path().join("bad.json");
     std::fs::write(&bad, "{\"panels\": [").unwrap();
-    let out = std::process::Command::new(common::WATCHDESK)
+    let out = std::process::Command::new(common::watchdesk_bin())
         .args([
             "--prometheus",
             &format!("http://127.0.0.1:{}", common::free_port()),

@@ -80,7 +80,10 @@ pub fn app_state(shell: Shared) -> dto::AppState {
 #[tauri::command]
 pub fn save_view(shell: Shared, view: View) -> Result<(), String> {
     let json = serde_json::to_string(&view).map_err(|e| e.to_string())?;
-    shell.cache.set_meta(VIEW_KEY, &json).map_err(|e| e.to_string())
+    shell
+        .cache
+        .set_meta(VIEW_KEY, &json)
+        .map_err(|e| e.to_string())
 }
 
 #[tauri::command]
@@ -203,10 +206,7 @@ pub fn panel_values(
 }
 
 fn health(shell: &Shell) -> Vec<dto::Health> {
-    shell
-        .cache
-        .health()
-        .unwrap_or_default()
+    view::current_health(&shell.cache, &shell.cfg.sites)
         .iter()
         .map(dto::Health::from)
         .collect()
@@ -214,7 +214,12 @@ fn health(shell: &Shell) -> Vec<dto::Health> {
 
 #[tauri::command]
 pub fn alerts(shell: Shared) -> Result<dto::AlertsDto, String> {
-    let all = view::sorted_alerts(shell.cache.current_alerts(None).map_err(|e| e.to_string())?);
+    let all = view::sorted_alerts(
+        shell
+            .cache
+            .current_alerts(None)
+            .map_err(|e| e.to_string())?,
+    );
     Ok(dto::AlertsDto {
         counts: view::counts(&all).into(),
         alerts: all
@@ -250,8 +255,17 @@ pub async fn alert_detail(
             {
                 tracing::info!("rule chart for {}: {e}", rule.name);
             }
-            let spec =
-                view::rule_chart(&shell.cache, &source, rule, alert.starts_at, step, now, 900, 260);
+            let spec = view::rule_chart(
+                &shell.cache,
+                &source,
+                rule,
+                &alert.labels,
+                alert.starts_at,
+                step,
+                now,
+                900,
+                260,
+            );
             Some(dto::ChartDto {
                 stale: spec.stale.clone(),
                 svg: watchdesk::chart::render_svg(&spec),
@@ -285,7 +299,7 @@ pub async fn alert_detail(
 
 #[tauri::command]
 pub fn status(shell: Shared) -> dto::StatusDto {
-    let (worst, _) = view::overall(&shell.cache);
+    let (worst, _) = view::overall(&shell.cache, &shell.cfg.sites);
     dto::StatusDto {
         health: health(&shell),
         worst: worst.as_str().to_string(),

@@ -37,8 +37,8 @@ impl Shell {
             dashboards: args.dashboard.clone(),
         };
         let cfg = Config::load(&ov)?;
-        let (cache, note) = Cache::open(&cfg.cache)
-            .with_context(|| format!("cache {}", cfg.cache.display()))?;
+        let (cache, note) =
+            Cache::open(&cfg.cache).with_context(|| format!("cache {}", cfg.cache.display()))?;
         let mut startup_note = note.map(|n| n.to_string());
         if cache.is_read_only() {
             startup_note = Some(format!(
@@ -74,6 +74,7 @@ impl Shell {
             .ok()
             .flatten()
             .and_then(|v| v.parse().ok());
+        let severities = cfg.notify_severities.clone();
         Ok(Shell {
             cfg,
             cache,
@@ -81,7 +82,7 @@ impl Shell {
             dashboards,
             policy: Mutex::new(Policy {
                 muted_until,
-                ..Policy::default()
+                severities,
             }),
             startup_note,
         })

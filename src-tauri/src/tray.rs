@@ -63,7 +63,13 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         true,
         None::<&str>,
     )?;
-    let mute60 = MenuItem::with_id(app, "mute60", "Mute notifications for 1 h", true, None::<&str>)?;
+    let mute60 = MenuItem::with_id(
+        app,
+        "mute60",
+        "Mute notifications for 1 h",
+        true,
+        None::<&str>,
+    )?;
     let unmute = MenuItem::with_id(app, "unmute", "Unmute notifications", true, None::<&str>)?;
     let sep = PredefinedMenuItem::separator(app)?;
     let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
@@ -100,7 +106,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
 
 /// Recolours the tray and retitles the window from the cache.
 pub fn refresh(app: &AppHandle, shell: &Arc<Shell>) {
-    let (o, c) = view::overall(&shell.cache);
+    let (o, c) = view::overall(&shell.cache, &shell.cfg.sites);
     let words = match o {
         Overall::Critical => format!("{} critical", c.critical),
         Overall::Warning => format!("{} warning, {} unknown severity", c.warning, c.unknown),

@@ -8,11 +8,43 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub const WATCHDESK: &str = env!("CARGO_BIN_EXE_watchdesk");
-pub const VMS_SIM: &str = env!("CARGO_BIN_EXE_vms-sim");
+pub mod webdriver;
 
+/// The repository root (this harness is shared by the engine's and the app's tests).
 pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let mut d = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    while !d.join("deploy").is_dir() {
+        if !d.pop() {
+            return PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        }
+    }
+    d
+}
+
+fn built(name: &str, compiled: Option<&str>) -> PathBuf {
+    let p = compiled.map(PathBuf::from).unwrap_or_else(|| {
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo().join("target"))
+            .join("debug")
+            .join(name)
+    });
+    assert!(
+        p.is_file(),
+        "{} is not built: run `cargo build --workspace --bins` first (scripts/test.sh does)",
+        p.display()
+    );
+    p
+}
+
+/// The `watchdesk` command line binary.
+pub fn watchdesk_bin() -> PathBuf {
+    built("watchdesk", option_env!("CARGO_BIN_EXE_watchdesk"))
+}
+
+/// The VMS simulator binary.
+pub fn vms_sim_bin() -> PathBuf {
+    built("vms-sim", option_env!("CARGO_BIN_EXE_vms-sim"))
 }
 
 /// The path of a binary from a Debian package, or a failure that says what to install.
@@ -46,6 +78,15 @@ pub fn free_port() -> u16 {
 
 /// Minimal HTTP/1.0 request to a loopback server: (status, body).
 pub fn http(method: &str, url: &str, body: &str) -> std::io::Result<(u16, String)> {
+    http_with_type(method, url, body, "application/x-www-form-urlencoded")
+}
+
+fn http_with_type(
+    method: &str,
+    url: &str,
+    body: &str,
+    content_type: &str,
+) -> std::io::Result<(u16, String)> {
     let rest = url
         .strip_prefix("http://")
         .ok_or_else(|| std::io::Error::other("only http:// urls"))?;
@@ -54,10 +95,10 @@ pub fn http(method: &str, url: &str, body: &str) -> std::io::Result<(u16, String
         None => (rest, "/"),
     };
     let mut s = TcpStream::connect(hostport)?;
-    s.set_read_timeout(Some(Duration::from_secs(20)))?;
+    s.set_read_timeout(Some(Duration::from_secs(60)))?;
     write!(
         s,
-        "{method} {path} HTTP/1.0\r\nHost: {hostport}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.0\r\nHost: {hostport}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )?;
     let mut buf = Vec::new();
@@ -73,6 +114,23 @@ pub fn http(method: &str, url: &str, body: &str) -> std::io::Result<(u16, String
         .map(|(_, b)| b.to_string())
         .unwrap_or_default();
     Ok((status, body))
+}
+
+/// A JSON request (for WebDriver and the Alertmanager API): (status, parsed body or Null).
+pub fn http_json(
+    method: &str,
+    url: &str,
+    body: Option<&serde_json::Value>,
+) -> std::io::Result<(u16, serde_json::Value)> {
+    let text = body.map(|b| b.to_string()).unwrap_or_default();
+    let (code, resp) = http_with_type(method, url, &text, "application/json")?;
+    let body = resp.trim();
+    // tauri-driver may answer chunked: take the JSON object between the first '{' and last '}'.
+    let json = match (body.find('{'), body.rfind('}')) {
+        (Some(a), Some(b)) if b > a => serde_json::from_str(&body[a..=b]).unwrap_or_default(),
+        _ => serde_json::Value::Null,
+    };
+    Ok((code, json))
 }
 
 pub fn get(url: &str) -> Option<String> {
@@ -199,7 +257,7 @@ impl Stack {
         let control_file = d.join("control.url");
         let sim = Proc::spawn(
             "vms-sim",
-            Command::new(VMS_SIM).args([
+            Command::new(vms_sim_bin()).args([
                 "--bind".into(),
                 "127.0.0.1".into(),
                 "--targets-file".into(),
@@ -335,9 +393,21 @@ scrape_configs:
         assert_eq!(code, 200, "end scenario {name}: {body}");
     }
 
+    /// Posts an alert straight to Alertmanager (as any client on the network could).
+    pub fn post_alert(&self, labels: serde_json::Value, annotations: serde_json::Value) {
+        let body = serde_json::json!([{ "labels": labels, "annotations": annotations }]);
+        let (code, v) = http_json(
+            "POST",
+            &format!("{}/api/v2/alerts", self.am_url()),
+            Some(&body),
+        )
+        .expect("post an alert to Alertmanager");
+        assert_eq!(code, 200, "Alertmanager refused the alert: {v}");
+    }
+
     /// Runs the `watchdesk` CLI against this stack: (exit ok, stdout, stderr).
     pub fn watchdesk(&self, args: &[&str]) -> (bool, String, String) {
-        let out = Command::new(WATCHDESK)
+        let out = Command::new(watchdesk_bin())
             .args([
                 "--prometheus",
                 &self.prom_url(),
@@ -377,5 +447,60 @@ impl Drop for Stack {
                 }
             }
         }
+    }
+}
+
+/// Every Notify call and ActionInvoked signal on the session bus, as `dbus-monitor` prints them:
+/// what the operator was shown, read from the bus rather than from the app.
+pub struct NotifyLog {
+    child: Child,
+    pub path: PathBuf,
+}
+
+impl NotifyLog {
+    pub fn start(path: &Path) -> NotifyLog {
+        let mon = require_bin("dbus-monitor", "dbus");
+        assert!(
+            std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+            "no D-Bus session: run the desktop tests through scripts/with-desktop.sh (scripts/test.sh does)"
+        );
+        let out = std::fs::File::create(path).expect("notify log");
+        let child = Command::new(mon)
+            .args(["--session", "interface='org.freedesktop.Notifications'"])
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dbus-monitor");
+        std::thread::sleep(Duration::from_millis(500));
+        NotifyLog {
+            child,
+            path: path.to_path_buf(),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        std::fs::read_to_string(&self.path).unwrap_or_default()
+    }
+
+    /// How many Notify calls carried `needle` (summary or body).
+    pub fn count_notify(&self, needle: &str) -> usize {
+        self.text()
+            .split("member=Notify")
+            .skip(1)
+            .filter(|call| {
+                // A call's arguments run up to the next message on the bus.
+                let call = call.split("\nmethod ").next().unwrap_or(call);
+                let call = call.split("\nsignal ").next().unwrap_or(call);
+                call.contains(needle)
+            })
+            .count()
+    }
+}
+
+impl Drop for NotifyLog {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
