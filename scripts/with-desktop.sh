@@ -23,7 +23,12 @@ export WATCHDESK_DESKTOP=1
 dbus-run-session -- bash -c '
   dunst >"${TMPDIR:-/tmp}/watchdesk-dunst.log" 2>&1 &
   d=$!
-  for _ in $(seq 50); do dunstctl is-paused >/dev/null 2>&1 && break; sleep 0.1; done
+  # Wait until dunst owns the name (NameHasOwner does not start a second one by D-Bus activation).
+  for _ in $(seq 50); do
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.Notifications 2>/dev/null | grep -q "boolean true" && break
+    sleep 0.1
+  done
   "$@"; rc=$?
   kill $d 2>/dev/null || true
   exit $rc

@@ -1416,10 +1416,20 @@
     $('main').addEventListener('scroll', hideHover, { passive: true });
   }
 
+  function downKey() {
+    return (S.health || []).filter((h) => h && h.unreachable)
+      .map((h) => str(h.source) + ' ' + str(h.component)).sort().join('|');
+  }
+
   function setupEvents() {
     listen('wd:data', () => refreshVisiblePanels());
     listen('wd:alerts', () => { refreshAlerts(); if (S.view.view === 'alert') loadDetail(); });
-    listen('wd:health', () => { refreshStatus(); });
+    listen('wd:health', async () => {
+      // When a source goes down or comes back, panels redraw: stale data is greyed, never green.
+      const before = downKey();
+      await refreshStatus();
+      if (downKey() !== before) refreshVisiblePanels();
+    });
     listen('wd:navigate', (p) => {
       if (p.view === 'alert' && p.fingerprint) openAlert(p.source || null, p.fingerprint);
       else if (p.view === 'alerts') goAlerts(p.group || '');

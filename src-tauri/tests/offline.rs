@@ -73,6 +73,16 @@ fn offline_banner_and_dashboard_from_cache_after_restart() {
     );
     let drawn = driver.exec(DRAWN_PANELS).as_u64().unwrap_or(0);
     assert!(drawn >= 10, "the charts stay while offline ({drawn})");
+    // The panels themselves say so (drawn greyed, with the banner), not only the window.
+    let stale = driver.exec(
+        "return window.__TAURI__.core.invoke('render_panel', \
+         {uid: 'rta-overview', panelId: 1, from: 'now-1h', to: 'now', width: 900, height: 200}) \
+         .then(r => r.stale || '')",
+    );
+    assert!(
+        stale.as_str().unwrap_or("").contains("offline — showing data up to"),
+        "{stale}"
+    );
     driver.screenshot(&common::repo().join("target/screenshots/offline.png"));
     drop(driver);
 
