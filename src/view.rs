@@ -576,6 +576,9 @@ pub fn render_panel(
     })
 }
 
+/// One series' value under the pointer: (series name, formatted value, `#rrggbb` colour).
+pub type HoverValue = (String, String, String);
+
 /// The value of each series of a panel at the sample nearest to `at` (within two steps): what the
 /// hover tooltip shows. Returns the sample time and (name, formatted value, colour).
 #[allow(clippy::too_many_arguments)]
@@ -588,7 +591,7 @@ pub fn panel_values(
     to: Millis,
     at: Millis,
     settings: &crate::poller::Settings,
-) -> Result<(Millis, Vec<(String, String, String)>), String> {
+) -> Result<(Millis, Vec<HoverValue>), String> {
     let panel = d
         .panel(panel_id)
         .ok_or_else(|| format!("dashboard {:?} has no panel {panel_id}", d.title))?;

@@ -80,7 +80,10 @@ fn offline_banner_and_dashboard_from_cache_after_restart() {
          .then(r => r.stale || '')",
     );
     assert!(
-        stale.as_str().unwrap_or("").contains("offline — showing data up to"),
+        stale
+            .as_str()
+            .unwrap_or("")
+            .contains("offline — showing data up to"),
         "{stale}"
     );
     driver.screenshot(&common::repo().join("target/screenshots/offline.png"));
