@@ -6,10 +6,11 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 bash scripts/install-deps.sh all
-cargo build --release --workspace --bins
-export VMS_SIM="$repo/target/release/vms-sim"
-WD="$repo/target/release/watchdesk"
-APP="$repo/target/release/watchdesk-app"
+PROFILE=${PROFILE:-release}   # PROFILE=debug reuses a debug build
+if [ "$PROFILE" = release ]; then cargo build --release --workspace --bins; else cargo build --workspace --bins; fi
+export VMS_SIM="$repo/target/$PROFILE/vms-sim"
+WD="$repo/target/$PROFILE/watchdesk"
+APP="$repo/target/$PROFILE/watchdesk-app"
 CACHE=${CACHE:-$repo/.stack/cache.db}
 OUT=${OUT:-$repo/out}
 

@@ -234,7 +234,23 @@ async fn check(cfg: &Config) -> Result<ExitCode> {
         Some(f) => println!("config     {}: ok", f.display()),
         None => println!("config     (none: built-in defaults and flags): ok"),
     }
-    println!("cache      {}", cfg.cache.display());
+    match Cache::open_read_only(&cfg.cache) {
+        Ok(c) => match c.stats() {
+            Ok(st) => println!(
+                "cache      {}: {} queries, {} series, {} samples in {} chunks ({} bytes of chunks, {:.2} B/sample; file {} bytes)",
+                cfg.cache.display(),
+                st.queries,
+                st.series,
+                st.samples,
+                st.chunks,
+                st.chunk_bytes,
+                if st.samples > 0 { st.chunk_bytes as f64 / st.samples as f64 } else { 0.0 },
+                st.file_bytes
+            ),
+            Err(e) => println!("cache      {}: {e}", cfg.cache.display()),
+        },
+        Err(_) => println!("cache      {} (not created yet)", cfg.cache.display()),
+    }
     for s in &cfg.sites {
         let site = match Site::connect(s) {
             Ok(site) => site,

@@ -284,3 +284,62 @@ async fn nan_and_inf_values_are_kept_and_drawn_as_breaks() {
     let svg = watchdesk::chart::render_svg(&spec);
     assert!(svg.contains("<svg"), "draws despite NaN/Inf");
 }
+
+#[tokio::test]
+async fn one_dead_site_never_stops_the_others() {
+    let now = now_ms() / 1000;
+    let body = format!(
+        r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{"job":"go-api"}},"values":[[{},"1"],[{},"1"]]}}]}}}}"#,
+        now - 15,
+        now
+    );
+    let good = hostile_server(
+        http_response("200 OK", "application/json", body.as_bytes()),
+        Duration::ZERO,
+    )
+    .await;
+    // A port nobody listens on.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let cache = Arc::new(Cache::open_in_memory().unwrap());
+    let site = |name: &str, url: &str| {
+        Arc::new(Site {
+            name: name.into(),
+            prometheus: Arc::new(PrometheusClient::new(Endpoint::new(url)).unwrap()),
+            alertmanagers: vec![],
+        })
+    };
+    let dash = watchdesk::dashboard::parse(DASH).unwrap().0;
+    let poller = Poller::new(
+        settings(),
+        cache.clone(),
+        vec![site("north", &dead), site("south", &good)],
+        vec![Arc::new(dash)],
+    );
+    let reports = poller.poll_once().await;
+    let north = reports.iter().find(|r| r.site == "north").unwrap();
+    let south = reports.iter().find(|r| r.site == "south").unwrap();
+    assert!(
+        north
+            .metrics
+            .unreachable
+            .as_deref()
+            .unwrap_or("")
+            .contains("cannot reach"),
+        "{north:?}"
+    );
+    assert_eq!(south.metrics.fetched, 1, "{south:?}");
+    let south_samples = cache.read_range("south", "up", None, 0, i64::MAX).unwrap();
+    assert_eq!(south_samples.len(), 1);
+    let health = cache.health().unwrap();
+    let h = |s: &str| {
+        health
+            .iter()
+            .find(|h| h.source == s && h.component == PROMETHEUS)
+            .unwrap()
+    };
+    assert!(h("north").unreachable && h("north").consecutive_failures == 1);
+    assert_eq!(h("south").consecutive_failures, 0);
+}
