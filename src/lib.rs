@@ -1,5 +1,6 @@
 //! Watchdesk engine: sources (Prometheus, Alertmanager) -> poller -> SQLite cache -> charts.
 //! Knows nothing of Tauri, webviews or notification daemons.
+pub mod ack;
 pub mod cache;
 pub mod chart;
 pub mod config;

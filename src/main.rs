@@ -70,10 +70,36 @@ enum Cmd {
         #[arg(long, default_value_t = 1600)]
         width: u32,
     },
-    /// Current alerts from the cache: state, severity, since when.
+    /// Current alerts from the cache: state, severity, since when, who acknowledged them.
     Alerts {
         #[arg(long)]
         json: bool,
+    },
+    /// Acknowledge an alert: an Alertmanager silence (alertname + instance) with your name and a
+    /// comment. Queued and sent later when no Alertmanager answers.
+    Ack {
+        /// Alert name (e.g. ServiceDown) or fingerprint.
+        alert: String,
+        /// Only this instance (default: the alert's own instance, or all instances of the name).
+        #[arg(long)]
+        instance: Option<String>,
+        /// How long, e.g. 30m, 1h, 8h.
+        #[arg(long = "for", default_value = "1h", value_name = "DURATION")]
+        duration: String,
+        #[arg(long)]
+        comment: String,
+        /// Who acknowledges (default: the OS user).
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// Undo an acknowledgement (expires its silence).
+    Unack {
+        /// Alert name or fingerprint.
+        alert: String,
+        #[arg(long)]
+        instance: Option<String>,
+        #[arg(long)]
+        author: Option<String>,
     },
 }
 
@@ -225,6 +251,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
             width,
         } => render(&cfg, &cli.source, from, to, out, *format, *width),
         Cmd::Alerts { json } => alerts(&cfg, &cli.source, *json),
+        Cmd::Ack {
+            alert,
+            instance,
+            duration,
+            comment,
+            author,
+        } => rt.block_on(ack(
+            &cfg,
+            &cli.source,
+            alert,
+            instance,
+            duration,
+            comment,
+            author,
+        )),
+        Cmd::Unack {
+            alert,
+            instance,
+            author,
+        } => rt.block_on(unack(&cfg, &cli.source, alert, instance, author)),
     }
 }
 
@@ -545,6 +591,10 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
         all.extend(cache.current_alerts(Some(site))?);
     }
     let all = view::sorted_alerts(all);
+    let silences: Vec<_> = cache.silences(None)?.into_iter().map(|(_, s)| s).collect();
+    let ack_of =
+        |a: &watchdesk::cache::CachedAlert| watchdesk::ack::ack_of(&a.labels, &silences, now);
+    let pending = cache.pending_acks(None)?;
     if json {
         let arr: Vec<serde_json::Value> = all
             .iter()
@@ -561,6 +611,13 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
                     "silencedBy": a.silenced_by,
                     "inhibitedBy": a.inhibited_by,
                     "reportedBy": a.reported_by,
+                    "acknowledgement": ack_of(a).map(|k| serde_json::json!({
+                        "by": k.by,
+                        "at": to_rfc3339(k.at),
+                        "until": to_rfc3339(k.until),
+                        "comment": k.comment,
+                        "silenceId": k.silence_id,
+                    })),
                 })
             })
             .collect();
@@ -584,6 +641,17 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
                 );
             }
         }
+    }
+    for p in &pending {
+        println!(
+            "! acknowledgement by {} queued since {} (not yet accepted by an Alertmanager{})",
+            p.created_by,
+            local_datetime(p.queued_at),
+            p.last_error
+                .as_ref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        );
     }
     if all.is_empty() {
         println!("no current alerts");
@@ -612,6 +680,170 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
                 .map(|s| s.replace(['\n', '\r'], " "))
                 .unwrap_or_default()
         );
+        if let Some(k) = ack_of(a) {
+            println!(
+                "          acknowledged by {}, {} ago, until {}: {}",
+                k.by,
+                human_duration(now - k.at),
+                local_datetime(k.until),
+                k.comment
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "operator".into())
+}
+
+/// The current alerts an `ack`/`unack` argument names: a fingerprint, or an alert name (and instance).
+fn named_alerts(
+    cache: &Cache,
+    site: &str,
+    alert: &str,
+    instance: &Option<String>,
+) -> Result<Vec<watchdesk::cache::CachedAlert>> {
+    let all = cache.current_alerts(Some(site))?;
+    if let Some(a) = all.iter().find(|a| a.fingerprint == alert) {
+        return Ok(vec![a.clone()]);
+    }
+    Ok(all
+        .into_iter()
+        .filter(|a| a.alertname == alert)
+        .filter(|a| instance.is_none() || a.labels.get("instance") == instance.as_ref())
+        .collect())
+}
+
+fn site_for(cfg: &Config, source: &Option<String>) -> Result<Site> {
+    let name = pick_sites(cfg, source)?[0].to_string();
+    let sc = cfg
+        .sites
+        .iter()
+        .find(|s| s.name == name)
+        .context("no such source")?;
+    Ok(Site::connect(sc)?)
+}
+
+async fn ack(
+    cfg: &Config,
+    source: &Option<String>,
+    alert: &str,
+    instance: &Option<String>,
+    duration: &str,
+    comment: &str,
+    author: &Option<String>,
+) -> Result<ExitCode> {
+    use watchdesk::source::Matcher;
+    let dur = watchdesk::time::parse_duration_ms(duration)
+        .filter(|d| *d > 0)
+        .with_context(|| format!("--for {duration:?}: write it like 30m, 1h or 8h"))?;
+    let cache = open_cache(cfg)?;
+    let site = site_for(cfg, source)?;
+    let found = named_alerts(&cache, &site.name, alert, instance)?;
+    let eq = |name: &str, value: &str| Matcher {
+        name: name.into(),
+        value: value.into(),
+        is_regex: false,
+        is_equal: true,
+    };
+    let matchers = match (found.as_slice(), instance) {
+        ([one], _) => watchdesk::ack::default_matchers(&one.labels),
+        (_, Some(i)) => vec![eq("alertname", alert), eq("instance", i)],
+        (many, None) => {
+            if many.len() > 1 {
+                println!(
+                    "{alert} fires on {} instances: acknowledging all of them (use --instance to narrow)",
+                    many.len()
+                );
+            } else {
+                println!("{alert} is not in the cache's current alerts: acknowledging by name");
+            }
+            vec![eq("alertname", alert)]
+        }
+    };
+    let author = author.clone().unwrap_or_else(os_user);
+    let now = now_ms();
+    let described = matchers
+        .iter()
+        .map(|m| format!("{}={:?}", m.name, m.value))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match watchdesk::ack::acknowledge(&cache, &site, matchers, dur, &author, comment, now).await {
+        Ok(watchdesk::ack::Outcome::Sent(id)) => {
+            println!(
+                "acknowledged {{{described}}} by {author} until {} (silence {id})",
+                local_datetime(now + dur)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(watchdesk::ack::Outcome::Queued { id, reason }) => {
+            println!("acknowledgement of {{{described}}} queued (#{id}): {reason}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => bail!("acknowledging {{{described}}} failed: {e}"),
+    }
+}
+
+async fn unack(
+    cfg: &Config,
+    source: &Option<String>,
+    alert: &str,
+    instance: &Option<String>,
+    author: &Option<String>,
+) -> Result<ExitCode> {
+    let cache = open_cache(cfg)?;
+    let site = site_for(cfg, source)?;
+    // Fresh silences when an Alertmanager answers; else what the cache last saw.
+    for am in &site.alertmanagers {
+        if let Ok(s) = am.silences().await {
+            cache.replace_silences(&site.name, &s)?;
+            break;
+        }
+    }
+    let silences: Vec<_> = cache
+        .silences(Some(&site.name))?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
+    let now = now_ms();
+    let found = named_alerts(&cache, &site.name, alert, instance)?;
+    let mut ids: Vec<String> = found
+        .iter()
+        .filter_map(|a| watchdesk::ack::ack_of(&a.labels, &silences, now))
+        .map(|a| a.silence_id)
+        .collect();
+    if found.is_empty() {
+        // Resolved since: acknowledgements whose alertname matcher names it.
+        ids = silences
+            .iter()
+            .filter(|s| {
+                watchdesk::ack::is_ack(s) && s.state == watchdesk::source::SilenceState::Active
+            })
+            .filter(|s| {
+                s.matchers
+                    .iter()
+                    .any(|m| m.name == "alertname" && m.value == alert)
+            })
+            .map(|s| s.id.clone())
+            .collect();
+    }
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        bail!("{alert} has no active acknowledgement");
+    }
+    let author = author.clone().unwrap_or_else(os_user);
+    for id in ids {
+        match watchdesk::ack::unacknowledge(&cache, &site, &id, &author, now).await {
+            Ok(watchdesk::ack::Outcome::Sent(_)) => println!("acknowledgement {id} expired"),
+            Ok(watchdesk::ack::Outcome::Queued { id: q, reason }) => {
+                println!("expiry of acknowledgement {id} queued (#{q}): {reason}")
+            }
+            Err(e) => bail!("expiring acknowledgement {id} failed: {e}"),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -66,7 +66,8 @@ pub fn plan(d: &Dashboard, vars: &VarValues, s: &Settings) -> Vec<PlannedQuery> 
             .and_then(parse_duration_ms)
             .unwrap_or(0);
         for q in &p.targets {
-            if q.hide || q.expr.trim().is_empty() {
+            if !q.is_runnable() {
+                // Hidden, empty, or another data source (Loki...): reported by the parser.
                 continue;
             }
             let target_min = q

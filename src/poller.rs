@@ -329,6 +329,8 @@ impl Poller {
         if site.alertmanagers.is_empty() {
             return Ok(0);
         }
+        // Acknowledgements queued while the Alertmanagers were unreachable go out first.
+        crate::ack::flush(&self.cache, site).await;
         let filter = AlertFilter::default();
         let futs = site.alertmanagers.iter().map(|am| {
             let filter = &filter;
@@ -363,6 +365,16 @@ impl Poller {
         if errors.len() == site.alertmanagers.len() {
             // Nothing answered: keep the last known alerts, shown as stale.
             return Err(errors.join("; "));
+        }
+        // Silences (acknowledgements among them) from the first member that answers: members of a
+        // cluster share them.
+        for am in &site.alertmanagers {
+            if let Ok(s) = am.silences().await {
+                if let Err(e) = self.cache.replace_silences(&site.name, &s) {
+                    tracing::warn!("{}: cannot store silences: {e}", site.name);
+                }
+                break;
+            }
         }
         let alerts: Vec<ReportedAlert> = merged.into_values().collect();
         let n = alerts.len();

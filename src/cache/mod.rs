@@ -7,6 +7,7 @@
 //! A damaged file, or one written by a newer build, is moved aside (never deleted) and a fresh cache is
 //! started; [`OpenNote`] says where the old file went.
 
+pub mod acks;
 pub mod alerts;
 pub mod chunk;
 pub mod health;

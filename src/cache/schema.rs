@@ -7,7 +7,8 @@ pub const APPLICATION_ID: i64 = 0x5744_4B31;
 
 /// Migrations in order; migration `i` brings the file to `user_version = i + 1`.
 /// Never edit a released entry: append a new one.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY NOT NULL,
     value TEXT NOT NULL
@@ -120,7 +121,40 @@ CREATE TABLE health (
     unreachable          INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (source, component)
 );
-"#];
+"#,
+    r#"
+-- Silences of each source as Alertmanager last reported them (snapshot, replaced per source).
+CREATE TABLE silence (
+    source     TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    matchers   TEXT NOT NULL,
+    starts_at  INTEGER NOT NULL,
+    ends_at    INTEGER NOT NULL,
+    updated_at INTEGER,
+    created_by TEXT NOT NULL,
+    comment    TEXT NOT NULL,
+    PRIMARY KEY (source, id)
+);
+
+-- Acknowledgements (create a silence) and un-acknowledgements (expire one) not yet accepted by an
+-- Alertmanager: kept until one is, so nothing an operator did is lost while it is unreachable.
+CREATE TABLE pending_ack (
+    id         INTEGER PRIMARY KEY,
+    source     TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    silence_id TEXT,
+    matchers   TEXT NOT NULL,
+    starts_at  INTEGER NOT NULL,
+    ends_at    INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    comment    TEXT NOT NULL,
+    queued_at  INTEGER NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+"#,
+];
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {

@@ -232,8 +232,9 @@ impl Stack {
     /// Starts node exporter, the simulator, Alertmanager and Prometheus (scrape and rule evaluation
     /// every second so that tests see data and alerts quickly) and waits until they are ready.
     pub fn start() -> Stack {
-        let prometheus = require_bin("prometheus", "prometheus");
-        let alertmanager = require_bin("prometheus-alertmanager", "prometheus-alertmanager");
+        // Fail fast, before anything starts, when a server is missing.
+        require_bin("prometheus", "prometheus");
+        require_bin("prometheus-alertmanager", "prometheus-alertmanager");
         let node_exporter = require_bin("prometheus-node-exporter", "prometheus-node-exporter");
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
@@ -266,18 +267,6 @@ impl Stack {
                 control_file.display().to_string(),
             ]),
             &d.join("vms-sim.log"),
-        );
-
-        let am_cfg = repo().join("deploy/alertmanager.yml");
-        let am = Proc::spawn(
-            "alertmanager",
-            Command::new(alertmanager).args([
-                format!("--config.file={}", am_cfg.display()),
-                format!("--storage.path={}", d.join("am-data").display()),
-                format!("--web.listen-address=127.0.0.1:{am_port}"),
-                "--cluster.listen-address=".into(),
-            ]),
-            &d.join("alertmanager.log"),
         );
 
         let rules = repo().join("deploy/rules");
@@ -314,11 +303,11 @@ scrape_configs:
             node_port,
             control: String::new(),
             prom: None,
-            am: Some(am),
+            am: None,
             node: Some(node),
             sim: Some(sim),
         };
-        let _ = prometheus;
+        stack.start_alertmanager();
         stack.start_prometheus();
         stack.control = wait_for(
             "the simulator's control URL",
@@ -330,11 +319,42 @@ scrape_configs:
                     .filter(|s| s.starts_with("http://"))
             },
         );
-        let am_url = stack.am_url();
+        stack
+    }
+
+    /// Starts Alertmanager (again: silences persist in its storage dir) and waits until it is ready.
+    pub fn start_alertmanager(&mut self) {
+        let alertmanager = require_bin("prometheus-alertmanager", "prometheus-alertmanager");
+        let d = self.dir.path();
+        let am_cfg = repo().join("deploy/alertmanager.yml");
+        let log = d.join(format!(
+            "alertmanager{}.log",
+            if d.join("alertmanager.log").exists() {
+                "-restart"
+            } else {
+                ""
+            }
+        ));
+        self.am = Some(Proc::spawn(
+            "alertmanager",
+            Command::new(alertmanager).args([
+                format!("--config.file={}", am_cfg.display()),
+                format!("--storage.path={}", d.join("am-data").display()),
+                format!("--web.listen-address=127.0.0.1:{}", self.am_port),
+                "--cluster.listen-address=".into(),
+            ]),
+            &log,
+        ));
+        let am_url = self.am_url();
         wait_for("Alertmanager to be ready", Duration::from_secs(30), || {
             get(&format!("{am_url}/-/ready"))
         });
-        stack
+    }
+
+    pub fn stop_alertmanager(&mut self) {
+        if let Some(mut p) = self.am.take() {
+            p.stop();
+        }
     }
 
     pub fn start_prometheus(&mut self) {
