@@ -12,6 +12,8 @@ fn main() {
             "alert_detail",
             "status",
             "open_link",
+            "ack",
+            "unack",
         ]),
     ))
     .expect("tauri build script failed");

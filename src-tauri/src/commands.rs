@@ -212,6 +212,23 @@ fn health(shell: &Shell) -> Vec<dto::Health> {
         .collect()
 }
 
+/// Silences and queued acknowledgements, to mark acknowledged alerts.
+fn ack_context(
+    shell: &Shell,
+) -> (
+    Vec<watchdesk::source::Silence>,
+    Vec<watchdesk::cache::acks::PendingAck>,
+) {
+    let silences = shell
+        .cache
+        .silences(None)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
+    (silences, shell.cache.pending_acks(None).unwrap_or_default())
+}
+
 #[tauri::command]
 pub fn alerts(shell: Shared) -> Result<dto::AlertsDto, String> {
     let all = view::sorted_alerts(
@@ -220,15 +237,106 @@ pub fn alerts(shell: Shared) -> Result<dto::AlertsDto, String> {
             .current_alerts(None)
             .map_err(|e| e.to_string())?,
     );
+    let (silences, pending) = ack_context(&shell);
+    let now = now_ms();
     Ok(dto::AlertsDto {
         counts: view::counts(&all).into(),
         alerts: all
             .iter()
             .filter(|a| a.alertname != "Watchdog")
-            .map(dto::AlertDto::from)
+            .map(|a| dto::AlertDto::with_ack(a, &silences, &pending, now))
             .collect(),
         health: health(&shell),
     })
+}
+
+fn outcome(o: watchdesk::ack::Outcome) -> dto::AckResult {
+    match o {
+        watchdesk::ack::Outcome::Sent(id) => dto::AckResult {
+            status: "sent".into(),
+            detail: format!("silence {id}"),
+        },
+        watchdesk::ack::Outcome::Queued { reason, .. } => dto::AckResult {
+            status: "queued".into(),
+            detail: reason,
+        },
+    }
+}
+
+/// Polls the site's alerts now, so that the UI shows the new state at once.
+fn repoll_alerts(shell: &Arc<Shell>, site: &Arc<watchdesk::poller::Site>) {
+    let poller = shell.poller.clone();
+    let site = site.clone();
+    tauri::async_runtime::spawn(async move {
+        let _ = poller.poll_alerts(&site, now_ms()).await;
+    });
+}
+
+fn site_named(shell: &Shell, source: &str) -> Result<Arc<watchdesk::poller::Site>, String> {
+    shell
+        .poller
+        .sites
+        .iter()
+        .find(|s| s.name == source)
+        .cloned()
+        .ok_or_else(|| format!("no source named {source:?}"))
+}
+
+/// Acknowledges: a silence with `matchers` for `duration_ms` by `author`. The fingerprint names the
+/// alert in the logs; the matchers say what is acknowledged.
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub async fn ack(
+    shell: Shared<'_>,
+    source: String,
+    fingerprint: String,
+    matchers: Vec<dto::MatcherArg>,
+    duration_ms: i64,
+    author: String,
+    comment: String,
+) -> Result<dto::AckResult, String> {
+    let site = site_named(&shell, &source)?;
+    let matchers = matchers
+        .into_iter()
+        .map(|m| watchdesk::source::Matcher {
+            name: m.name,
+            value: m.value,
+            is_regex: false,
+            is_equal: true,
+        })
+        .collect();
+    let o = watchdesk::ack::acknowledge(
+        &shell.cache,
+        &site,
+        matchers,
+        duration_ms,
+        &author,
+        &comment,
+        now_ms(),
+    )
+    .await?;
+    tracing::info!("{source}/{fingerprint} acknowledged by {author}: {o:?}");
+    repoll_alerts(&shell, &site);
+    Ok(outcome(o))
+}
+
+#[tauri::command]
+pub async fn unack(
+    shell: Shared<'_>,
+    source: String,
+    silence_id: String,
+) -> Result<dto::AckResult, String> {
+    let site = site_named(&shell, &source)?;
+    let o = watchdesk::ack::unacknowledge(
+        &shell.cache,
+        &site,
+        &silence_id,
+        &whoami::username(),
+        now_ms(),
+    )
+    .await?;
+    repoll_alerts(&shell, &site);
+    Ok(outcome(o))
 }
 
 #[tauri::command]
@@ -273,8 +381,12 @@ pub async fn alert_detail(
         }
         _ => None,
     };
+    let (silences, pending) = ack_context(&shell);
     Ok(dto::AlertDetailDto {
-        alert: detail.alert.as_ref().map(dto::AlertDto::from),
+        alert: detail
+            .alert
+            .as_ref()
+            .map(|a| dto::AlertDto::with_ack(a, &silences, &pending, now)),
         rule: detail.rule.as_ref().map(|r| dto::RuleDto {
             name: r.name.clone(),
             query: r.query.clone(),

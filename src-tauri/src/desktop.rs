@@ -61,6 +61,53 @@ pub fn notify_due(app: &AppHandle, shell: &Arc<Shell>) {
     }
 }
 
+/// The notification's "Acknowledge 1 h" action: alertname + instance, by the OS user.
+#[cfg(all(unix, not(target_os = "macos")))]
+fn ack_from_notification(app: &AppHandle, source: &str, fingerprint: &str) {
+    use tauri::Manager;
+    let shell = app.state::<Arc<Shell>>().inner().clone();
+    let Some(alert) = shell
+        .cache
+        .current_alerts(Some(source))
+        .unwrap_or_default()
+        .into_iter()
+        .find(|a| a.fingerprint == fingerprint)
+    else {
+        tracing::info!("acknowledge from the notification: the alert has resolved meanwhile");
+        return;
+    };
+    let Some(site) = shell
+        .poller
+        .sites
+        .iter()
+        .find(|s| s.name == source)
+        .cloned()
+    else {
+        return;
+    };
+    let res = tauri::async_runtime::block_on(watchdesk::ack::acknowledge(
+        &shell.cache,
+        &site,
+        watchdesk::ack::default_matchers(&alert.labels),
+        3_600_000,
+        &whoami::username(),
+        "acknowledged from the desktop notification",
+        now_ms(),
+    ));
+    match res {
+        Ok(o) => tracing::info!(
+            "acknowledged {} from the notification: {o:?}",
+            alert.alertname
+        ),
+        Err(e) => tracing::warn!(
+            "cannot acknowledge {} from the notification: {e}",
+            alert.alertname
+        ),
+    }
+    let _ = tauri::async_runtime::block_on(shell.poller.poll_alerts(&site, now_ms()));
+    let _ = app.emit("wd:alerts", serde_json::json!({ "site": source }));
+}
+
 /// Notification servers may interpret a subset of HTML in the body: alert text is escaped.
 fn escape_markup(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -74,7 +121,8 @@ fn show(app: &AppHandle, n: Notification) {
     note.appname("Watchdesk")
         .summary(&title)
         .body(&escape_markup(&n.body))
-        .action("default", "Open alert");
+        .action("default", "Open alert")
+        .action("ack", "Acknowledge 1 h");
     #[cfg(all(unix, not(target_os = "macos")))]
     {
         note.urgency(if n.severity == "critical" {
@@ -90,11 +138,12 @@ fn show(app: &AppHandle, n: Notification) {
         Ok(handle) => {
             let app = app.clone();
             let link = n.link.clone();
+            let (source, fingerprint) = (n.source.clone(), n.fingerprint.clone());
             std::thread::spawn(move || {
-                handle.wait_for_action(|action| {
-                    if action == "default" || action == "Open alert" {
-                        open_link_in_app(&app, &link);
-                    }
+                handle.wait_for_action(|action| match action {
+                    "default" | "Open alert" => open_link_in_app(&app, &link),
+                    "ack" => ack_from_notification(&app, &source, &fingerprint),
+                    _ => {}
                 });
             });
         }

@@ -147,6 +147,59 @@ pub struct AlertDto {
     pub summary: String,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
+    /// Acknowledged from Watchdesk (an Alertmanager silence with the ack mark).
+    pub ack: Option<AckDto>,
+    /// An acknowledgement is queued: no Alertmanager answered yet.
+    pub pending_ack: bool,
+}
+
+#[derive(Serialize)]
+pub struct AckDto {
+    pub by: String,
+    pub at: i64,
+    pub until: i64,
+    pub comment: String,
+    pub silence_id: String,
+}
+
+#[derive(Serialize)]
+pub struct AckResult {
+    pub status: String,
+    pub detail: String,
+}
+
+#[derive(Deserialize)]
+pub struct MatcherArg {
+    pub name: String,
+    pub value: String,
+}
+
+impl AlertDto {
+    /// With its acknowledgement, from the cached silences and the queue.
+    pub fn with_ack(
+        a: &CachedAlert,
+        silences: &[watchdesk::source::Silence],
+        pending: &[watchdesk::cache::acks::PendingAck],
+        now: i64,
+    ) -> Self {
+        let mut d = AlertDto::from(a);
+        d.ack = watchdesk::ack::ack_of(&a.labels, silences, now).map(|k| AckDto {
+            by: k.by,
+            at: k.at,
+            until: k.until,
+            comment: k.comment,
+            silence_id: k.silence_id,
+        });
+        d.pending_ack = pending.iter().any(|p| {
+            p.source == a.source
+                && p.action == watchdesk::cache::acks::AckAction::Ack
+                && !p.matchers.is_empty()
+                && p.matchers
+                    .iter()
+                    .all(|m| watchdesk::ack::matcher_matches(m, &a.labels))
+        });
+        d
+    }
 }
 
 impl From<&CachedAlert> for AlertDto {
@@ -161,6 +214,8 @@ impl From<&CachedAlert> for AlertDto {
             summary: a.annotations.get("summary").cloned().unwrap_or_default(),
             labels: a.labels.clone(),
             annotations: a.annotations.clone(),
+            ack: None,
+            pending_ack: false,
         }
     }
 }

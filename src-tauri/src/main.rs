@@ -81,6 +81,8 @@ fn main() {
             commands::alert_detail,
             commands::status,
             commands::open_link,
+            commands::ack,
+            commands::unack,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
