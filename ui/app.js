@@ -22,6 +22,9 @@
   const GRID_ROW_PX = 30; // Grafana: one gridPos.h unit
   const GRID_COLS = 24;
   const PANEL_GAP = 8;
+  const ACK_DURATIONS = [['15m', 15 * 6e4], ['30m', 30 * 6e4], ['1h', 36e5], ['2h', 2 * 36e5], ['4h', 4 * 36e5], ['8h', 8 * 36e5], ['24h', 24 * 36e5]];
+  const ACK_DEFAULT_MS = 36e5;
+  const AUTHOR_KEY = 'watchdesk.ackAuthor';
 
   // ---------------------------------------------------------------- state
   const S = {
@@ -48,6 +51,9 @@
     statusBusy: false,
     statusAgain: false,
     dashLoadSeq: 0,
+    user: '', // OS user name from app_state: default author of acknowledgements
+    ackDlg: null, // the open acknowledge dialog, if any
+    ackNote: null, // last un-acknowledge result shown in the detail header {key, cls, text, until}
   };
 
   const $ = (id) => document.getElementById(id);
@@ -201,6 +207,27 @@
     return s || 'unknown';
   }
   function isFiring(a) { return stateWord(a.state) === 'firing'; }
+
+  // ---------------------------------------------------------------- acknowledgements
+  // ack: {by, at, until, comment, silence_id} | null  (a silence made from Watchdesk)
+  // pending_ack: an acknowledgement queued locally, sent when Alertmanager answers again
+  // silenced without ack: a maintenance (or other) silence made elsewhere
+  function ackOf(a) {
+    return a && a.ack && typeof a.ack === 'object' ? a.ack : null;
+  }
+  function isPendingAck(a) { return !!(a && a.pending_ack); }
+  function isMaintenance(a) {
+    const st = stateWord(a.state);
+    return !ackOf(a) && (st === 'silenced' || st === 'suppressed');
+  }
+  function canAck(a) { return !!a && isFiring(a) && !ackOf(a) && !isPendingAck(a); }
+  // attention order inside a severity: firing, firing with a queued ack, acknowledged, silenced/inhibited
+  function attention(a) {
+    if (ackOf(a)) return 2;
+    if (isFiring(a)) return isPendingAck(a) ? 1 : 0;
+    return 3;
+  }
+  function ackAuthor(ack) { return str(ack && ack.by) || 'someone'; }
 
   // ================================================================ VIEWS
   function showView(name) {
@@ -850,10 +877,10 @@
   }
 
   function sortAlerts(list) {
-    // severity, then firing before silenced/inhibited (acknowledged), then oldest first (as the engine does)
+    // severity, then firing before ack pending before acknowledged before silenced/inhibited, then oldest first
     return list.slice().sort((a, b) =>
       SEV[sevKey(a.severity)].rank - SEV[sevKey(b.severity)].rank ||
-      (isFiring(a) ? 0 : 1) - (isFiring(b) ? 0 : 1) ||
+      attention(a) - attention(b) ||
       (Number(a.starts_at) || 0) - (Number(b.starts_at) || 0) ||
       str(a.alertname).localeCompare(str(b.alertname)));
   }
@@ -861,10 +888,13 @@
   // Like the engine's view::counts: firing alerts only (silenced/inhibited are counted apart), Watchdog excluded,
   // "none" counted with info, missing/unrecognised severity counted as unknown.
   function countAlerts(list) {
-    const c = { crit: 0, warn: 0, info: 0, unknown: 0, none: 0, total: list.length, firing: 0, quiet: 0, worstFiring: null };
+    const c = { crit: 0, warn: 0, info: 0, unknown: 0, none: 0, total: list.length, firing: 0, quiet: 0, acked: 0, pending: 0, worstFiring: null };
     for (const a of list) {
       const k = sevKey(a.severity);
-      if (isFiring(a)) {
+      if (isPendingAck(a)) c.pending++;
+      if (ackOf(a)) {
+        c.acked++; // acknowledged: counted apart from firing and from maintenance silences
+      } else if (isFiring(a)) {
         c[k]++;
         c.firing++;
         if (!c.worstFiring || SEV[k].rank < SEV[c.worstFiring].rank) c.worstFiring = k;
@@ -888,7 +918,7 @@
     const k = c.worstFiring || 'none';
     badge.className = 'badge badge-' + (c.firing ? k : 'none');
     badge.textContent = c.firing ? SEV[k].sym + ' ' + c.firing : '0';
-    badge.setAttribute('title', c.firing + ' firing (' + c.crit + ' critical, ' + c.warn + ' warning, ' + c.unknown + ' unknown, ' + (c.info + c.none) + ' info), ' + c.quiet + ' silenced or inhibited');
+    badge.setAttribute('title', c.firing + ' firing (' + c.crit + ' critical, ' + c.warn + ' warning, ' + c.unknown + ' unknown, ' + (c.info + c.none) + ' info), ' + c.acked + ' acknowledged, ' + c.quiet + ' silenced or inhibited' + (c.pending ? ', ' + c.pending + ' acknowledgement(s) pending' : ''));
     document.title = c.firing ? '(' + c.firing + ') Watchdesk' : 'Watchdesk';
   }
 
@@ -907,7 +937,7 @@
     box.appendChild(chip('unknown', SEV.unknown.sym, 'UNKNOWN', c.unknown));
     box.appendChild(chip('info', SEV.info.sym, 'INFO', c.info + c.none));
     const t = chip('total', '', 'FIRING', c.firing);
-    t.appendChild(el('span', 'w', '+ ' + c.quiet + ' silenced/inhibited'));
+    t.appendChild(el('span', 'w', '+ ' + c.acked + ' acknowledged · ' + c.quiet + ' silenced/inhibited' + (c.pending ? ' · ' + c.pending + ' ack pending' : '')));
     box.appendChild(t);
   }
 
@@ -973,7 +1003,7 @@
     const multiSource = new Set(all.map((a) => a.source)).size > 1;
     let shown = 0;
     const hdr = el('div', 'alist-head');
-    for (const h of ['Severity', 'Alert', 'Instance / job', 'State', 'Since', 'Summary']) hdr.appendChild(el('span', h === 'Summary' ? 'h-summary' : '', h));
+    for (const h of ['Severity', 'Alert', 'Instance / job', 'State / acknowledgement', 'Since', 'Summary']) hdr.appendChild(el('span', h === 'Summary' ? 'h-summary' : '', h));
     list.appendChild(hdr);
 
     for (const g of groups) {
@@ -990,10 +1020,11 @@
       const countText = n === g.alerts.length ? n + (n === 1 ? ' alert' : ' alerts') : n + ' of ' + g.alerts.length + ' alerts';
       head.appendChild(el('span', 'agroup-name', g.name));
       head.appendChild(el('span', 'agroup-count', '— ' + countText));
-      const firing = rows.filter(isFiring).length;
-      const quiet = rows.length - firing;
+      const acked = rows.filter((a) => ackOf(a)).length;
+      const firing = rows.filter((a) => isFiring(a) && !ackOf(a)).length;
+      const quiet = rows.length - firing - acked;
       const jobs = Array.from(new Set(rows.map((a) => str(a.labels && a.labels.job)).filter(Boolean)));
-      let meta = firing + ' firing' + (quiet ? ' · ' + quiet + ' silenced/inhibited' : '');
+      let meta = firing + ' firing' + (acked ? ' · ' + acked + ' acknowledged' : '') + (quiet ? ' · ' + quiet + ' silenced/inhibited' : '');
       if (jobs.length) meta += ' · job: ' + jobs.slice(0, 6).join(', ') + (jobs.length > 6 ? ' …' : '');
       const jm = el('span', 'agroup-jobs', meta);
       jm.setAttribute('title', meta);
@@ -1035,7 +1066,8 @@
   function alertRow(a, multiSource) {
     const k = sevKey(a.severity);
     const st = stateWord(a.state);
-    const row = el('div', 'arow s-' + k + (st === 'firing' ? '' : ' muted'));
+    const ack = ackOf(a);
+    const row = el('div', 'arow s-' + k + (st === 'firing' && !ack ? '' : ' muted') + (ack ? ' acked' : ''));
     row.setAttribute('role', 'listitem');
     row.tabIndex = 0;
     row.dataset.fp = str(a.fingerprint);
@@ -1051,8 +1083,7 @@
     if (multiSource && a.source) { where.appendChild(el('br')); where.appendChild(el('span', 'a-source', '@ ' + a.source)); }
     where.setAttribute('title', (inst ? 'instance=' + inst : '') + (job ? '  job=' + job : '') + (a.source ? '  source=' + a.source : ''));
     row.appendChild(where);
-    const stSym = st === 'firing' ? '● ' : st === 'silenced' ? '◌ ' : '◌ ';
-    row.appendChild(el('span', 'a-state st-' + st, stSym + st));
+    row.appendChild(stateCell(a));
     const since = el('span', 'a-since', 'since ' + ago(Number(a.starts_at)));
     since.dataset.since = String(Number(a.starts_at));
     since.dataset.prefix = 'since ';
@@ -1064,8 +1095,70 @@
     row.appendChild(sm);
     const open = () => openAlert(a.source, a.fingerprint);
     row.addEventListener('click', open);
-    row.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); open(); } });
+    row.addEventListener('keydown', (e) => {
+      if (e.target !== row) return; // keys on the ACK button belong to the button
+      if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); open(); }
+      else if ((e.key === 'a' || e.key === 'A') && !e.ctrlKey && !e.metaKey && !e.altKey && canAck(a)) { e.preventDefault(); openAckDialog(a, row); }
+    });
+    if (canAck(a)) row.setAttribute('title', 'Enter: open · A: acknowledge');
     return row;
+  }
+
+  // "✔ ACK by Sam · 10 min ago · until 04:00" (live "ago"), with the comment in the tooltip
+  function ackText(ack, long) {
+    const wrap = el('span', long ? 'ack-text long' : 'ack-text');
+    wrap.appendChild(document.createTextNode(long ? '✔ Acknowledged by ' : '✔ ACK by '));
+    wrap.appendChild(el('b', 'ack-by', ackAuthor(ack)));
+    const at = Number(ack.at);
+    const until = Number(ack.until);
+    if (isFinite(at) && at > 0) {
+      const ag = el('span', 'ack-ago', (long ? ' ' : ' · ') + ago(at) + ' ago');
+      ag.dataset.since = String(at);
+      ag.dataset.prefix = long ? ' ' : ' · ';
+      ag.dataset.suffix = ' ago';
+      wrap.appendChild(ag);
+    }
+    if (isFinite(until) && until > 0) {
+      wrap.appendChild(document.createTextNode((long ? ', until ' : ' · until ') + hhmm(until)));
+      if (until < Date.now()) wrap.appendChild(document.createTextNode(' (expired)'));
+    }
+    return wrap;
+  }
+  function ackTitle(ack) {
+    return 'Acknowledged by ' + ackAuthor(ack) +
+      (ack.at ? ' at ' + fullTime(Number(ack.at)) : '') +
+      (ack.until ? ', until ' + fullTime(Number(ack.until)) : '') +
+      (ack.comment ? '\n“' + str(ack.comment) + '”' : '') +
+      (ack.silence_id ? '\nsilence ' + str(ack.silence_id) : '');
+  }
+
+  function stateCell(a) {
+    const st = stateWord(a.state);
+    const ack = ackOf(a);
+    const cell = el('span', 'a-state');
+    if (ack) {
+      cell.classList.add('st-acked');
+      cell.appendChild(ackText(ack, false));
+      cell.setAttribute('title', ackTitle(ack) + '\nAlertmanager state: ' + st);
+    } else if (isMaintenance(a)) {
+      cell.classList.add('st-maint');
+      cell.appendChild(el('span', 'maint-text', '‖ silenced (maintenance)'));
+      cell.setAttribute('title', 'Silenced by a silence not made from Watchdesk (maintenance). Alertmanager state: ' + st);
+    } else {
+      cell.classList.add('st-' + st);
+      cell.appendChild(el('span', 'st-word', (st === 'firing' ? '● ' : '◌ ') + st));
+    }
+    if (isPendingAck(a)) {
+      const p = el('span', 'ack-pending', '◷ ack pending');
+      p.setAttribute('title', 'Acknowledgement queued in Watchdesk: no Alertmanager answered. It will be sent when Alertmanager returns.');
+      cell.appendChild(p);
+    } else if (canAck(a)) {
+      const b = button('ACK', 'tbbtn ack-btn', (e) => { e.stopPropagation(); openAckDialog(a, b); });
+      b.setAttribute('title', 'Acknowledge this alert (creates an Alertmanager silence)');
+      b.setAttribute('aria-label', 'Acknowledge ' + str(a.alertname) + ' ' + str(a.labels && a.labels.instance));
+      cell.appendChild(b);
+    }
+    return cell;
   }
 
   // ================================================================ ALERT DETAIL
@@ -1139,8 +1232,14 @@
     head.appendChild(el('h1', 'dname', (a && a.alertname) || (rule && rule.name) || '(unknown alert)'));
     if (a) {
       const st = stateWord(a.state);
-      head.appendChild(el('span', 'dstate st-' + st, (st === 'firing' ? '● ' : '◌ ') + st.toUpperCase()));
+      const ack = ackOf(a);
+      if (ack) head.appendChild(el('span', 'dstate st-acked', '✔ ACKNOWLEDGED'));
+      else if (isMaintenance(a)) head.appendChild(el('span', 'dstate st-maint', '‖ SILENCED (maintenance)'));
+      else head.appendChild(el('span', 'dstate st-' + st, (st === 'firing' ? '● ' : '◌ ') + st.toUpperCase()));
       if (a.source) head.appendChild(el('span', 'dsource', '@ ' + a.source));
+      head.appendChild(detailAckActions(a));
+      const ackLine = detailAckLine(a);
+      if (ackLine) head.appendChild(ackLine);
       const times = el('div', 'dtimes');
       times.appendChild(document.createTextNode('Started '));
       times.appendChild(el('b', '', fullTime(Number(a.starts_at))));
@@ -1281,6 +1380,361 @@
     $('main').scrollTop = scroll;
   }
 
+  // header buttons: "Acknowledge…" on firing alerts, "Un-acknowledge" on acknowledged ones
+  function detailAckActions(a) {
+    const box = el('span', 'dack-actions');
+    const ack = ackOf(a);
+    const result = el('span', 'dack-result');
+    result.setAttribute('role', 'status');
+    const note = S.ackNote;
+    const noteKey = str(a.source) + '\u0000' + str(a.fingerprint);
+    if (note && note.key === noteKey && Date.now() < note.until) {
+      result.className = 'dack-result ' + note.cls;
+      result.textContent = note.text;
+    }
+    if (ack && str(ack.silence_id)) {
+      const b = button('Un-acknowledge', 'tbbtn dack-btn', async () => {
+        b.disabled = true;
+        result.className = 'dack-result';
+        result.textContent = 'Sending…';
+        try {
+          const r = await invoke('unack', { source: a.source, silenceId: str(ack.silence_id) });
+          showAckResult(result, r, 'un-acknowledged', noteKey);
+        } catch (e) {
+          result.className = 'dack-result err';
+          result.textContent = '◆ Not un-acknowledged: ' + e.message;
+          S.ackNote = { key: noteKey, cls: 'err', text: result.textContent, until: Date.now() + 60000 };
+          b.disabled = false;
+        }
+        afterAckChange();
+      });
+      b.setAttribute('title', 'Expire the acknowledgement silence ' + str(ack.silence_id) + ': every alert it covers becomes active again.');
+      box.appendChild(b);
+    } else if (canAck(a)) {
+      const b = button('Acknowledge…', 'tbbtn primary dack-btn', () => openAckDialog(a, b));
+      b.setAttribute('title', 'Acknowledge: an Alertmanager silence with a scope, a duration, an author and a comment');
+      box.appendChild(b);
+    }
+    box.appendChild(result);
+    return box;
+  }
+
+  // "✔ Acknowledged by Sam 10 min ago, until 04:00 — comment" / maintenance silence / pending acknowledgement
+  function detailAckLine(a) {
+    const ack = ackOf(a);
+    if (ack) {
+      const line = el('div', 'dack acked');
+      line.appendChild(ackText(ack, true));
+      if (str(ack.comment)) {
+        line.appendChild(document.createTextNode(' — '));
+        line.appendChild(el('span', 'dack-comment', str(ack.comment)));
+      }
+      line.setAttribute('title', ackTitle(ack));
+      if (isPendingAck(a)) line.appendChild(el('span', 'ack-pending', '◷ change pending'));
+      return line;
+    }
+    if (isPendingAck(a)) {
+      return el('div', 'dack pending', '◷ Acknowledgement pending — queued in Watchdesk because no Alertmanager answered; it will be sent when Alertmanager returns.');
+    }
+    if (isMaintenance(a)) {
+      return el('div', 'dack maint', '‖ Silenced by a maintenance silence (not acknowledged from Watchdesk). Notifications are muted until that silence ends.');
+    }
+    return null;
+  }
+
+  function showAckResult(node, r, doneWord, noteKey) {
+    const status = str(r && r.status).toLowerCase();
+    const detail = str(r && r.detail);
+    if (status === 'queued') {
+      node.className = 'dack-result queued';
+      node.textContent = '◷ Queued: Alertmanager unreachable, will be sent when it returns' + (detail ? ' (' + detail + ')' : '') + '.';
+    } else {
+      node.className = 'dack-result ok';
+      node.textContent = '✔ ' + doneWord.charAt(0).toUpperCase() + doneWord.slice(1) + (detail ? ' — ' + detail : '') + '.';
+    }
+    // the header is redrawn when the alert changes: keep the result visible for a minute
+    S.ackNote = { key: noteKey, cls: node.className.replace('dack-result ', ''), text: node.textContent, until: Date.now() + 60000 };
+  }
+  function afterAckChange() {
+    // the shell also emits wd:alerts; refresh now so the result shows without waiting for it
+    refreshAlerts();
+    if (S.view.view === 'alert') loadDetail();
+  }
+
+  // ================================================================ ACKNOWLEDGE DIALOG
+  function loadAuthor() {
+    let v = '';
+    try { v = str(window.localStorage.getItem(AUTHOR_KEY)); } catch (e) { v = ''; }
+    return v || S.user || '';
+  }
+  function saveAuthor(v) {
+    try { window.localStorage.setItem(AUTHOR_KEY, v); } catch (e) { /* storage unavailable: keep the default */ }
+  }
+  function matchesAll(a, matchers, source) {
+    if (str(a.source) !== str(source)) return false;
+    const l = a.labels || {};
+    return matchers.every((m) => {
+      const v = l[m.name] === undefined && m.name === 'alertname' ? a.alertname : l[m.name];
+      return v !== undefined && v !== null && str(v) === m.value;
+    });
+  }
+
+  function openAckDialog(a, opener) {
+    closeAckDialog();
+    const labels = Object.assign({}, a.labels || {});
+    if (labels.alertname === undefined && a.alertname) labels.alertname = str(a.alertname);
+    const D = {
+      alert: a,
+      opener: opener || null,
+      matchers: [],
+      durationMs: ACK_DEFAULT_MS,
+      busy: false,
+      done: false,
+    };
+    for (const n of ['alertname', 'instance']) {
+      if (labels[n] !== undefined && str(labels[n]) !== '') D.matchers.push({ name: n, value: str(labels[n]) });
+    }
+
+    const back = el('div', 'modal-back');
+    const dlg = el('div', 'modal');
+    dlg.setAttribute('role', 'dialog');
+    dlg.setAttribute('aria-modal', 'true');
+    dlg.setAttribute('aria-labelledby', 'ack-title');
+    back.appendChild(dlg);
+
+    const title = el('h2', 'modal-title');
+    title.id = 'ack-title';
+    title.appendChild(document.createTextNode('Acknowledge '));
+    title.appendChild(el('span', 'modal-alert', str(a.alertname) || '(no alertname)'));
+    dlg.appendChild(title);
+    const sub = el('div', 'modal-sub');
+    sub.appendChild(sevBadge(a.severity));
+    sub.appendChild(el('span', 'mono', str(labels.instance) || '—'));
+    if (a.source) sub.appendChild(el('span', 'muted', '@ ' + str(a.source)));
+    dlg.appendChild(sub);
+
+    // -- scope
+    const scope = el('div', 'mfield');
+    scope.appendChild(el('div', 'mlabel', 'Scope (matchers)'));
+    const chips = el('div', 'chips');
+    scope.appendChild(chips);
+    const addSel = el('select', 'chip-add');
+    addSel.setAttribute('aria-label', 'add a label matcher');
+    scope.appendChild(addSel);
+    const scopeNote = el('div', 'mnote');
+    scope.appendChild(scopeNote);
+    dlg.appendChild(scope);
+
+    // -- duration
+    const durF = el('div', 'mfield');
+    const durLab = el('div', 'mlabel', 'Duration');
+    durLab.id = 'ack-dur-label';
+    durF.appendChild(durLab);
+    const durRow = el('div', 'durs');
+    durRow.setAttribute('role', 'radiogroup');
+    durRow.setAttribute('aria-labelledby', 'ack-dur-label');
+    const untilNote = el('span', 'mnote until');
+    const durLabels = [];
+    for (const [word, ms] of ACK_DURATIONS) {
+      const lab = el('label', 'dur');
+      const r = el('input');
+      r.type = 'radio';
+      r.name = 'ack-duration';
+      r.value = String(ms);
+      r.checked = ms === D.durationMs;
+      r.addEventListener('change', () => { if (r.checked) { D.durationMs = ms; syncDur(); } });
+      lab.appendChild(r);
+      lab.appendChild(document.createTextNode(word));
+      durLabels.push([lab, ms]);
+      durRow.appendChild(lab);
+    }
+    durF.appendChild(durRow);
+    durF.appendChild(untilNote);
+    dlg.appendChild(durF);
+
+    // -- author
+    const authF = el('div', 'mfield');
+    const authLab = el('label', 'mlabel', 'Author');
+    authLab.setAttribute('for', 'ack-author');
+    authF.appendChild(authLab);
+    const author = el('input', 'minput');
+    author.type = 'text';
+    author.id = 'ack-author';
+    author.autocomplete = 'off';
+    author.spellcheck = false;
+    author.value = loadAuthor();
+    authF.appendChild(author);
+    dlg.appendChild(authF);
+
+    // -- comment
+    const comF = el('div', 'mfield');
+    const comLab = el('label', 'mlabel', 'Comment (required)');
+    comLab.setAttribute('for', 'ack-comment');
+    comF.appendChild(comLab);
+    const comment = el('textarea', 'minput');
+    comment.id = 'ack-comment';
+    comment.rows = 3;
+    comment.placeholder = 'What is being done, e.g. "on-site tech restarting the recorder, ticket 4711"';
+    comF.appendChild(comment);
+    dlg.appendChild(comF);
+
+    const msg = el('div', 'mmsg');
+    msg.setAttribute('role', 'status');
+    msg.setAttribute('aria-live', 'polite');
+    dlg.appendChild(msg);
+
+    const actions = el('div', 'mactions');
+    actions.appendChild(el('span', 'mhint', 'Enter: acknowledge · Shift+Enter: new line · Esc: cancel'));
+    const cancel = button('Cancel', 'tbbtn', () => closeAckDialog());
+    const submit = button('Acknowledge', 'tbbtn primary', () => submitAck());
+    actions.appendChild(cancel);
+    actions.appendChild(submit);
+    dlg.appendChild(actions);
+
+    function syncDur() {
+      for (const [lab, ms] of durLabels) lab.classList.toggle('active', ms === D.durationMs);
+      untilNote.textContent = 'until ' + hhmm(Date.now() + D.durationMs);
+    }
+    function renderScope() {
+      clear(chips);
+      for (const m of D.matchers) {
+        const c = el('span', 'chip');
+        c.appendChild(el('span', 'chip-text', m.name + '=' + m.value));
+        const x = button('✕', 'chip-x', () => {
+          D.matchers = D.matchers.filter((y) => y !== m);
+          renderScope();
+          addSel.focus();
+        });
+        x.setAttribute('aria-label', 'remove matcher ' + m.name);
+        x.setAttribute('title', 'remove ' + m.name + ' (widens the scope)');
+        c.appendChild(x);
+        chips.appendChild(c);
+      }
+      if (D.matchers.length === 0) chips.appendChild(el('span', 'chip-none', 'no matcher'));
+      clear(addSel);
+      const first = el('option', '', '+ add label…');
+      first.value = '';
+      addSel.appendChild(first);
+      const used = new Set(D.matchers.map((m) => m.name));
+      const rest = Object.keys(labels).filter((n) => !used.has(n) && !n.startsWith('__')).sort();
+      for (const n of rest) {
+        const o = el('option', '', n + '=' + str(labels[n]));
+        o.value = n;
+        addSel.appendChild(o);
+      }
+      addSel.disabled = rest.length === 0;
+      addSel.value = '';
+      // how many of the alerts shown now this scope covers
+      clear(scopeNote);
+      scopeNote.className = 'mnote';
+      if (D.matchers.length === 0) {
+        scopeNote.classList.add('warn');
+        scopeNote.textContent = '◆ Add at least one matcher.';
+        return;
+      }
+      const all = (S.alerts && Array.isArray(S.alerts.alerts)) ? S.alerts.alerts : [a];
+      const n = all.filter((x) => x && matchesAll(x, D.matchers, a.source)).length;
+      if (n > 1) {
+        scopeNote.classList.add('warn');
+        scopeNote.textContent = '◆ Wider scope: matches ' + n + ' alerts shown now (and any new alert with these labels).';
+      } else {
+        scopeNote.textContent = 'Matches ' + (n === 1 ? 'this alert' : n + ' alerts shown now') + ' (and it again if it re-fires within the duration).';
+      }
+    }
+    function setMsg(cls, text) {
+      msg.className = 'mmsg' + (cls ? ' ' + cls : '');
+      msg.textContent = text;
+    }
+    async function submitAck() {
+      if (D.busy) return;
+      if (D.done) { closeAckDialog(); return; }
+      const who = author.value.trim();
+      const why = comment.value.trim();
+      if (D.matchers.length === 0) { setMsg('err', '◆ Add at least one matcher.'); addSel.focus(); return; }
+      if (!who) { setMsg('err', '◆ Enter an author.'); author.focus(); return; }
+      if (!why) { setMsg('err', '◆ A comment is required: say what is being done.'); comment.focus(); return; }
+      D.busy = true;
+      submit.disabled = true;
+      setMsg('', 'Sending…');
+      saveAuthor(who);
+      try {
+        const r = await invoke('ack', {
+          source: a.source,
+          fingerprint: a.fingerprint,
+          matchers: D.matchers.map((m) => ({ name: m.name, value: m.value })),
+          durationMs: D.durationMs,
+          author: who,
+          comment: why,
+        });
+        const status = str(r && r.status).toLowerCase();
+        const detail = str(r && r.detail);
+        if (status === 'queued') setMsg('queued', '◷ Queued: Alertmanager unreachable, will be sent when it returns.' + (detail ? '  ' + detail : ''));
+        else setMsg('ok', '✔ Acknowledged.' + (detail ? '  ' + detail : ''));
+        D.done = true;
+        for (const x of dlg.querySelectorAll('input, textarea, select, .chip-x')) x.disabled = true;
+        cancel.hidden = true;
+        submit.textContent = 'Close';
+        submit.disabled = false;
+        submit.focus();
+        afterAckChange();
+      } catch (e) {
+        setMsg('err', '◆ Not acknowledged: ' + e.message);
+        submit.disabled = false;
+      } finally {
+        D.busy = false;
+      }
+    }
+
+    addSel.addEventListener('change', () => {
+      const n = addSel.value;
+      if (!n) return;
+      D.matchers.push({ name: n, value: str(labels[n]) });
+      renderScope();
+      addSel.focus();
+    });
+    dlg.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); closeAckDialog(); return; }
+      if (e.key === 'Enter' && !e.shiftKey && !e.altKey) {
+        const t = e.target;
+        const tag = t && t.tagName;
+        if (tag === 'BUTTON' || tag === 'SELECT') { e.stopPropagation(); return; } // their own Enter
+        e.preventDefault();
+        e.stopPropagation();
+        submitAck();
+        return;
+      }
+      if (e.key === 'Tab') {
+        // keep focus inside the dialog
+        const f = Array.from(dlg.querySelectorAll('button, input, select, textarea')).filter((x) => !x.disabled && !x.hidden && x.offsetParent !== null &&
+          !(x.type === 'radio' && !x.checked));
+        if (f.length === 0) return;
+        const i = f.indexOf(document.activeElement);
+        if (e.shiftKey && (i <= 0)) { e.preventDefault(); f[f.length - 1].focus(); }
+        else if (!e.shiftKey && i === f.length - 1) { e.preventDefault(); f[0].focus(); }
+      }
+    });
+    // a click outside closes only when nothing typed would be lost
+    back.addEventListener('mousedown', (e) => { if (e.target === back && !D.busy && (D.done || !comment.value.trim())) closeAckDialog(); });
+
+    D.el = back;
+    S.ackDlg = D;
+    renderScope();
+    syncDur();
+    document.body.appendChild(back);
+    hideHover();
+    comment.focus();
+  }
+
+  function closeAckDialog() {
+    const D = S.ackDlg;
+    if (!D) return;
+    S.ackDlg = null;
+    D.el.remove();
+    let target = D.opener && D.opener.isConnected ? D.opener : null;
+    if (!target && D.alert) target = document.querySelector('.arow[data-fp="' + CSS.escape(str(D.alert.fingerprint)) + '"]');
+    if (target) target.focus();
+  }
+
   // ================================================================ HEALTH / STATUS BAR
   async function refreshStatus() {
     if (S.statusBusy) { S.statusAgain = true; return; }
@@ -1377,7 +1831,7 @@
     $('clock').textContent = hms(now);
     document.querySelectorAll('[data-since]').forEach((e) => {
       const t = Number(e.dataset.since);
-      if (isFinite(t) && t > 0) e.textContent = (e.dataset.prefix || '') + ago(t);
+      if (isFinite(t) && t > 0) e.textContent = (e.dataset.prefix || '') + ago(t) + (e.dataset.suffix || '');
     });
     if (S.view.view === 'dashboard' && S.view.refresh_ms && now - S.lastAutoRefresh >= S.view.refresh_ms) {
       S.lastAutoRefresh = now;
@@ -1392,6 +1846,11 @@
   // ================================================================ keyboard, global events
   function setupKeys() {
     document.addEventListener('keydown', (e) => {
+      if (S.ackDlg) {
+        // the dialog handles its own keys; nothing behind it reacts while it is open
+        if (e.key === 'Escape') { e.preventDefault(); closeAckDialog(); }
+        return;
+      }
       if (e.key === 'Escape') {
         if (openPop) { closePop(); return; }
         if (!$('custom-range').hidden) { $('custom-range').hidden = true; return; }
@@ -1459,6 +1918,7 @@
     st = st || {};
     S.dashboards = Array.isArray(st.dashboards) ? st.dashboards : [];
     S.sources = Array.isArray(st.sources) ? st.sources : [];
+    S.user = str(st.user);
     const v = st.view || {};
     S.view = {
       view: ['dashboard', 'alerts', 'alert'].includes(v.view) ? v.view : 'dashboard',

@@ -459,6 +459,21 @@ impl Cache {
             .map_err(self.err("remove a setting"))
     }
 
+    /// `PRAGMA integrity_check`: `"ok"`, or SQLite's list of problems.
+    pub fn integrity_check(&self) -> Result<String, CacheError> {
+        let conn = self.reader();
+        let mut st = conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(self.err("check the cache file"))?;
+        let rows = st
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(self.err("check the cache file"))?;
+        let lines = rows
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(self.err("check the cache file"))?;
+        Ok(lines.join("\n"))
+    }
+
     /// Counts and sizes.
     pub fn stats(&self) -> Result<CacheStats, CacheError> {
         let conn = self.reader();

@@ -1,5 +1,6 @@
 // DEVELOPMENT ONLY: a fake window.__TAURI__ with realistic data, for ui/dev/mock.html.
 // Not shipped in the app. Open mock.html#dashboard | #alerts | #alert | #alert-xss | #alert-unknown | #alert-resolved
+//   | #alert-acked | #alert-maint | #alert-pending | #ack-dialog (list with the acknowledge dialog open)
 // Test helpers: window.__mock.emit(name, payload), window.__mock.calls (log of invokes), window.__mock.links.
 'use strict';
 
@@ -249,6 +250,8 @@
       summary,
       labels: lab,
       annotations: ann,
+      ack: null,
+      pending_ack: false,
     };
   }
   const RB = { runbook_url: 'https://wiki.example.org/runbooks/service-down' };
@@ -270,6 +273,7 @@
     alert('HighCPUUsage', 'warning', 'firing', 44, { instance: 'cadvisor:8080', job: 'cadvisor', name: 'recording-service' }, 'CPU of recording-service 74 %', '', {}),
     alert('HighCPUUsage', 'warning', 'firing', 21, { instance: 'cadvisor:8080', job: 'cadvisor', name: 'livekit' }, 'CPU of livekit 68 %', '', {}),
     alert('HighCPUUsage', 'warning', 'silenced', 300, { instance: 'cadvisor:8080', job: 'cadvisor', name: 'ffmpeg-worker-3' }, 'CPU of ffmpeg-worker-3 79 %', '', {}),
+    alert('HighCPUUsage', 'warning', 'silenced', 25, { instance: 'cadvisor:8080', job: 'cadvisor', name: 'metadata-service' }, 'CPU of metadata-service 77 %', '', {}),
     alert('RecordingQueueBacklog', 'warning', 'firing', 26, { instance: 'recording-service:9104', job: 'recording-service' }, 'Recording queue has 412 pending segments', '', {}),
     alert('SlowPlaybackTransmux', 'warning', 'firing', 53, { instance: 'playback-service:9107', job: 'playback-service' }, 'Transmux p95 3.8 s', '', {}),
     alert('PostgreSQLHighConnections', 'warning', 'firing', 95, { instance: 'postgres-exporter:9187', job: 'postgres-exporter', __source: SITE_B }, '84 of 100 connections in use', '', {}),
@@ -280,6 +284,17 @@
     alert('Watchdog', 'none', 'firing', 6000, { job: 'prometheus' }, 'Alerting pipeline heartbeat', '', {}),
   ];
   ALERTS.forEach((a) => { delete a.labels.__source; });
+  // examples: one acknowledged from Watchdesk, one acknowledgement queued (site B's Alertmanager is down);
+  // ServiceDown metadata-service and HighCPUUsage ffmpeg-worker-3 are silenced by maintenance silences (ack null)
+  let silenceN = 0;
+  function silenceId() { silenceN++; return 'b3c0ffee-' + String(1000 + silenceN) + '-4d2a-9e51-7f0a1c2d3e4f'; }
+  (function () {
+    const acked = ALERTS.find((a) => a.alertname === 'HighCPUUsage' && a.labels.name === 'metadata-service');
+    acked.ack = { by: 'Sam', at: NOW - 10 * MIN, until: NOW + 50 * MIN, comment: 'Re-index running after the 2.14 upgrade, CPU expected high until it finishes. Ticket OPS-4711.', silence_id: silenceId() };
+    const pend = ALERTS.find((a) => a.alertname === 'PostgreSQLHighConnections');
+    pend.pending_ack = true;
+  })();
+  const USER = 'mrivera'; // the OS user name the shell reports
 
   function counts() {
     const c = { critical: 0, warning: 0, info: 0, unknown: 0, total: 0 };
@@ -314,7 +329,8 @@
     const hist = [
       { kind: 'fired', at: start, detail: 'by ' + (a ? a.source : SITE_A) + ' alertmanager' },
     ];
-    if (a && a.state === 'silenced') hist.push({ kind: 'silenced', at: start + 20 * MIN, detail: 'maintenance by sam: "disk swap on metadata host" until 18:00' });
+    if (a && a.ack) hist.push({ kind: 'acknowledged', at: a.ack.at, detail: 'by ' + a.ack.by + ' until ' + fmtTime(a.ack.until, 0) + ': "' + a.ack.comment + '"' });
+    if (a && a.state === 'silenced' && !a.ack) hist.push({ kind: 'silenced', at: start + 20 * MIN, detail: 'maintenance by sam: "disk swap on metadata host" until 18:00' });
     if (!a) hist.push({ kind: 'resolved', at: NOW - 40 * MIN, detail: 'lasted 2 h 20 min' });
     hist.push({ kind: 'fired', at: start - 26 * HOUR, detail: 'overnight' }, { kind: 'resolved', at: start - 25 * HOUR, detail: 'lasted 58 min' });
     return {
@@ -334,12 +350,15 @@
   function initialView() {
     const h = (location.hash || '').replace('#', '');
     const v = { view: 'dashboard', dashboard: 'rta-overview', source: null, fingerprint: null, from: 'now-6h', to: 'now', refresh_ms: null };
-    if (h === 'alerts') v.view = 'alerts';
+    if (h === 'alerts' || h === 'ack-dialog') v.view = 'alerts';
     if (h.startsWith('alert-') || h === 'alert') {
       v.view = 'alert';
       let a = ALERTS[0];
       if (h === 'alert-xss') a = ALERTS.find((x) => x.alertname.startsWith('XSSProbe'));
       if (h === 'alert-unknown') a = ALERTS.find((x) => x.severity === '');
+      if (h === 'alert-acked') a = ALERTS.find((x) => x.ack);
+      if (h === 'alert-maint') a = ALERTS.find((x) => x.state === 'silenced' && !x.ack);
+      if (h === 'alert-pending') a = ALERTS.find((x) => x.pending_ack);
       if (h === 'alert-resolved') { v.source = SITE_A; v.fingerprint = 'resolved-0001'; return v; }
       v.source = a.source;
       v.fingerprint = a.fingerprint;
@@ -354,6 +373,55 @@
     return v;
   }
 
+  // ------------------------------------------------------------ acknowledgements (what the shell does)
+  function amDown(source) {
+    return HEALTH.some((h) => h.source === source && h.component === 'alertmanager' && h.unreachable);
+  }
+  function emitAlertsSoon() { setTimeout(() => window.__mock.emit('wd:alerts', {}), 30); }
+  function matching(source, matchers) {
+    return ALERTS.filter((a) => a.source === source && matchers.every((m) => String(a.labels[m.name]) === m.value));
+  }
+  function ack(args) {
+    // args {source, fingerprint, matchers: [{name, value}], durationMs, author, comment}
+    const keys = Object.keys(args).sort().join(',');
+    if (keys !== 'author,comment,durationMs,fingerprint,matchers,source') throw 'ack: unexpected arguments ' + keys;
+    if (!Array.isArray(args.matchers) || args.matchers.length === 0) throw 'ack: at least one matcher is required';
+    if (!args.matchers.every((m) => m && typeof m.name === 'string' && typeof m.value === 'string' && Object.keys(m).length === 2)) throw 'ack: matchers must be {name, value}';
+    if (!(Number.isInteger(args.durationMs) && args.durationMs > 0)) throw 'ack: durationMs must be a positive integer';
+    if (!String(args.author || '').trim()) throw 'ack: author is required';
+    if (!String(args.comment || '').trim()) throw 'ack: comment is required';
+    if (!ALERTS.some((a) => a.source === args.source && a.fingerprint === args.fingerprint)) throw 'ack: no alert ' + args.fingerprint + ' on ' + args.source;
+    const hit = matching(args.source, args.matchers);
+    if (amDown(args.source)) {
+      hit.forEach((a) => { a.pending_ack = true; });
+      emitAlertsSoon();
+      return { status: 'queued', detail: args.source + ' alertmanager unreachable (timed out after 5 s); 1 acknowledgement queued' };
+    }
+    const now = Date.now();
+    const id = silenceId();
+    hit.forEach((a) => {
+      a.state = 'silenced';
+      a.pending_ack = false;
+      a.ack = { by: args.author, at: now, until: now + args.durationMs, comment: args.comment, silence_id: id };
+    });
+    emitAlertsSoon();
+    return { status: 'sent', detail: 'silence ' + id + ' on ' + args.source + ' covers ' + hit.length + (hit.length === 1 ? ' alert' : ' alerts') };
+  }
+  function unack(args) {
+    const keys = Object.keys(args).sort().join(',');
+    if (keys !== 'silenceId,source') throw 'unack: unexpected arguments ' + keys;
+    const hit = ALERTS.filter((a) => a.source === args.source && a.ack && a.ack.silence_id === args.silenceId);
+    if (hit.length === 0) throw 'unack: no silence ' + args.silenceId + ' on ' + args.source;
+    if (amDown(args.source)) {
+      hit.forEach((a) => { a.pending_ack = true; });
+      emitAlertsSoon();
+      return { status: 'queued', detail: args.source + ' alertmanager unreachable; expiry queued' };
+    }
+    hit.forEach((a) => { a.ack = null; a.state = 'firing'; a.pending_ack = false; });
+    emitAlertsSoon();
+    return { status: 'sent', detail: 'silence ' + args.silenceId + ' expired' };
+  }
+
   // ------------------------------------------------------------ the fake bridge
   const listeners = {};
   const calls = [];
@@ -361,7 +429,7 @@
   let saved = null;
   function handle(cmd, args) {
     switch (cmd) {
-      case 'app_state': return { dashboards: DASHES, sources: [SITE_A, SITE_B], view: saved || initialView() };
+      case 'app_state': return { dashboards: DASHES, sources: [SITE_A, SITE_B], view: saved || initialView(), user: USER };
       case 'save_view': saved = args.view; return null;
       case 'dashboard': {
         const panels = PANELS[args.uid];
@@ -381,6 +449,8 @@
       case 'alert_detail': return detail(args);
       case 'status': return { health: HEALTH, worst: ALERTS.length ? 'critical' : 'ok' };
       case 'open_link': links.push(args.url); console.log('open_link', args.url); return null;
+      case 'ack': return ack(args);
+      case 'unack': return unack(args);
       default: throw 'unknown command ' + cmd;
     }
   }
@@ -413,6 +483,16 @@
     };
     setTimeout(move, 2000);
     window.addEventListener('resize', () => setTimeout(move, 0));
+  }
+  if (location.hash === '#ack-dialog') {
+    // screenshot aid: open the acknowledge dialog of the first ServiceDown row, drop nothing, type a comment
+    setTimeout(() => {
+      const b = document.querySelector('.arow .ack-btn');
+      if (!b) return;
+      b.click();
+      const c = document.getElementById('ack-comment');
+      if (c) c.value = 'Recorder host rebooting, on-site tech informed (ticket OPS-4802)';
+    }, 1500);
   }
   window.__mock = {
     calls, links, alerts: ALERTS, health: HEALTH,

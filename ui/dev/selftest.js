@@ -1,5 +1,5 @@
 // DEVELOPMENT ONLY: scripted checks of the UI against the mock bridge (dev/selftest.html).
-// Run headless: chromium --headless --virtual-time-budget=20000 --dump-dom file:///…/ui/dev/selftest.html
+// Run headless: chromium --headless --virtual-time-budget=60000 --dump-dom file:///…/ui/dev/selftest.html
 // Result: <pre id="selftest-result"> with PASS/FAIL lines; document.title starts with "SELFTEST".
 'use strict';
 
@@ -13,6 +13,7 @@
   function key(k) { document.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true })); }
 
   async function run() {
+    try { localStorage.removeItem('watchdesk.ackAuthor'); } catch (e) { /* ignore */ }
     await sleep(1500);
     const xssTitle = () => document.title.indexOf('XSS') >= 0;
 
@@ -109,7 +110,7 @@
     await sleep(200);
     check('alerts view shown', !$('#view-alerts').hidden);
     const rows = $$('.arow');
-    check('20 alerts listed (Watchdog hidden)', rows.length === 20, rows.length);
+    check('21 alerts listed (Watchdog hidden)', rows.length === 21, rows.length);
     check('unknown severity shown and counted', $$('.arow .sev-unknown').length === 2 && /UNKNOWN\s*2/.test($('.sumchip.unknown').textContent));
     check('first row is critical', rows[0].querySelector('.sev-crit') !== null);
     check('no injected elements', !document.querySelector('#alert-list img, #alert-list script, #alert-list svg, #alert-list a'));
@@ -164,6 +165,8 @@
     await sleep(600);
     check('related panel opens dashboard', !$('#view-dashboard').hidden && $$('.panel.highlight').length === 1);
 
+    await ackChecks();
+
     // --- auto-refresh
     $('#refresh-select').value = '10000';
     $('#refresh-select').dispatchEvent(new Event('change'));
@@ -180,6 +183,138 @@
     const fails = results.filter((x) => x.startsWith('FAIL')).length;
     document.title = 'SELFTEST ' + (fails ? fails + ' FAILED' : 'OK') + ' (' + results.length + ' checks)';
   }
+  async function ackChecks() {
+    const A = window.__mock.alerts;
+    const rowOf = (a) => $('.arow[data-fp="' + a.fingerprint + '"]');
+    const stateOf = (a) => (rowOf(a) ? rowOf(a).querySelector('.a-state').textContent : '(no row)');
+    const keyOn = (node, k, extra) => node.dispatchEvent(new KeyboardEvent('keydown', Object.assign({ key: k, bubbles: true, cancelable: true }, extra || {})));
+    $('#nav-alerts').click();
+    await sleep(200);
+
+    // --- list: acknowledged / maintenance / pending
+    const acked = A.find((a) => a.ack);
+    const maint = A.find((a) => a.alertname === 'HighCPUUsage' && a.state === 'silenced' && !a.ack);
+    const pend = A.find((a) => a.pending_ack);
+    check('ack: acknowledged row text', /^✔ ACK by Sam · 10 min ago · until \d\d:\d\d$/.test(stateOf(acked)), stateOf(acked));
+    check('ack: maintenance row distinct', /‖ silenced \(maintenance\)/.test(stateOf(maint)) && !/ACK/.test(stateOf(maint)) && !rowOf(maint).classList.contains('acked'), stateOf(maint));
+    check('ack: pending row', /◷ ack pending/.test(stateOf(pend)) && !rowOf(pend).querySelector('.ack-btn'), stateOf(pend));
+    const grp = $$('.agroup').find((g) => g.querySelector('.agroup-name').textContent === 'HighCPUUsage');
+    const order = $$('.agroup').length && grp ? Array.from(grp.querySelectorAll('.arow')).map((r) => r.classList.contains('acked') ? 'ack' : r.querySelector('.st-maint') ? 'maint' : 'firing').join(',') : '';
+    check('ack: acknowledged sorts after firing of same severity', order === 'firing,firing,ack,maint', order);
+    const firingNoPend = A.filter((a) => a.state === 'firing' && !a.pending_ack && !a.ack && a.alertname !== 'Watchdog').length;
+    check('ack: ACK button on every firing row only', $$('.arow .ack-btn').length === firingNoPend, $$('.arow .ack-btn').length + ' of ' + firingNoPend);
+    check('ack: summary counts acknowledged apart', /1 acknowledged · 3 silenced\/inhibited · 1 ack pending/.test($('.sumchip.total').textContent), $('.sumchip.total').textContent);
+
+    // --- dialog
+    const tgt = A[1]; // ServiceDown valkey-exporter
+    rowOf(tgt).querySelector('.ack-btn').click();
+    await sleep(50);
+    check('ack dialog: opens, focus in comment, list stays', $('.modal') !== null && document.activeElement === $('#ack-comment') && !$('#view-alerts').hidden);
+    const chipTexts = () => $$('.modal .chip-text').map((c) => c.textContent).join(' ');
+    check('ack dialog: default matchers alertname + instance', chipTexts() === 'alertname=ServiceDown instance=valkey-exporter:9121', chipTexts());
+    check('ack dialog: 1h default', $('.dur.active') && $('.dur.active').textContent === '1h' && /until \d\d:\d\d/.test($('.mnote.until').textContent));
+    check('ack dialog: author = OS user', $('#ack-author').value === 'mrivera', $('#ack-author').value);
+    const addOpts = () => $$('.modal select.chip-add option').map((o) => o.value).filter(Boolean).join(',');
+    check('ack dialog: add-label lists the other labels', addOpts() === 'job,severity', addOpts());
+    keyOn($('#ack-comment'), 'Enter');
+    await sleep(50);
+    check('ack dialog: comment required', calls('ack').length === 0 && /comment is required/.test($('.mmsg').textContent), $('.mmsg').textContent);
+    // widen: drop instance, then put it back through the select
+    $$('.modal .chip-x')[1].click();
+    check('ack dialog: remove instance widens', chipTexts() === 'alertname=ServiceDown' && /matches 3 alerts/.test($('.modal .mnote').textContent), $('.modal .mnote').textContent);
+    const sel = $('.modal select.chip-add');
+    sel.value = 'instance';
+    sel.dispatchEvent(new Event('change'));
+    check('ack dialog: add label back', chipTexts() === 'alertname=ServiceDown instance=valkey-exporter:9121' && /this alert/.test($('.modal .mnote').textContent), chipTexts());
+    $$('.dur').find((l) => l.textContent === '30m').click();
+    await sleep(20);
+    check('ack dialog: pick 30m', $('.dur.active').textContent === '30m');
+    const author = 'Sam <img src=x onerror="document.title=\'XSS EXECUTED\'">';
+    const comment = 'valkey restart </text><script>document.title=\'XSS EXECUTED\'</script>';
+    $('#ack-author').value = author;
+    $('#ack-comment').value = comment;
+    keyOn($('#ack-comment'), 'Enter', { shiftKey: true });
+    await sleep(50);
+    check('ack dialog: Shift+Enter does not submit', calls('ack').length === 0);
+    keyOn($('#ack-comment'), 'Enter');
+    await sleep(300);
+    const ac = calls('ack');
+    const want = { source: tgt.source, fingerprint: tgt.fingerprint, matchers: [{ name: 'alertname', value: 'ServiceDown' }, { name: 'instance', value: 'valkey-exporter:9121' }], durationMs: 30 * 60e3, author, comment };
+    check('ack: one call with {source, fingerprint, matchers, durationMs, author, comment}', ac.length === 1 && JSON.stringify(ac[0][1]) === JSON.stringify(want), ac.length && JSON.stringify(ac[0][1]));
+    check('ack dialog: shows acknowledged', /^✔ Acknowledged\./.test($('.mmsg').textContent), $('.mmsg').textContent);
+    check('ack: row shows ACK by author (literal)', /✔ ACK by Sam <img src=x onerror=/.test(stateOf(tgt)), stateOf(tgt));
+    check('ack: no injected elements', !document.querySelector('#alert-list img, #alert-list script, .modal img, .modal script'));
+    key('Escape');
+    await sleep(50);
+    check('ack dialog: Escape closes, list stays', $('.modal') === null && !$('#view-alerts').hidden);
+
+    // --- author remembered, Escape inside the dialog, queued when Alertmanager is down
+    const api = A.find((a) => a.alertname === 'HighAPIErrorRate');
+    rowOf(api).querySelector('.ack-btn').click();
+    await sleep(50);
+    check('ack dialog: author remembered', $('#ack-author').value === author, $('#ack-author').value);
+    keyOn($('#ack-author'), 'Escape');
+    await sleep(20);
+    check('ack dialog: Escape from a field closes', $('.modal') === null && !$('#view-alerts').hidden);
+    window.__mock.health[1].unreachable = true;
+    rowOf(api).querySelector('.ack-btn').click();
+    await sleep(50);
+    $('#ack-comment').value = 'looking at it';
+    $$('.modal button').find((b) => b.textContent === 'Acknowledge').click();
+    await sleep(300);
+    window.__mock.health[1].unreachable = false;
+    check('ack dialog: queued result', /◷ Queued: Alertmanager unreachable, will be sent when it returns/.test($('.mmsg').textContent), $('.mmsg').textContent);
+    key('Escape');
+    await sleep(50);
+    check('ack: queued row shows pending', /◷ ack pending/.test(stateOf(api)), stateOf(api));
+
+    // --- error from the shell: shown, dialog stays editable
+    const core = window.__TAURI__.core;
+    const orig = core.invoke;
+    core.invoke = (cmd, args) => (cmd === 'ack' ? Promise.reject('alertmanager said 400: bad matcher') : orig(cmd, args));
+    const other = A.find((a) => a.alertname === 'APIHighLatency');
+    rowOf(other).querySelector('.ack-btn').click();
+    await sleep(50);
+    $('#ack-comment').value = 'x';
+    keyOn($('#ack-comment'), 'Enter');
+    await sleep(100);
+    core.invoke = orig;
+    check('ack dialog: error shown', /◆ Not acknowledged: alertmanager said 400/.test($('.mmsg').textContent) && !$('#ack-comment').disabled, $('.mmsg').textContent);
+    key('Escape');
+    await sleep(20);
+
+    // --- detail: acknowledged alert, un-acknowledge
+    const sid = acked.ack.silence_id;
+    openFromMock(acked);
+    await sleep(400);
+    const line = $('.dack.acked');
+    check('detail: ack line', line && /^✔ Acknowledged by Sam 10 min ago, until \d\d:\d\d — Re-index running/.test(line.textContent), line && line.textContent);
+    const un = $$('#detail .dack-btn').find((b) => b.textContent === 'Un-acknowledge');
+    check('detail: Un-acknowledge button', !!un && !$$('#detail button').some((b) => b.textContent === 'Acknowledge…'));
+    if (un) un.click();
+    await sleep(400);
+    const uc = calls('unack');
+    check('unack: {source, silenceId}', uc.length === 1 && JSON.stringify(uc[0][1]) === JSON.stringify({ source: acked.source, silenceId: sid }), uc.length && JSON.stringify(uc[0][1]));
+    check('detail: after un-ack shows Acknowledge… and the result', $$('#detail button').some((b) => b.textContent === 'Acknowledge…') && !$('.dack') && /Un-acknowledged/.test($('.dack-result').textContent), $('.dack-result') && $('.dack-result').textContent);
+    // dialog from the detail: Escape closes the dialog, not the detail
+    $$('#detail button').find((b) => b.textContent === 'Acknowledge…').click();
+    await sleep(50);
+    check('detail: Acknowledge… opens the dialog', $('.modal') !== null && /name=metadata-service/.test($$('.modal select.chip-add option').map((o) => o.textContent).join(' ')));
+    key('Escape');
+    await sleep(50);
+    check('detail: Escape closes only the dialog', $('.modal') === null && !$('#view-alert').hidden);
+
+    // --- detail: maintenance silence and pending acknowledgement
+    openFromMock(A.find((a) => a.alertname === 'ServiceDown' && a.state === 'silenced' && !a.ack));
+    await sleep(400);
+    check('detail: maintenance silence', /SILENCED \(maintenance\)/.test($('.dstate').textContent) && $('.dack.maint') !== null && !$$('#detail .dack-btn').length, $('.dstate') && $('.dstate').textContent + ' / ' + $$('#detail .dack-btn').length + ' / ' + $('.dname').textContent);
+    openFromMock(pend);
+    await sleep(400);
+    check('detail: pending acknowledgement', $('.dack.pending') && /will be sent when Alertmanager returns/.test($('.dack.pending').textContent) && !$$('#detail .dack-btn').length);
+    $('#nav-dashboard').click();
+    await sleep(300);
+  }
+
   function openFromMock(a) {
     window.__mock.emit('wd:navigate', { view: 'alert', source: a.source, fingerprint: a.fingerprint });
   }
