@@ -127,22 +127,125 @@ pub fn due(cache: &Cache, policy: &Policy, now: Millis) -> Result<Vec<Notificati
             }
             body.push_str(inst);
         }
-        out.push(Notification {
-            source: a.source.clone(),
-            fingerprint: a.fingerprint.clone(),
-            alertname: a.alertname.clone(),
-            severity: if a.severity.is_empty() {
-                "unknown".into()
-            } else {
-                a.severity.clone()
+        out.push((
+            a.labels.get("job").cloned().unwrap_or_default(),
+            a.labels.get("instance").cloned().unwrap_or_default(),
+            Notification {
+                source: a.source.clone(),
+                fingerprint: a.fingerprint.clone(),
+                alertname: a.alertname.clone(),
+                severity: if a.severity.is_empty() {
+                    "unknown".into()
+                } else {
+                    a.severity.clone()
+                },
+                summary,
+                body,
+                link: alert_link(&a.source, &a.fingerprint),
             },
-            summary,
-            body,
-            link: alert_link(&a.source, &a.fingerprint),
-        });
+        ));
     }
     forget_gone(cache, &alerts)?;
-    Ok(out)
+    Ok(group(out))
+}
+
+/// More new alerts than this in one round is a storm: one summary notification.
+pub const STORM: usize = 20;
+
+fn sev_rank(s: &str) -> u8 {
+    match s {
+        "critical" => 0,
+        "warning" => 1,
+        "unknown" => 2,
+        _ => 3,
+    }
+}
+
+/// Alerts that arrive together for the same group (source, alertname, job) become one notification
+/// ("ServiceDown on 7 instances"); a storm becomes one summary. Respecting grouping: one instance
+/// down should not produce twenty notifications.
+fn group(items: Vec<(String, String, Notification)>) -> Vec<Notification> {
+    if items.len() > STORM {
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for (_, _, n) in &items {
+            match counts.iter_mut().find(|(k, _)| *k == n.alertname) {
+                Some((_, c)) => *c += 1,
+                None => counts.push((n.alertname.clone(), 1)),
+            }
+        }
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut body: Vec<String> = counts
+            .iter()
+            .take(5)
+            .map(|(k, c)| format!("{k} ×{c}"))
+            .collect();
+        if counts.len() > 5 {
+            body.push(format!("and {} more kinds", counts.len() - 5));
+        }
+        let worst = items
+            .iter()
+            .map(|(_, _, n)| n.severity.as_str())
+            .min_by_key(|s| sev_rank(s))
+            .unwrap_or("unknown")
+            .to_string();
+        return vec![Notification {
+            source: items[0].2.source.clone(),
+            fingerprint: String::new(),
+            alertname: format!("alert storm: {} new alerts", items.len()),
+            severity: worst,
+            summary: body.join(", "),
+            body: body.join("\n"),
+            link: "watchdesk://alerts".into(),
+        }];
+    }
+    let mut groups: Vec<((String, String, String), Vec<(String, Notification)>)> = Vec::new();
+    for (job, instance, n) in items {
+        let key = (n.source.clone(), n.alertname.clone(), job);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push((instance, n)),
+            None => groups.push((key, vec![(instance, n)])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((source, alertname, job), mut v)| {
+            if v.len() == 1 {
+                return v.remove(0).1;
+            }
+            let instances: Vec<String> = v.iter().map(|(i, _)| i.clone()).collect();
+            let mut body = instances
+                .iter()
+                .take(4)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if instances.len() > 4 {
+                body.push_str(&format!(" and {} more", instances.len() - 4));
+            }
+            let worst = v
+                .iter()
+                .map(|(_, n)| n.severity.as_str())
+                .min_by_key(|s| sev_rank(s))
+                .unwrap_or("unknown")
+                .to_string();
+            Notification {
+                link: format!(
+                    "watchdesk://alerts/{}",
+                    url::form_urlencoded::byte_serialize(alertname.as_bytes()).collect::<String>()
+                ),
+                alertname: format!("{alertname} on {} instances", v.len()),
+                summary: if job.is_empty() {
+                    String::new()
+                } else {
+                    format!("job {job}")
+                },
+                body,
+                severity: worst,
+                fingerprint: String::new(),
+                source,
+            }
+        })
+        .collect()
 }
 
 fn forget_gone(cache: &Cache, current: &[CachedAlert]) -> Result<(), CacheError> {
@@ -161,6 +264,74 @@ fn forget_gone(cache: &Cache, current: &[CachedAlert]) -> Result<(), CacheError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn n(name: &str, job: &str, inst: &str, sev: &str) -> (String, String, Notification) {
+        (
+            job.into(),
+            inst.into(),
+            Notification {
+                source: "s".into(),
+                fingerprint: format!("{name}{inst}"),
+                alertname: name.into(),
+                severity: sev.into(),
+                summary: String::new(),
+                body: String::new(),
+                link: alert_link("s", &format!("{name}{inst}")),
+            },
+        )
+    }
+
+    #[test]
+    fn alerts_arriving_together_are_grouped() {
+        let out = group(vec![
+            n("ServiceDown", "go-api", "a:1", "critical"),
+            n("ServiceDown", "go-api", "b:1", "critical"),
+            n("ServiceDown", "minio", "m:1", "critical"),
+            n("HighCPUUsage", "node", "h:1", "critical"),
+        ]);
+        let names: Vec<&str> = out.iter().map(|x| x.alertname.as_str()).collect();
+        assert_eq!(
+            names,
+            vec!["ServiceDown on 2 instances", "ServiceDown", "HighCPUUsage"]
+        );
+        assert_eq!(out[0].link, "watchdesk://alerts/ServiceDown");
+        assert_eq!(out[0].body, "a:1, b:1");
+        assert_eq!(
+            parse_link(&out[0].link),
+            Some(Link::Alerts {
+                group: Some("ServiceDown".into())
+            })
+        );
+        assert!(
+            out[1].link.starts_with("watchdesk://alert/"),
+            "a single alert opens its detail"
+        );
+    }
+
+    #[test]
+    fn a_storm_is_one_summary() {
+        let mut items: Vec<_> = (0..300)
+            .map(|i| {
+                n(
+                    "ServiceDown",
+                    "recording-service",
+                    &format!("10.0.0.{i}:80"),
+                    "critical",
+                )
+            })
+            .collect();
+        items.push(n("HighLatency", "go-api", "x", "warning"));
+        let out = group(items);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].alertname, "alert storm: 301 new alerts");
+        assert_eq!(out[0].severity, "critical");
+        assert!(
+            out[0].summary.starts_with("ServiceDown ×300"),
+            "{}",
+            out[0].summary
+        );
+        assert_eq!(out[0].link, "watchdesk://alerts");
+    }
 
     #[track_caller]
     fn check_link(input: &str, expect: Option<Link>) {

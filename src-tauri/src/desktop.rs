@@ -121,8 +121,11 @@ fn show(app: &AppHandle, n: Notification) {
     note.appname("Watchdesk")
         .summary(&title)
         .body(&escape_markup(&n.body))
-        .action("default", "Open alert")
-        .action("ack", "Acknowledge 1 h");
+        .action("default", "Open alert");
+    if !n.fingerprint.is_empty() {
+        // A single alert (not a group or storm summary) can be acknowledged from here.
+        note.action("ack", "Acknowledge 1 h");
+    }
     #[cfg(all(unix, not(target_os = "macos")))]
     {
         note.urgency(if n.severity == "critical" {
