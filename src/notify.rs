@@ -198,7 +198,9 @@ fn group(items: Vec<(String, String, Notification)>) -> Vec<Notification> {
             link: "watchdesk://alerts".into(),
         }];
     }
-    let mut groups: Vec<((String, String, String), Vec<(String, Notification)>)> = Vec::new();
+    // (source, alertname, job) -> [(instance, notification)]
+    type Group = ((String, String, String), Vec<(String, Notification)>);
+    let mut groups: Vec<Group> = Vec::new();
     for (job, instance, n) in items {
         let key = (n.source.clone(), n.alertname.clone(), job);
         match groups.iter_mut().find(|(k, _)| *k == key) {

@@ -69,7 +69,17 @@ pub fn require_bin(name: &str, package: &str) -> PathBuf {
     );
 }
 
+/// A free loopback port below the kernel's ephemeral range (32768+), so that no program binding
+/// port 0 (the simulator, clients) can take it between this check and the server's own bind.
 pub fn free_port() -> u16 {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    for _ in 0..1000 {
+        let p = rng.gen_range(20_000..32_000);
+        if TcpListener::bind(("127.0.0.1", p)).is_ok() {
+            return p;
+        }
+    }
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -232,6 +242,28 @@ impl Stack {
     /// Starts node exporter, the simulator, Alertmanager and Prometheus (scrape and rule evaluation
     /// every second so that tests see data and alerts quickly) and waits until they are ready.
     pub fn start() -> Stack {
+        // Another test may grab a port between our check and the server's bind: try again with
+        // new ports (the servers say "address already in use" in their logs).
+        for attempt in 1..=3 {
+            match std::panic::catch_unwind(Stack::start_once) {
+                Ok(stack) => return stack,
+                Err(e) if attempt < 3 => {
+                    let msg = e
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    eprintln!(
+                        "stack start attempt {attempt} failed ({msg}); retrying with new ports"
+                    );
+                }
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+        unreachable!()
+    }
+
+    fn start_once() -> Stack {
         // Fail fast, before anything starts, when a server is missing.
         require_bin("prometheus", "prometheus");
         require_bin("prometheus-alertmanager", "prometheus-alertmanager");
