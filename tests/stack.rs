@@ -41,40 +41,52 @@ fn svg_files(dir: &std::path::Path) -> Vec<(String, String)> {
 fn every_rta_panel_is_cached_and_rendered() {
     let stack = Stack::start();
     stack.wait_targets_up(TARGETS);
-    // A few scrapes so that rate() has something to say.
-    std::thread::sleep(Duration::from_secs(8));
-
-    let (ok, out, err) = stack.watchdesk(&["poll", "--once"]);
-    assert!(ok, "poll --once failed:\n{out}\n{err}");
-
-    let cache = Cache::open(&stack.cache_path()).unwrap().0;
     let dash = rta();
-    let planned = plan::load(&cache, "default", &dash).expect("the poll stored a query plan");
-    let now = now_ms();
+    // The cache's grid is 15 s: a rate() panel has its first point once a grid time lies after two
+    // scrapes. Poll (incrementally) until every panel has cached series, within a bound.
     let mut panels_with_queries = 0;
-    for panel in &dash.panels {
-        let queries: Vec<_> = planned.iter().filter(|q| q.panel_id == panel.id).collect();
-        if !plan::needs_queries(&panel.kind) {
-            continue;
+    let mut last_missing = Vec::new();
+    let t0 = std::time::Instant::now();
+    loop {
+        let (ok, out, err) = stack.watchdesk(&["poll", "--once"]);
+        assert!(ok, "poll --once failed:\n{out}\n{err}");
+        let cache = Cache::open(&stack.cache_path()).unwrap().0;
+        let planned = plan::load(&cache, "default", &dash).expect("the poll stored a query plan");
+        let now = now_ms();
+        panels_with_queries = 0;
+        last_missing.clear();
+        for panel in &dash.panels {
+            if !plan::needs_queries(&panel.kind) {
+                continue;
+            }
+            panels_with_queries += 1;
+            let queries: Vec<_> = planned.iter().filter(|q| q.panel_id == panel.id).collect();
+            let series: usize = queries
+                .iter()
+                .map(|q| {
+                    cache
+                        .read_range("default", &q.expr, Some(q.step_ms), now - 3_600_000, now)
+                        .unwrap()
+                        .iter()
+                        .filter(|s| !s.samples.is_empty())
+                        .count()
+                })
+                .sum();
+            if series == 0 {
+                last_missing.push((
+                    panel.title.clone(),
+                    queries.iter().map(|q| q.expr.clone()).collect::<Vec<_>>(),
+                ));
+            }
         }
-        panels_with_queries += 1;
-        let series: usize = queries
-            .iter()
-            .map(|q| {
-                cache
-                    .read_range("default", &q.expr, Some(q.step_ms), now - 3_600_000, now)
-                    .unwrap()
-                    .iter()
-                    .filter(|s| !s.samples.is_empty())
-                    .count()
-            })
-            .sum();
+        if last_missing.is_empty() {
+            break;
+        }
         assert!(
-            series > 0,
-            "panel {:?} has no cached series; its queries: {:#?}",
-            panel.title,
-            queries
+            t0.elapsed() < Duration::from_secs(120),
+            "panels without cached series after 2 min of polling: {last_missing:#?}"
         );
+        std::thread::sleep(Duration::from_secs(5));
     }
     assert!(
         panels_with_queries >= 9,
