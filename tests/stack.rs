@@ -44,7 +44,7 @@ fn every_rta_panel_is_cached_and_rendered() {
     let dash = rta();
     // The cache's grid is 15 s: a rate() panel has its first point once a grid time lies after two
     // scrapes. Poll (incrementally) until every panel has cached series, within a bound.
-    let mut panels_with_queries = 0;
+    let mut panels_with_queries;
     let mut last_missing = Vec::new();
     let t0 = std::time::Instant::now();
     loop {
