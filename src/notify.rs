@@ -369,3 +369,225 @@ mod tests {
         check_link("watchdesk://alert//", None);
     }
 }
+
+/// How long the monitoring pipeline may be silent before the operator is told.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PipelineLimits {
+    /// The always-firing Watchdog alert missing this long (while Alertmanager answers): broken.
+    pub watchdog_grace_ms: i64,
+    /// A source component unreachable this long is notified, and so is its recovery.
+    pub unreachable_ms: i64,
+}
+
+impl Default for PipelineLimits {
+    fn default() -> Self {
+        PipelineLimits {
+            watchdog_grace_ms: 3 * 60_000,
+            unreachable_ms: 2 * 60_000,
+        }
+    }
+}
+
+fn pipeline_note(source: &str, severity: &str, title: String, body: String) -> Notification {
+    Notification {
+        source: source.to_string(),
+        fingerprint: String::new(),
+        alertname: title,
+        severity: severity.into(),
+        summary: body.clone(),
+        body,
+        link: "watchdesk://alerts".into(),
+    }
+}
+
+/// Notifications about the monitoring itself: a dead man's switch on the always-firing `Watchdog`
+/// alert ("monitoring pipeline broken" although nothing else fires), and sources unreachable for
+/// longer than a limit, and their recovery. Each state change is notified once (flags in the cache).
+pub fn pipeline_due(
+    cache: &Cache,
+    sites: &[crate::config::SiteConfig],
+    limits: PipelineLimits,
+    policy: &Policy,
+    now: Millis,
+) -> Result<Vec<Notification>, CacheError> {
+    let mut out = Vec::new();
+    let muted = policy.muted_until.is_some_and(|t| now < t);
+    let health = crate::view::current_health(cache, sites);
+    for site in sites {
+        // Sources unreachable for too long, and back again.
+        for h in health.iter().filter(|h| h.source == site.name) {
+            let flag = format!("pipeline/unreachable/{}/{}", h.source, h.component);
+            let was = cache.get_meta(&flag)?.is_some();
+            let down_since = h.last_success.unwrap_or(h.last_attempt);
+            let down = h.consecutive_failures > 0 && now - down_since >= limits.unreachable_ms;
+            if down && !was {
+                cache.set_meta(&flag, &now.to_string())?;
+                out.push(pipeline_note(
+                    &site.name,
+                    "critical",
+                    format!("{} {} unreachable", site.name, h.component),
+                    format!(
+                        "no answer since {}: {}",
+                        crate::time::local_hhmm(down_since),
+                        h.last_error.clone().unwrap_or_default()
+                    ),
+                ));
+            } else if was && h.consecutive_failures == 0 {
+                cache.delete_meta(&flag)?;
+                out.push(pipeline_note(
+                    &site.name,
+                    "info",
+                    format!("{} {} reachable again", site.name, h.component),
+                    "data is current again".into(),
+                ));
+            }
+        }
+        // The dead man's switch: only judged while an Alertmanager of the site answers.
+        let am_ok = health.iter().any(|h| {
+            h.source == site.name
+                && h.component.starts_with("alertmanager")
+                && h.consecutive_failures == 0
+        });
+        if site.alertmanagers.is_empty() || !am_ok {
+            continue;
+        }
+        let seen_key = format!("pipeline/watchdog_seen/{}", site.name);
+        let flag = format!("pipeline/watchdog_missing/{}", site.name);
+        let present = cache
+            .current_alerts(Some(&site.name))?
+            .iter()
+            .any(|a| a.alertname == "Watchdog");
+        if present {
+            cache.set_meta(&seen_key, &now.to_string())?;
+            if cache.get_meta(&flag)?.is_some() {
+                cache.delete_meta(&flag)?;
+                out.push(pipeline_note(
+                    &site.name,
+                    "info",
+                    format!("monitoring pipeline of {} restored", site.name),
+                    "the Watchdog alert arrives again".into(),
+                ));
+            }
+            continue;
+        }
+        let seen: Millis = match cache.get_meta(&seen_key)?.and_then(|v| v.parse().ok()) {
+            Some(t) => t,
+            None => {
+                // Never seen yet: start counting now, so a fresh install does not alarm at once.
+                cache.set_meta(&seen_key, &now.to_string())?;
+                now
+            }
+        };
+        if now - seen >= limits.watchdog_grace_ms && cache.get_meta(&flag)?.is_none() {
+            cache.set_meta(&flag, &now.to_string())?;
+            out.push(pipeline_note(
+                &site.name,
+                "critical",
+                format!("monitoring pipeline of {} broken", site.name),
+                format!(
+                    "the always-firing Watchdog alert has not arrived since {}: Prometheus rules or \
+                     the path to Alertmanager may be down, and other alerts would not arrive either",
+                    crate::time::local_hhmm(seen)
+                ),
+            ));
+        }
+    }
+    if muted {
+        return Ok(Vec::new());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod pipeline_tests {
+    use super::*;
+    use crate::config::SiteConfig;
+    use crate::source::{Alert, AlertState, Endpoint, Labels};
+
+    fn site() -> Vec<SiteConfig> {
+        vec![SiteConfig {
+            name: "s".into(),
+            prometheus: Endpoint::new("http://p:9090"),
+            alertmanagers: vec![Endpoint::new("http://a:9093")],
+        }]
+    }
+
+    fn watchdog() -> crate::cache::ReportedAlert {
+        let mut labels = Labels::new();
+        labels.insert("alertname".into(), "Watchdog".into());
+        crate::cache::ReportedAlert {
+            alert: Alert {
+                fingerprint: "w".into(),
+                labels,
+                annotations: Labels::new(),
+                starts_at: 1,
+                updated_at: None,
+                ends_at: None,
+                generator_url: None,
+                receivers: vec![],
+                state: AlertState::Active,
+                silenced_by: vec![],
+                inhibited_by: vec![],
+            },
+            reported_by: vec![],
+        }
+    }
+
+    fn titles(v: &[Notification]) -> Vec<String> {
+        v.iter().map(|n| n.alertname.clone()).collect()
+    }
+
+    #[test]
+    fn watchdog_missing_is_a_broken_pipeline_once_and_its_return_is_told() {
+        let c = Cache::open_in_memory().unwrap();
+        let l = PipelineLimits::default();
+        let p = Policy::default();
+        let am = "alertmanager http://a:9093";
+        c.record_success("s", am, 0, 1).unwrap();
+        c.record_success("s", "prometheus", 0, 1).unwrap();
+        c.sync_alerts("s", &[watchdog()], true, 0).unwrap();
+        assert!(pipeline_due(&c, &site(), l, &p, 1_000).unwrap().is_empty());
+        // Watchdog stops arriving; Alertmanager still answers.
+        c.sync_alerts("s", &[], true, 2_000).unwrap();
+        c.record_success("s", am, 2_000, 1).unwrap();
+        assert!(
+            pipeline_due(&c, &site(), l, &p, 60_000).unwrap().is_empty(),
+            "grace"
+        );
+        let n = pipeline_due(&c, &site(), l, &p, 1_000 + l.watchdog_grace_ms).unwrap();
+        assert_eq!(titles(&n), vec!["monitoring pipeline of s broken"]);
+        assert_eq!(n[0].severity, "critical");
+        assert!(
+            pipeline_due(&c, &site(), l, &p, 900_000)
+                .unwrap()
+                .is_empty(),
+            "once"
+        );
+        c.sync_alerts("s", &[watchdog()], true, 950_000).unwrap();
+        let n = pipeline_due(&c, &site(), l, &p, 960_000).unwrap();
+        assert_eq!(titles(&n), vec!["monitoring pipeline of s restored"]);
+    }
+
+    #[test]
+    fn a_source_unreachable_for_long_is_notified_and_so_is_its_recovery() {
+        let c = Cache::open_in_memory().unwrap();
+        let l = PipelineLimits::default();
+        let p = Policy::default();
+        c.record_success("s", "prometheus", 0, 1).unwrap();
+        c.record_failure("s", "prometheus", 10_000, "connection refused", true)
+            .unwrap();
+        assert!(pipeline_due(&c, &site(), l, &p, 30_000).unwrap().is_empty());
+        let n = pipeline_due(&c, &site(), l, &p, l.unreachable_ms + 1).unwrap();
+        assert_eq!(titles(&n), vec!["s prometheus unreachable"]);
+        assert!(n[0].body.contains("connection refused"));
+        assert!(
+            pipeline_due(&c, &site(), l, &p, 500_000)
+                .unwrap()
+                .is_empty(),
+            "once"
+        );
+        c.record_success("s", "prometheus", 600_000, 1).unwrap();
+        let n = pipeline_due(&c, &site(), l, &p, 600_001).unwrap();
+        assert_eq!(titles(&n), vec!["s prometheus reachable again"]);
+    }
+}

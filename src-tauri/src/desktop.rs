@@ -59,6 +59,25 @@ pub fn notify_due(app: &AppHandle, shell: &Arc<Shell>) {
         }
         Err(e) => tracing::warn!("cannot decide notifications: {e}"),
     }
+    notify_pipeline(app, shell, &policy);
+}
+
+/// The monitoring itself: a broken pipeline (Watchdog missing) or a source unreachable too long.
+pub fn notify_pipeline(app: &AppHandle, shell: &Arc<Shell>, policy: &notify::Policy) {
+    match notify::pipeline_due(
+        &shell.cache,
+        &shell.cfg.sites,
+        notify::PipelineLimits::default(),
+        policy,
+        now_ms(),
+    ) {
+        Ok(list) => {
+            for n in list {
+                show(app, n);
+            }
+        }
+        Err(e) => tracing::warn!("cannot check the monitoring pipeline: {e}"),
+    }
 }
 
 /// The notification's "Acknowledge 1 h" action: alertname + instance, by the OS user.

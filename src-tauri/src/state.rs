@@ -140,6 +140,11 @@ pub fn start_engine(app: AppHandle, shell: Arc<Shell>) {
                 Ok(PollEvent::HealthChanged { .. }) => {
                     let _ = app.emit("wd:health", serde_json::json!({}));
                     crate::tray::refresh(&app, &shell);
+                    let policy = match shell.policy.lock() {
+                        Ok(p) => p.clone(),
+                        Err(e) => e.into_inner().clone(),
+                    };
+                    crate::desktop::notify_pipeline(&app, &shell, &policy);
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                     // Too many events at once (an alert storm): refresh everything once.
