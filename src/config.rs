@@ -6,6 +6,7 @@
 //! step = "15s"        # resolution of the local history
 //! backfill = "6h"     # how far back a query is fetched the first time
 //! notify_severities = ["critical"]   # desktop notifications (add "warning", "unknown")
+//! notify_repeat = "5m"   # a critical alert nobody acknowledged is notified again ("off": never)
 //!
 //! [[source]]
 //! name = "rta"
@@ -94,6 +95,8 @@ pub struct Config {
     pub max_concurrency: usize,
     /// Alert severities that raise a desktop notification (`"unknown"` = missing severity).
     pub notify_severities: Vec<String>,
+    /// A critical alert not acknowledged is notified again after this long (0: never).
+    pub notify_repeat_ms: i64,
 }
 
 /// Command-line overrides (the same flags for the CLI and the desktop app).
@@ -119,6 +122,7 @@ struct FileConfig {
     targets_interval: Option<String>,
     max_concurrency: Option<usize>,
     notify_severities: Option<Vec<String>>,
+    notify_repeat: Option<String>,
     #[serde(default, rename = "source")]
     sources: Vec<FileSource>,
 }
@@ -414,6 +418,10 @@ impl Config {
                 .notify_severities
                 .clone()
                 .unwrap_or_else(|| vec!["critical".into()]),
+            notify_repeat_ms: match fc.notify_repeat.as_deref() {
+                Some("0") | Some("off") | Some("never") => 0,
+                _ => dur("notify_repeat", &fc.notify_repeat, 5 * 60_000)?,
+            },
         };
         if cfg.step_ms < 1000 {
             return Err(ConfigError::Invalid(

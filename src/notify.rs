@@ -13,6 +13,9 @@ pub struct Policy {
     pub severities: Vec<String>,
     /// No notifications before this time (the tray's "mute for 15 min").
     pub muted_until: Option<Millis>,
+    /// A critical alert still firing and not acknowledged (not silenced) is notified again after
+    /// this long; 0 = never again.
+    pub critical_repeat_ms: i64,
 }
 
 impl Default for Policy {
@@ -20,6 +23,7 @@ impl Default for Policy {
         Policy {
             severities: vec!["critical".into()],
             muted_until: None,
+            critical_repeat_ms: 5 * 60_000,
         }
     }
 }
@@ -111,8 +115,18 @@ pub fn due(cache: &Cache, policy: &Policy, now: Millis) -> Result<Vec<Notificati
             continue;
         }
         let key = meta_key(&a.source, &a.fingerprint);
-        if cache.get_meta(&key)?.is_some() {
-            continue;
+        let mut repeat = false;
+        if let Some(last) = cache.get_meta(&key)? {
+            // Already notified: again only for a critical alert nobody acknowledged (an acknowledged
+            // or silenced alert is not Active, so it never gets here).
+            let last: Millis = last.parse().unwrap_or(now);
+            let due_again = policy.critical_repeat_ms > 0
+                && a.severity == "critical"
+                && now - last >= policy.critical_repeat_ms;
+            if !due_again {
+                continue;
+            }
+            repeat = true;
         }
         // Marked even while muted: a muted alert is not notified later in a burst.
         cache.set_meta(&key, &now.to_string())?;
@@ -120,7 +134,14 @@ pub fn due(cache: &Cache, policy: &Policy, now: Millis) -> Result<Vec<Notificati
             continue;
         }
         let summary = a.annotations.get("summary").cloned().unwrap_or_default();
-        let mut body = summary.clone();
+        let mut body = if repeat {
+            format!(
+                "still firing since {}, not acknowledged\n{summary}",
+                crate::time::local_hhmm(a.starts_at)
+            )
+        } else {
+            summary.clone()
+        };
         if let Some(inst) = a.labels.get("instance") {
             if !body.is_empty() {
                 body.push('\n');
@@ -281,6 +302,76 @@ mod tests {
                 link: alert_link("s", &format!("{name}{inst}")),
             },
         )
+    }
+
+    #[test]
+    fn once_per_alert_and_again_only_for_unacknowledged_criticals() {
+        use crate::cache::ReportedAlert;
+        use crate::source::{Alert, AlertState, Labels};
+        let c = Cache::open_in_memory().unwrap();
+        let alert = |fp: &str, sev: &str, state: AlertState| {
+            let mut labels = Labels::new();
+            labels.insert("alertname".into(), format!("A{fp}"));
+            labels.insert("severity".into(), sev.into());
+            ReportedAlert {
+                alert: Alert {
+                    fingerprint: fp.into(),
+                    labels,
+                    annotations: Labels::new(),
+                    starts_at: 1,
+                    updated_at: None,
+                    ends_at: None,
+                    generator_url: None,
+                    receivers: vec![],
+                    state,
+                    silenced_by: if state == AlertState::Suppressed {
+                        vec!["s1".into()]
+                    } else {
+                        vec![]
+                    },
+                    inhibited_by: vec![],
+                },
+                reported_by: vec![],
+            }
+        };
+        let p = Policy {
+            severities: vec!["critical".into(), "warning".into()],
+            ..Policy::default()
+        };
+        c.sync_alerts(
+            "s",
+            &[
+                alert("1", "critical", AlertState::Active),
+                alert("2", "warning", AlertState::Active),
+            ],
+            true,
+            0,
+        )
+        .unwrap();
+        assert_eq!(due(&c, &p, 1_000).unwrap().len(), 2);
+        assert!(
+            due(&c, &p, 2_000).unwrap().is_empty(),
+            "no repeat within the interval"
+        );
+        let again = due(&c, &p, 1_000 + p.critical_repeat_ms).unwrap();
+        assert_eq!(again.len(), 1, "the critical one, not the warning");
+        assert!(again[0].body.starts_with("still firing since"));
+        // Acknowledged (silenced): never again.
+        c.sync_alerts(
+            "s",
+            &[
+                alert("1", "critical", AlertState::Suppressed),
+                alert("2", "warning", AlertState::Active),
+            ],
+            true,
+            0,
+        )
+        .unwrap();
+        assert!(due(&c, &p, 10 * p.critical_repeat_ms).unwrap().is_empty());
+        // A restart reads the same marks: nothing new.
+        assert!(due(&c, &p, 10 * p.critical_repeat_ms + 1)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

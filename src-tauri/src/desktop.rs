@@ -153,6 +153,10 @@ fn show(app: &AppHandle, n: Notification) {
             notify_rust::Urgency::Normal
         });
         note.hint(notify_rust::Hint::Category("alert".into()));
+        if n.severity == "critical" {
+            // Freedesktop sound naming: the daemon plays it where sound is set up.
+            note.sound_name("alarm-clock-elapsed");
+        }
     }
     tracing::info!("notifying {} ({}/{})", title, n.source, n.fingerprint);
     match note.show() {

@@ -75,6 +75,7 @@ impl Shell {
             .flatten()
             .and_then(|v| v.parse().ok());
         let severities = cfg.notify_severities.clone();
+        let repeat = cfg.notify_repeat_ms;
         Ok(Shell {
             cfg,
             cache,
@@ -83,6 +84,7 @@ impl Shell {
             policy: Mutex::new(Policy {
                 muted_until,
                 severities,
+                critical_repeat_ms: repeat,
             }),
             startup_note,
         })
