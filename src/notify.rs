@@ -16,6 +16,8 @@ pub struct Policy {
     /// A critical alert still firing and not acknowledged (not silenced) is notified again after
     /// this long; 0 = never again.
     pub critical_repeat_ms: i64,
+    /// A notified alert that resolves is notified as resolved.
+    pub resolved: bool,
 }
 
 impl Default for Policy {
@@ -24,6 +26,7 @@ impl Default for Policy {
             severities: vec!["critical".into()],
             muted_until: None,
             critical_repeat_ms: 5 * 60_000,
+            resolved: true,
         }
     }
 }
@@ -119,7 +122,7 @@ pub fn due(cache: &Cache, policy: &Policy, now: Millis) -> Result<Vec<Notificati
         if let Some(last) = cache.get_meta(&key)? {
             // Already notified: again only for a critical alert nobody acknowledged (an acknowledged
             // or silenced alert is not Active, so it never gets here).
-            let last: Millis = last.parse().unwrap_or(now);
+            let last: Millis = mark_time(&last).unwrap_or(now);
             let due_again = policy.critical_repeat_ms > 0
                 && a.severity == "critical"
                 && now - last >= policy.critical_repeat_ms;
@@ -129,7 +132,7 @@ pub fn due(cache: &Cache, policy: &Policy, now: Millis) -> Result<Vec<Notificati
             repeat = true;
         }
         // Marked even while muted: a muted alert is not notified later in a burst.
-        cache.set_meta(&key, &now.to_string())?;
+        cache.set_meta(&key, &mark(now, a))?;
         if muted {
             continue;
         }
@@ -166,8 +169,73 @@ pub fn due(cache: &Cache, policy: &Policy, now: Millis) -> Result<Vec<Notificati
             },
         ));
     }
-    forget_gone(cache, &alerts)?;
-    Ok(group(out))
+    let resolved = forget_gone(cache, &alerts)?;
+    let mut notes = group(out);
+    if policy.resolved && !muted {
+        notes.extend(resolved_notes(resolved));
+    }
+    Ok(notes)
+}
+
+/// What is remembered of a notified alert: when, and enough to say "resolved" after it is gone.
+fn mark(now: Millis, a: &CachedAlert) -> String {
+    serde_json::json!({
+        "t": now,
+        "name": a.alertname,
+        "instance": a.labels.get("instance").cloned().unwrap_or_default(),
+        "severity": a.severity,
+    })
+    .to_string()
+}
+
+/// The time of a mark (older marks were the bare time).
+fn mark_time(v: &str) -> Option<Millis> {
+    v.parse().ok().or_else(|| {
+        serde_json::from_str::<serde_json::Value>(v)
+            .ok()?
+            .get("t")?
+            .as_i64()
+    })
+}
+
+fn resolved_notes(gone: Vec<(String, serde_json::Value)>) -> Vec<Notification> {
+    let named: Vec<(String, String, String, String)> = gone
+        .into_iter()
+        .filter_map(|(source, v)| {
+            let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+            let name = s("name");
+            (!name.is_empty()).then(|| (source, name, s("instance"), s("severity")))
+        })
+        .collect();
+    match named.len() {
+        0 => Vec::new(),
+        1 => {
+            let (source, name, instance, _) = named.into_iter().next().unwrap_or_default();
+            vec![Notification {
+                source,
+                fingerprint: String::new(),
+                alertname: name,
+                severity: "resolved".into(),
+                summary: instance.clone(),
+                body: instance,
+                link: "watchdesk://alerts".into(),
+            }]
+        }
+        n => {
+            let mut names: Vec<String> = named.iter().map(|x| x.1.clone()).collect();
+            names.sort();
+            names.dedup();
+            vec![Notification {
+                source: named[0].0.clone(),
+                fingerprint: String::new(),
+                alertname: format!("{n} alerts"),
+                severity: "resolved".into(),
+                summary: names.join(", "),
+                body: names.join(", "),
+                link: "watchdesk://alerts".into(),
+            }]
+        }
+    }
 }
 
 /// More new alerts than this in one round is a storm: one summary notification.
@@ -271,17 +339,29 @@ fn group(items: Vec<(String, String, Notification)>) -> Vec<Notification> {
         .collect()
 }
 
-fn forget_gone(cache: &Cache, current: &[CachedAlert]) -> Result<(), CacheError> {
+/// Removes the marks of alerts that are gone and returns them as (source, mark).
+fn forget_gone(
+    cache: &Cache,
+    current: &[CachedAlert],
+) -> Result<Vec<(String, serde_json::Value)>, CacheError> {
     let keys = cache.meta_keys("notified/")?;
+    let mut gone = Vec::new();
     for k in keys {
         let still = current
             .iter()
             .any(|a| meta_key(&a.source, &a.fingerprint) == k);
         if !still {
+            let v = cache.get_meta(&k)?.unwrap_or_default();
             cache.delete_meta(&k)?;
+            let source = k
+                .strip_prefix("notified/")
+                .and_then(|r| r.rsplit_once('/'))
+                .map(|(s, _)| s.to_string())
+                .unwrap_or_default();
+            gone.push((source, serde_json::from_str(&v).unwrap_or_default()));
         }
     }
-    Ok(())
+    Ok(gone)
 }
 
 #[cfg(test)]

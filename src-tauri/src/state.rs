@@ -85,6 +85,7 @@ impl Shell {
                 muted_until,
                 severities,
                 critical_repeat_ms: repeat,
+                resolved: true,
             }),
             startup_note,
         })
