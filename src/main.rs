@@ -15,6 +15,17 @@ use watchdesk::poller::{Poller, Settings, Site};
 use watchdesk::time::{human_duration, local_datetime, now_ms, parse_time, to_rfc3339};
 use watchdesk::{chart, plan, view};
 
+/// `println!` that ends the program quietly when stdout is closed (`watchdesk alerts | head`)
+/// instead of panicking.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($t)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "watchdesk",
@@ -91,6 +102,15 @@ enum Cmd {
         /// Who acknowledges (default: the OS user).
         #[arg(long)]
         author: Option<String>,
+    },
+    /// The shift log: what fired, resolved, was silenced or acknowledged since a time.
+    History {
+        /// From when: -8h, now-12h, or an RFC 3339 time.
+        #[arg(long, default_value = "-12h", allow_hyphen_values = true)]
+        since: String,
+        /// Comma-separated values (for a spreadsheet or the handover mail).
+        #[arg(long)]
+        csv: bool,
     },
     /// Undo an acknowledgement (expires its silence).
     Unack {
@@ -271,18 +291,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             instance,
             author,
         } => rt.block_on(unack(&cfg, &cli.source, alert, instance, author)),
+        Cmd::History { since, csv } => history(&cfg, &cli.source, since, *csv),
     }
 }
 
 async fn check(cfg: &Config) -> Result<ExitCode> {
     let mut problems = 0;
     match &cfg.file {
-        Some(f) => println!("config     {}: ok", f.display()),
-        None => println!("config     (none: built-in defaults and flags): ok"),
+        Some(f) => outln!("config     {}: ok", f.display()),
+        None => outln!("config     (none: built-in defaults and flags): ok"),
     }
     match Cache::open_read_only(&cfg.cache) {
         Ok(c) => match c.stats() {
-            Ok(st) => println!(
+            Ok(st) => outln!(
                 "cache      {}: {} queries, {} series, {} samples in {} chunks ({} bytes of chunks, {:.2} B/sample; file {} bytes)",
                 cfg.cache.display(),
                 st.queries,
@@ -293,22 +314,22 @@ async fn check(cfg: &Config) -> Result<ExitCode> {
                 if st.samples > 0 { st.chunk_bytes as f64 / st.samples as f64 } else { 0.0 },
                 st.file_bytes
             ),
-            Err(e) => println!("cache      {}: {e}", cfg.cache.display()),
+            Err(e) => outln!("cache      {}: {e}", cfg.cache.display()),
         },
-        Err(_) => println!("cache      {} (not created yet)", cfg.cache.display()),
+        Err(_) => outln!("cache      {} (not created yet)", cfg.cache.display()),
     }
     for s in &cfg.sites {
         let site = match Site::connect(s) {
             Ok(site) => site,
             Err(e) => {
                 problems += 1;
-                println!("source     {}: FAILED: {e}", s.name);
+                outln!("source     {}: FAILED: {e}", s.name);
                 continue;
             }
         };
         let t0 = std::time::Instant::now();
         match site.prometheus.query("vector(1)", None).await {
-            Ok(_) => println!(
+            Ok(_) => outln!(
                 "prometheus {} {}: ok ({} ms)",
                 s.name,
                 s.prometheus.url,
@@ -316,12 +337,12 @@ async fn check(cfg: &Config) -> Result<ExitCode> {
             ),
             Err(e) => {
                 problems += 1;
-                println!("prometheus {} {}: FAILED: {e}", s.name, s.prometheus.url);
+                outln!("prometheus {} {}: FAILED: {e}", s.name, s.prometheus.url);
             }
         }
         for am in &site.alertmanagers {
             match am.status().await {
-                Ok(st) => println!(
+                Ok(st) => outln!(
                     "alertmanager {} {}: ok (version {}, cluster {})",
                     s.name,
                     am.url(),
@@ -330,7 +351,7 @@ async fn check(cfg: &Config) -> Result<ExitCode> {
                 ),
                 Err(e) => {
                     problems += 1;
-                    println!("alertmanager {} {}: FAILED: {e}", s.name, am.url());
+                    outln!("alertmanager {} {}: FAILED: {e}", s.name, am.url());
                 }
             }
         }
@@ -342,27 +363,27 @@ async fn check(cfg: &Config) -> Result<ExitCode> {
             .and_then(|t| dashboard::parse(&t).map_err(anyhow::Error::from));
         match parsed {
             Ok((d, issues)) => {
-                println!(
+                outln!(
                     "dashboard  {} ({:?}, {} panels): ok",
                     r.display(),
                     d.title,
                     d.panels.len()
                 );
                 for i in issues {
-                    println!("           note: {}", issue_text(&i));
+                    outln!("           note: {}", issue_text(&i));
                 }
             }
             Err(e) => {
                 problems += 1;
-                println!("dashboard  {}: FAILED: {e:#}", r.display());
+                outln!("dashboard  {}: FAILED: {e:#}", r.display());
             }
         }
     }
     if problems > 0 {
-        println!("{problems} problem(s)");
+        outln!("{problems} problem(s)");
         Ok(ExitCode::FAILURE)
     } else {
-        println!("all ok");
+        outln!("all ok");
         Ok(ExitCode::SUCCESS)
     }
 }
@@ -406,7 +427,7 @@ async fn poll(cfg: &Config, once: bool) -> Result<ExitCode> {
         let mut ok = true;
         for r in &reports {
             let m = &r.metrics;
-            println!(
+            outln!(
                 "{}: {} queries ({} fetched, {} up to date), {} samples; alerts: {}; targets: {}",
                 r.site,
                 m.queries,
@@ -423,10 +444,10 @@ async fn poll(cfg: &Config, once: bool) -> Result<ExitCode> {
                 },
             );
             if let Some(e) = &m.unreachable {
-                println!("{}: Prometheus unreachable: {e}", r.site);
+                outln!("{}: Prometheus unreachable: {e}", r.site);
             }
             for (expr, e) in &m.errors {
-                println!("{}: query {expr}: {e}", r.site);
+                outln!("{}: query {expr}: {e}", r.site);
             }
             ok &= r.ok();
         }
@@ -569,7 +590,7 @@ fn render(
         }
         std::fs::write(dir.join("index.html"), html)
             .with_context(|| format!("cannot write {}", dir.join("index.html").display()))?;
-        println!(
+        outln!(
             "{}: {} panels -> {}",
             d.title,
             d.panels.len(),
@@ -577,9 +598,9 @@ fn render(
         );
     }
     if let Some(b) = view::stale_banner(&cache, &site) {
-        println!("{site}: {b}");
+        outln!("{site}: {b}");
     }
-    println!("{written} files written");
+    outln!("{written} files written");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -621,7 +642,7 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&arr)?);
+        outln!("{}", serde_json::to_string_pretty(&arr)?);
         return Ok(ExitCode::SUCCESS);
     }
     for site in pick_sites(cfg, source)? {
@@ -630,7 +651,7 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
             .filter(|h| h.source == site)
         {
             if h.consecutive_failures > 0 {
-                println!(
+                outln!(
                     "! {site} {}: unreachable since {} failed polls; last good data {}: {}",
                     h.component,
                     h.consecutive_failures,
@@ -643,7 +664,7 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
         }
     }
     for p in &pending {
-        println!(
+        outln!(
             "! acknowledgement by {} queued since {} (not yet accepted by an Alertmanager{})",
             p.created_by,
             local_datetime(p.queued_at),
@@ -654,12 +675,17 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
         );
     }
     if all.is_empty() {
-        println!("no current alerts");
+        outln!("no current alerts");
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{:<9} {:<10} {:<28} {:<10} {:<26} {:<12} SUMMARY",
-        "SEVERITY", "STATE", "ALERT", "SOURCE", "INSTANCE", "SINCE"
+        "SEVERITY",
+        "STATE",
+        "ALERT",
+        "SOURCE",
+        "INSTANCE",
+        "SINCE"
     );
     for a in &all {
         let sev = if a.severity.is_empty() {
@@ -667,7 +693,7 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
         } else {
             a.severity.as_str()
         };
-        println!(
+        outln!(
             "{:<9} {:<10} {:<28} {:<10} {:<26} {:<12} {}",
             sev,
             view::alert_state_word(a),
@@ -681,7 +707,7 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
                 .unwrap_or_default()
         );
         if let Some(k) = ack_of(a) {
-            println!(
+            outln!(
                 "          acknowledged by {}, {} ago, until {}: {}",
                 k.by,
                 human_duration(now - k.at),
@@ -754,12 +780,12 @@ async fn ack(
         (_, Some(i)) => vec![eq("alertname", alert), eq("instance", i)],
         (many, None) => {
             if many.len() > 1 {
-                println!(
+                outln!(
                     "{alert} fires on {} instances: acknowledging all of them (use --instance to narrow)",
                     many.len()
                 );
             } else {
-                println!("{alert} is not in the cache's current alerts: acknowledging by name");
+                outln!("{alert} is not in the cache's current alerts: acknowledging by name");
             }
             vec![eq("alertname", alert)]
         }
@@ -773,14 +799,14 @@ async fn ack(
         .join(", ");
     match watchdesk::ack::acknowledge(&cache, &site, matchers, dur, &author, comment, now).await {
         Ok(watchdesk::ack::Outcome::Sent(id)) => {
-            println!(
+            outln!(
                 "acknowledged {{{described}}} by {author} until {} (silence {id})",
                 local_datetime(now + dur)
             );
             Ok(ExitCode::SUCCESS)
         }
         Ok(watchdesk::ack::Outcome::Queued { id, reason }) => {
-            println!("acknowledgement of {{{described}}} queued (#{id}): {reason}");
+            outln!("acknowledgement of {{{described}}} queued (#{id}): {reason}");
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => bail!("acknowledging {{{described}}} failed: {e}"),
@@ -838,12 +864,69 @@ async fn unack(
     let author = author.clone().unwrap_or_else(os_user);
     for id in ids {
         match watchdesk::ack::unacknowledge(&cache, &site, &id, &author, now).await {
-            Ok(watchdesk::ack::Outcome::Sent(_)) => println!("acknowledgement {id} expired"),
+            Ok(watchdesk::ack::Outcome::Sent(_)) => outln!("acknowledgement {id} expired"),
             Ok(watchdesk::ack::Outcome::Queued { id: q, reason }) => {
-                println!("expiry of acknowledgement {id} queued (#{q}): {reason}")
+                outln!("expiry of acknowledgement {id} queued (#{q}): {reason}")
             }
             Err(e) => bail!("expiring acknowledgement {id} failed: {e}"),
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn csv_field(s: &str) -> String {
+    // Quote always; a leading = + - @ is prefixed so a spreadsheet does not run it as a formula.
+    let s = s.replace('"', "\"\"");
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s
+    };
+    format!("\"{s}\"")
+}
+
+fn history(cfg: &Config, source: &Option<String>, since: &str, csv: bool) -> Result<ExitCode> {
+    let now = now_ms();
+    let from = parse_time(since, now)
+        .with_context(|| format!("--since {since:?}: write it like -8h or 2026-11-24T22:00:00Z"))?;
+    let cache = open_cache(cfg)?;
+    let mut events = Vec::new();
+    for site in pick_sites(cfg, source)? {
+        events.extend(cache.alert_events(Some(site), None, from)?);
+    }
+    events.sort_by_key(|e| (e.at, e.id));
+    if csv {
+        outln!("time,source,alertname,event,fingerprint,detail");
+        for e in &events {
+            outln!(
+                "{},{},{},{},{},{}",
+                csv_field(&to_rfc3339(e.at)),
+                csv_field(&e.source),
+                csv_field(&e.alertname),
+                csv_field(&e.kind),
+                csv_field(&e.fingerprint),
+                csv_field(&e.detail)
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if events.is_empty() {
+        outln!("nothing happened since {}", local_datetime(from));
+    }
+    for e in &events {
+        let detail = if e.kind == "fired" {
+            String::new()
+        } else {
+            e.detail.clone()
+        };
+        outln!(
+            "{}  {:<11} {:<28} {:<10} {}",
+            local_datetime(e.at),
+            e.kind,
+            e.alertname,
+            e.source,
+            detail.replace(['\n', '\r'], " ")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -102,6 +102,25 @@ fn ack_makes_a_silence_unack_expires_it_and_a_queued_ack_arrives_later() {
     assert_eq!(acked[0]["labels"]["instance"], "10.0.0.1:8080");
     assert_eq!(acked[0]["state"], "silenced");
 
+    // The shift log has it: fired, then silenced by the acknowledgement; and as CSV for handover.
+    let (ok, log, _) = stack.watchdesk(&["history", "--since", "-1h"]);
+    assert!(ok);
+    assert!(
+        log.lines()
+            .any(|l| l.contains("fired") && l.contains("ServiceDown"))
+            && log
+                .lines()
+                .any(|l| l.contains("silenced") && l.contains("ServiceDown")),
+        "{log}"
+    );
+    let (ok, csv, _) = stack.watchdesk(&["history", "--since", "-1h", "--csv"]);
+    assert!(ok);
+    assert!(
+        csv.starts_with("time,source,alertname,event,fingerprint,detail\n"),
+        "{csv}"
+    );
+    assert!(csv.lines().skip(1).all(|l| l.starts_with('"')), "{csv}");
+
     // Un-acknowledge: Alertmanager's silence is expired.
     let (ok, out, err) = stack.watchdesk(&["unack", "ServiceDown", "--instance", "10.0.0.1:8080"]);
     assert!(ok, "unack failed:\n{out}\n{err}");
