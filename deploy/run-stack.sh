@@ -13,8 +13,12 @@ NODE_PORT=${NODE_PORT:-9100}
 SIM_BASE_PORT=${SIM_BASE_PORT:-9201}
 STACK_DIR=${STACK_DIR:-$repo/.stack}
 
-for b in prometheus prometheus-alertmanager prometheus-node-exporter; do
-  command -v "$b" >/dev/null || { echo "run-stack: $b is missing: run scripts/install-deps.sh engine" >&2; exit 1; }
+for b in prometheus prometheus-alertmanager prometheus-node-exporter curl; do
+  if ! command -v "$b" >/dev/null; then
+    echo "run-stack: $b is missing: installing the Debian packages (scripts/install-deps.sh engine)"
+    bash "$repo/scripts/install-deps.sh" engine
+    break
+  fi
 done
 for p in "$PROM_PORT" "$AM_PORT" "$NODE_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
