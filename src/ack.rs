@@ -54,6 +54,42 @@ pub fn matcher_matches(m: &Matcher, labels: &Labels) -> bool {
     hit == m.is_equal
 }
 
+/// Parses a label matcher as Prometheus and Alertmanager write it: `job="go-api"`, `job!="x"`,
+/// `alertname=~"High.*"`, `instance!~"10\\..*"` (quotes optional).
+pub fn parse_matcher(s: &str) -> Result<Matcher, String> {
+    let s = s.trim();
+    let ops = ["=~", "!~", "!=", "="];
+    let (pos, op) = ops
+        .iter()
+        .filter_map(|op| s.find(op).map(|p| (p, *op)))
+        .min_by_key(|(p, op)| (*p, std::cmp::Reverse(op.len())))
+        .ok_or_else(|| {
+            format!("{s:?} is not a matcher; write it like job=\"go-api\" or alertname=~\"High.*\"")
+        })?;
+    let name = s[..pos].trim();
+    let raw = s[pos + op.len()..].trim();
+    let value = raw
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(raw)
+        .replace("\\\"", "\"");
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("{s:?}: {name:?} is not a label name"));
+    }
+    let is_regex = op.contains('~');
+    if is_regex && regex::Regex::new(&value).is_err() {
+        return Err(format!(
+            "{s:?}: {value:?} is not a valid regular expression"
+        ));
+    }
+    Ok(Matcher {
+        name: name.to_string(),
+        value,
+        is_regex,
+        is_equal: !op.starts_with('!'),
+    })
+}
+
 pub fn silence_matches(s: &Silence, labels: &Labels) -> bool {
     !s.matchers.is_empty() && s.matchers.iter().all(|m| matcher_matches(m, labels))
 }
@@ -269,6 +305,29 @@ mod tests {
             expect,
             "{matcher:?} on {l:?}"
         );
+    }
+
+    #[track_caller]
+    fn check_parse(input: &str, expect: Option<(&str, &str, bool, bool)>) {
+        let got = parse_matcher(input).ok();
+        let want = expect.map(|(n, v, r, e)| m(n, v, r, e));
+        assert_eq!(got, want, "{input}");
+    }
+
+    #[test]
+    fn parsing_matchers() {
+        check_parse("job=\"go-api\"", Some(("job", "go-api", false, true)));
+        check_parse("job != \"go-api\"", Some(("job", "go-api", false, false)));
+        check_parse(
+            "alertname=~\"High.*\"",
+            Some(("alertname", "High.*", true, true)),
+        );
+        check_parse("instance!~10.*", Some(("instance", "10.*", true, false)));
+        check_parse("x=\"a=b\"", Some(("x", "a=b", false, true)));
+        check_parse("nonsense", None);
+        check_parse("=\"v\"", None);
+        check_parse("bad name=\"v\"", None);
+        check_parse("a=~\"(\"", None);
     }
 
     #[test]

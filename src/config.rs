@@ -7,6 +7,7 @@
 //! backfill = "6h"     # how far back a query is fetched the first time
 //! notify_severities = ["critical"]   # desktop notifications (add "warning", "unknown")
 //! notify_repeat = "5m"   # a critical alert nobody acknowledged is notified again ("off": never)
+//! quiet = [['job="minio"'], ['alertname=~"Slow.*"', 'severity="warning"']]   # no notifications
 //!
 //! [[source]]
 //! name = "rta"
@@ -97,6 +98,8 @@ pub struct Config {
     pub notify_severities: Vec<String>,
     /// A critical alert not acknowledged is notified again after this long (0: never).
     pub notify_repeat_ms: i64,
+    /// Quiet rules: alerts matching all matchers of a rule raise no desktop notification.
+    pub quiet: Vec<Vec<crate::source::Matcher>>,
 }
 
 /// Command-line overrides (the same flags for the CLI and the desktop app).
@@ -123,6 +126,9 @@ struct FileConfig {
     max_concurrency: Option<usize>,
     notify_severities: Option<Vec<String>>,
     notify_repeat: Option<String>,
+    /// `quiet = [["job=\"minio\""], ["alertname=~\"Slow.*\"", "severity=\"warning\""]]`
+    #[serde(default)]
+    quiet: Vec<Vec<String>>,
     #[serde(default, rename = "source")]
     sources: Vec<FileSource>,
 }
@@ -418,6 +424,18 @@ impl Config {
                 .notify_severities
                 .clone()
                 .unwrap_or_else(|| vec!["critical".into()]),
+            quiet: fc
+                .quiet
+                .iter()
+                .map(|rule| {
+                    rule.iter()
+                        .map(|m| {
+                            crate::ack::parse_matcher(m)
+                                .map_err(|e| ConfigError::Invalid(format!("quiet rule: {e}")))
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .collect::<Result<Vec<_>, _>>()?,
             notify_repeat_ms: match fc.notify_repeat.as_deref() {
                 Some("0") | Some("off") | Some("never") => 0,
                 _ => dur("notify_repeat", &fc.notify_repeat, 5 * 60_000)?,
@@ -536,5 +554,6 @@ mod tests {
             "/nonexistent/pw",
         );
         check_err("max_concurrency = 0", "1..=64");
+        check_err("quiet = [[\"nonsense\"]]", "quiet rule");
     }
 }

@@ -18,6 +18,9 @@ pub struct Policy {
     pub critical_repeat_ms: i64,
     /// A notified alert that resolves is notified as resolved.
     pub resolved: bool,
+    /// Quiet rules: an alert matching every matcher of one rule raises no notification (it is still
+    /// listed and counted).
+    pub quiet: Vec<Vec<crate::source::Matcher>>,
 }
 
 impl Default for Policy {
@@ -27,12 +30,21 @@ impl Default for Policy {
             muted_until: None,
             critical_repeat_ms: 5 * 60_000,
             resolved: true,
+            quiet: Vec::new(),
         }
     }
 }
 
 impl Policy {
     fn wants(&self, a: &CachedAlert) -> bool {
+        if self.quiet.iter().any(|rule| {
+            !rule.is_empty()
+                && rule
+                    .iter()
+                    .all(|m| crate::ack::matcher_matches(m, &a.labels))
+        }) {
+            return false;
+        }
         let sev = if a.severity.is_empty() {
             "unknown"
         } else {

@@ -76,6 +76,7 @@ impl Shell {
             .and_then(|v| v.parse().ok());
         let severities = cfg.notify_severities.clone();
         let repeat = cfg.notify_repeat_ms;
+        let quiet = cfg.quiet.clone();
         Ok(Shell {
             cfg,
             cache,
@@ -86,6 +87,7 @@ impl Shell {
                 severities,
                 critical_repeat_ms: repeat,
                 resolved: true,
+                quiet,
             }),
             startup_note,
         })
