@@ -1810,14 +1810,27 @@
     wEl.textContent = words[w] || '? UNKNOWN';
     wEl.setAttribute('title', 'overall state');
 
-    // offline banner
+    // offline banner: data sources down -> OFFLINE (cached data shown); one member of an HA
+    // Alertmanager cluster down while another answers -> a warning only (the list stays complete).
     const down = S.health.filter((h) => h && h.unreachable);
     const banner = $('offline-banner');
-    if (down.length === 0) { banner.hidden = true; return; }
-    const lasts = down.map((h) => Number(h.last_success)).filter((x) => isFinite(x) && x > 0);
-    const upTo = lasts.length ? Math.min.apply(null, lasts) : null;
+    if (down.length === 0) { banner.hidden = true; banner.classList.remove('degraded'); return; }
+    const isAm = (h) => str(h.component).startsWith('alertmanager');
+    const amOkIn = (src) => S.health.some((h) => h && isAm(h) && str(h.source) === str(src) && !h.unreachable);
+    const serious = down.filter((h) => !isAm(h) || !amOkIn(h.source));
     const t = $('offline-text');
     clear(t);
+    if (serious.length === 0) {
+      const names = Array.from(new Set(down.map((h) => str(h.source) + ' ' + str(h.component))));
+      t.appendChild(document.createTextNode('DEGRADED — an Alertmanager of the cluster is unreachable; alerts come from the others'));
+      t.appendChild(el('span', 'offline-detail', '   unreachable: ' + names.join(', ')));
+      banner.classList.add('degraded');
+      banner.hidden = false;
+      return;
+    }
+    banner.classList.remove('degraded');
+    const lasts = serious.map((h) => Number(h.last_success)).filter((x) => isFinite(x) && x > 0);
+    const upTo = lasts.length ? Math.min.apply(null, lasts) : null;
     t.appendChild(document.createTextNode(upTo ? 'OFFLINE — showing data up to ' + hhmm(upTo) : 'OFFLINE — no data received yet'));
     const names = Array.from(new Set(down.map((h) => str(h.source) + (h.component ? ' ' + str(h.component) : ''))));
     const det = el('span', 'offline-detail', '   unreachable: ' + names.join(', '));
