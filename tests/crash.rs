@@ -18,7 +18,7 @@ mod common;
 
 use watchdesk::cache::Cache;
 
-const SERIES: usize = 20;
+const SERIES: usize = 60;
 
 /// Answers query_range with SERIES series on the requested grid; other API calls with empty data.
 fn fake_prometheus() -> String {
@@ -150,11 +150,18 @@ fn sigkill_during_ingest_never_corrupts_or_loses_committed_data() {
     .unwrap();
     let mut rng = rand::thread_rng();
     let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
-    let runs = 20;
+    // The kill delay adapts so that kills keep landing inside ingest, whatever the machine's speed:
+    // runs that had committed everything shorten it, runs that had committed nothing lengthen it.
+    let (mut lo, mut hi) = (20u64, 700u64);
     let mut killed_mid_ingest = 0;
-    for run in 0..runs {
+    let mut runs = 0;
+    for run in 0..40 {
+        if run >= 20 && killed_mid_ingest >= 5 {
+            break;
+        }
+        runs += 1;
         let dash = dir.path().join(format!("dash{run}.json"));
-        std::fs::write(&dash, dashboard(6, run)).unwrap();
+        std::fs::write(&dash, dashboard(8, run)).unwrap();
         let mut child = Command::new(common::watchdesk_bin())
             .args([
                 "--config",
@@ -173,7 +180,7 @@ fn sigkill_during_ingest_never_corrupts_or_loses_committed_data() {
             .stderr(Stdio::null())
             .spawn()
             .expect("start watchdesk poll");
-        std::thread::sleep(Duration::from_millis(rng.gen_range(150..2500)));
+        std::thread::sleep(Duration::from_millis(rng.gen_range(lo..hi)));
         // SIGKILL: no destructor, no flush, like a power cut of the process.
         child.kill().unwrap();
         child.wait().unwrap();
@@ -233,8 +240,13 @@ fn sigkill_during_ingest_never_corrupts_or_loses_committed_data() {
             .iter()
             .filter(|q| q.expr.contains(&format!("run=\"{run}\"")))
             .count();
-        if this_run < 6 {
+        // Some of this run's queries committed and some not: the kill landed during ingest.
+        if this_run > 0 && this_run < 8 {
             this_run_complete = false;
+        } else if this_run == 8 {
+            hi = (hi * 2 / 3).max(lo + 20);
+        } else {
+            lo = (lo * 3 / 2).min(hi.saturating_sub(20)).max(5);
         }
         if !this_run_complete {
             killed_mid_ingest += 1;
