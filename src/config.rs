@@ -4,10 +4,18 @@
 //! cache = "/var/lib/watchdesk/cache.db"      # default: platform data dir
 //! dashboards = ["/etc/watchdesk/site.json"]   # default: the built-in RTA overview
 //! step = "15s"        # resolution of the local history
-//! backfill = "6h"     # how far back a query is fetched the first time
+//! backfill = "2d"     # how far back missing history is fetched (first start, after being closed)
+//! retention_raw = "2d"      # raw samples; then downsampled tiers:
+//! retention_1m = "14d"      #   1-minute buckets (first, last, min, max, sum, count)
+//! retention_10m = "90d"     #   10-minute buckets
+//! max_cache_size = "2GB"    # over it, the oldest history goes first
 //! notify_severities = ["critical"]   # desktop notifications (add "warning", "unknown")
 //! notify_repeat = "5m"   # a critical alert nobody acknowledged is notified again ("off": never)
 //! quiet = [['job="minio"'], ['alertname=~"Slow.*"', 'severity="warning"']]   # no notifications
+//! notify_sound = ["critical"]   # severities whose notification asks for a sound ([] = silent)
+//! watchdog_grace = "3m"         # Watchdog missing this long: "monitoring pipeline broken"
+//! unreachable_after = "2m"      # a source unreachable this long is notified
+//! keep_resolved_unacknowledged = true   # resolved alerts stay listed until acknowledged
 //!
 //! [[source]]
 //! name = "rta"
@@ -86,8 +94,10 @@ pub struct Config {
     pub step_ms: i64,
     /// The scrape interval assumed for $__rate_interval.
     pub scrape_interval_ms: i64,
-    /// How far back a query with no history is fetched.
+    /// How far back missing history is fetched.
     pub backfill_ms: i64,
+    /// Retention of raw samples, tiers and alert events, and the cache size cap.
+    pub retention: crate::cache::Retention,
     /// Metric refresh when a dashboard has none.
     pub refresh_ms: i64,
     pub alert_interval_ms: i64,
@@ -100,6 +110,15 @@ pub struct Config {
     pub notify_repeat_ms: i64,
     /// Quiet rules: alerts matching all matchers of a rule raise no desktop notification.
     pub quiet: Vec<Vec<crate::source::Matcher>>,
+    /// Severities whose desktop notification asks for a sound (default: critical).
+    pub notify_sound: Vec<String>,
+    /// The always-firing Watchdog alert missing this long is "monitoring pipeline broken".
+    pub watchdog_grace_ms: i64,
+    /// A source unreachable this long is notified (and its recovery).
+    pub unreachable_after_ms: i64,
+    /// Alerts that resolve while nobody acknowledged them stay listed as "resolved, not
+    /// acknowledged" until an operator acknowledges them.
+    pub keep_resolved_unacknowledged: bool,
 }
 
 /// Command-line overrides (the same flags for the CLI and the desktop app).
@@ -120,6 +139,10 @@ struct FileConfig {
     step: Option<String>,
     scrape_interval: Option<String>,
     backfill: Option<String>,
+    retention_raw: Option<String>,
+    retention_1m: Option<String>,
+    retention_10m: Option<String>,
+    max_cache_size: Option<String>,
     refresh: Option<String>,
     alert_interval: Option<String>,
     targets_interval: Option<String>,
@@ -129,6 +152,10 @@ struct FileConfig {
     /// `quiet = [["job=\"minio\""], ["alertname=~\"Slow.*\"", "severity=\"warning\""]]`
     #[serde(default)]
     quiet: Vec<Vec<String>>,
+    notify_sound: Option<Vec<String>>,
+    watchdog_grace: Option<String>,
+    unreachable_after: Option<String>,
+    keep_resolved_unacknowledged: Option<bool>,
     #[serde(default, rename = "source")]
     sources: Vec<FileSource>,
 }
@@ -176,6 +203,26 @@ pub fn default_cache_path() -> PathBuf {
         .unwrap_or_else(std::env::temp_dir)
         .join("watchdesk")
         .join("cache.db")
+}
+
+/// "500MB", "2GB", "1.5 GiB", "1048576" → bytes (decimal and binary units both mean 1024-based here).
+fn parse_size(v: &str) -> Option<u64> {
+    let v = v.trim();
+    let split = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "m" | "mb" | "mib" => 1024.0 * 1024.0,
+        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "t" | "tb" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    let bytes = n * mult;
+    (bytes.is_finite() && bytes >= 1.0 && bytes < 1e18).then_some(bytes as u64)
 }
 
 fn dur(field: &str, v: &Option<String>, default_ms: i64) -> Result<i64, ConfigError> {
@@ -415,7 +462,23 @@ impl Config {
             sites,
             step_ms: dur("step", &fc.step, 15_000)?,
             scrape_interval_ms: dur("scrape_interval", &fc.scrape_interval, 15_000)?,
-            backfill_ms: dur("backfill", &fc.backfill, 6 * 3_600_000)?,
+            backfill_ms: dur("backfill", &fc.backfill, 2 * 86_400_000)?,
+            retention: crate::cache::Retention {
+                raw_ms: dur("retention_raw", &fc.retention_raw, 2 * 86_400_000)?,
+                tier_ms: [
+                    dur("retention_1m", &fc.retention_1m, 14 * 86_400_000)?,
+                    dur("retention_10m", &fc.retention_10m, 90 * 86_400_000)?,
+                ],
+                events_ms: 90 * 86_400_000,
+                max_bytes: match fc.max_cache_size.as_deref() {
+                    None => crate::cache::Retention::default().max_bytes,
+                    Some(v) => parse_size(v).ok_or_else(|| {
+                        ConfigError::Invalid(format!(
+                            "max_cache_size = {v:?}; write a size like \"500MB\" or \"2GB\""
+                        ))
+                    })?,
+                },
+            },
             refresh_ms: dur("refresh", &fc.refresh, 30_000)?,
             alert_interval_ms: dur("alert_interval", &fc.alert_interval, 5_000)?,
             targets_interval_ms: dur("targets_interval", &fc.targets_interval, 30_000)?,
@@ -440,6 +503,13 @@ impl Config {
                 Some("0") | Some("off") | Some("never") => 0,
                 _ => dur("notify_repeat", &fc.notify_repeat, 5 * 60_000)?,
             },
+            notify_sound: fc
+                .notify_sound
+                .clone()
+                .unwrap_or_else(|| vec!["critical".into()]),
+            watchdog_grace_ms: dur("watchdog_grace", &fc.watchdog_grace, 3 * 60_000)?,
+            unreachable_after_ms: dur("unreachable_after", &fc.unreachable_after, 2 * 60_000)?,
+            keep_resolved_unacknowledged: fc.keep_resolved_unacknowledged.unwrap_or(true),
         };
         if cfg.step_ms < 1000 {
             return Err(ConfigError::Invalid(
@@ -474,6 +544,25 @@ mod tests {
         assert_eq!(c.sites[0].alertmanagers[0].url, "http://localhost:9093");
         assert_eq!(c.dashboards, vec![DashboardRef::Builtin]);
         assert_eq!(c.step_ms, 15_000);
+        assert_eq!(c.notify_sound, vec!["critical".to_string()]);
+        assert_eq!(c.watchdog_grace_ms, 180_000);
+        assert_eq!(c.unreachable_after_ms, 120_000);
+        assert!(c.keep_resolved_unacknowledged);
+    }
+
+    #[test]
+    fn alert_workflow_keys() {
+        let c = load(
+            "notify_sound = []\nwatchdog_grace = \"20s\"\nunreachable_after = \"1m\"\n\
+             keep_resolved_unacknowledged = false",
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert!(c.notify_sound.is_empty());
+        assert_eq!(c.watchdog_grace_ms, 20_000);
+        assert_eq!(c.unreachable_after_ms, 60_000);
+        assert!(!c.keep_resolved_unacknowledged);
+        check_err("watchdog_grace = \"soon\"", "watchdog_grace");
     }
 
     #[test]
@@ -555,5 +644,20 @@ mod tests {
         );
         check_err("max_concurrency = 0", "1..=64");
         check_err("quiet = [[\"nonsense\"]]", "quiet rule");
+        check_err("max_cache_size = \"lots\"", "like \"500MB\"");
+    }
+
+    #[test]
+    fn retention_and_size_cap() {
+        let c = load(
+            "retention_raw = \"1d\"\nmax_cache_size = \"500MB\"",
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.retention.raw_ms, 86_400_000);
+        assert_eq!(c.retention.tier_ms, [14 * 86_400_000, 90 * 86_400_000]);
+        assert_eq!(c.retention.max_bytes, 500 << 20);
+        assert_eq!(parse_size("1.5 GiB"), Some(3 << 29));
+        assert_eq!(parse_size("-1"), None);
     }
 }

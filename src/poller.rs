@@ -57,11 +57,33 @@ impl Site {
 pub struct Settings {
     pub step_ms: i64,
     pub scrape_interval_ms: i64,
+    /// How far back history is fetched (first start, and after the app was closed or offline).
     pub backfill_ms: i64,
+    /// The newest part fetched first on each round; older missing history is backfilled after it.
+    pub live_window_ms: i64,
     pub refresh_ms: i64,
     pub alert_interval_ms: i64,
     pub targets_interval_ms: i64,
     pub max_concurrency: usize,
+    pub retention: crate::cache::Retention,
+}
+
+/// The newest hour is fetched first; anything older that is missing is backfilled after it.
+pub const LIVE_WINDOW_MS: i64 = 3_600_000;
+
+/// Points per series and query of one backfill piece (Prometheus refuses more than 11,000).
+pub const BACKFILL_POINTS: i64 = crate::source::prometheus::MAX_POINTS_PER_QUERY;
+
+/// What one [`Poller::backfill`] round did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BackfillReport {
+    /// Pieces fetched and stored.
+    pub pieces: usize,
+    pub samples: usize,
+    /// Pieces still missing after this round.
+    pub remaining: usize,
+    pub errors: Vec<(String, String)>,
+    pub unreachable: Option<String>,
 }
 
 impl Settings {
@@ -70,10 +92,12 @@ impl Settings {
             step_ms: c.step_ms,
             scrape_interval_ms: c.scrape_interval_ms,
             backfill_ms: c.backfill_ms,
+            live_window_ms: LIVE_WINDOW_MS.min(c.backfill_ms),
             refresh_ms: c.refresh_ms,
             alert_interval_ms: c.alert_interval_ms,
             targets_interval_ms: c.targets_interval_ms,
             max_concurrency: c.max_concurrency,
+            retention: c.retention,
         }
     }
 }
@@ -216,7 +240,8 @@ impl Poller {
         all
     }
 
-    /// Fetches every planned query of `site` from the last cached sample up to now.
+    /// Fetches every planned query of `site` from the last cached sample up to now, at most the live
+    /// window ([`Settings::live_window_ms`]) back.
     pub async fn poll_metrics(&self, site: &Site, now: Millis) -> MetricsReport {
         let planned = self.plan_site(site).await;
         // The same expression in several panels is fetched once.
@@ -231,7 +256,9 @@ impl Poller {
         let mut tasks = tokio::task::JoinSet::new();
         for (expr, step) in exprs {
             let end = align_down(now, step);
-            let floor = align_down(now - self.settings.backfill_ms, step);
+            // The newest part first; what is older and missing is backfilled by `backfill`.
+            let window = self.settings.live_window_ms.min(self.settings.backfill_ms);
+            let floor = align_down(now - window, step);
             let start = match self.cache.fetched_until(&site.name, &expr, step) {
                 Ok(Some(until)) => (until + step).max(floor),
                 Ok(None) => floor,
@@ -392,6 +419,12 @@ impl Poller {
             }
             Err(e) => return Err(e.to_string()),
         }
+        // What was missed while closed or offline, rebuilt from Prometheus' ALERTS (history.rs).
+        if let Err(e) =
+            crate::history::after_sync(&self.cache, &site.name, site.prometheus.as_ref(), now).await
+        {
+            tracing::info!("{}: {e}", site.name);
+        }
         if errors.is_empty() {
             Ok(n)
         } else {
@@ -418,6 +451,93 @@ impl Poller {
             Err(e) => tracing::warn!("{}: cannot read alerting rules: {e}", site.name),
         }
         Ok(targets.len())
+    }
+
+    /// Fetches back history that is missing within [`Settings::backfill_ms`] (the app was closed, or
+    /// the source unreachable): for each query its oldest hole, in pieces of at most
+    /// [`BACKFILL_POINTS`] points per series, oldest first, at most `max_pieces` per call. Live updates
+    /// run in their own loop and never wait for this. A window Prometheus answers without samples is
+    /// still recorded as fetched: a gap the source itself has ([`Cache::gaps`]), drawn as a gap.
+    pub async fn backfill(&self, site: &Site, now: Millis, max_pieces: usize) -> BackfillReport {
+        let planned = self.plan_site(site).await;
+        let exprs: BTreeSet<(String, i64)> =
+            planned.into_iter().map(|q| (q.expr, q.step_ms)).collect();
+        let mut report = BackfillReport::default();
+        let mut pieces: Vec<(Millis, Millis, String, i64)> = Vec::new();
+        for (expr, step) in exprs {
+            let floor = align_down(now - self.settings.backfill_ms, step);
+            let end = align_down(now, step);
+            match self.cache.holes(&site.name, &expr, step, floor, end) {
+                Ok(holes) => {
+                    report.remaining += holes.len();
+                    if let Some(&(from, to)) = holes.first() {
+                        let from = align_down(from, step);
+                        let to = to.min(from + (BACKFILL_POINTS - 1) * step);
+                        pieces.push((from, to, expr, step));
+                    }
+                }
+                Err(e) => report.errors.push((expr, e.to_string())),
+            }
+        }
+        pieces.sort();
+        pieces.truncate(max_pieces.max(1));
+        let sem = Arc::new(Semaphore::new(self.settings.max_concurrency));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (from, to, expr, step) in pieces {
+            let sem = sem.clone();
+            let prom = site.prometheus.clone();
+            tasks.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                let res = prom.query_range(&expr, from, to, step).await;
+                (from, to, expr, step, res)
+            });
+        }
+        let mut done = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok(x) = joined {
+                done.push(x);
+            }
+        }
+        // Stored oldest first, so a crash midway leaves the oldest history filled.
+        done.sort_by_key(|d| d.0);
+        for (from, to, expr, step, res) in done {
+            match res {
+                Ok(answer) => {
+                    match self
+                        .cache
+                        .ingest_range(&site.name, &expr, step, (from, to), &answer.data)
+                    {
+                        Ok(stats) => {
+                            report.pieces += 1;
+                            report.remaining = report.remaining.saturating_sub(1);
+                            report.samples += stats.samples;
+                        }
+                        Err(e) => report.errors.push((expr, e.to_string())),
+                    }
+                }
+                Err(e) if e.is_unreachable() => {
+                    report.unreachable.get_or_insert_with(|| e.to_string());
+                }
+                Err(e) => report.errors.push((expr, e.to_string())),
+            }
+        }
+        if report.samples > 0 {
+            self.emit(PollEvent::MetricsUpdated {
+                site: site.name.clone(),
+                samples: report.samples,
+            });
+        }
+        report
+    }
+
+    /// Drops history past its retention and keeps the file under its size cap (in the background).
+    pub async fn housekeeping(&self, now: Millis) -> Result<crate::cache::PruneStats, String> {
+        let cache = self.cache.clone();
+        let r = self.settings.retention;
+        tokio::task::spawn_blocking(move || cache.enforce_retention(&r, now))
+            .await
+            .map_err(|e| format!("housekeeping stopped: {e}"))?
+            .map_err(|e| e.to_string())
     }
 
     /// Fetches one expression over [from, to] into the cache (e.g. an alert rule's expression for the
@@ -452,11 +572,28 @@ impl Poller {
     pub async fn poll_once(&self) -> Vec<SiteReport> {
         let futs = self.sites.iter().map(|site| async move {
             let now = now_ms();
-            let (metrics, alerts, targets) = tokio::join!(
+            let (mut metrics, alerts, targets) = tokio::join!(
                 self.poll_metrics(site, now),
                 self.poll_alerts(site, now),
                 self.poll_targets(site, now)
             );
+            // Then the missing history, oldest first, until it is complete or the source fails.
+            if metrics.unreachable.is_none() {
+                for _ in 0..10_000 {
+                    let b = self
+                        .backfill(site, now, self.settings.max_concurrency)
+                        .await;
+                    metrics.samples += b.samples;
+                    metrics.errors.extend(b.errors.iter().cloned());
+                    if b.pieces == 0 || b.remaining == 0 || !b.errors.is_empty() {
+                        break;
+                    }
+                    if let Some(u) = b.unreachable {
+                        metrics.unreachable = Some(u);
+                        break;
+                    }
+                }
+            }
             SiteReport {
                 site: site.name.clone(),
                 metrics,
@@ -477,12 +614,20 @@ impl Poller {
             .min()
             .unwrap_or(self.settings.refresh_ms)
             .max(5_000);
+        let housekeeping = Some(self.sites.first().cloned()).flatten();
         for site in &self.sites {
-            for job in [Job::Metrics, Job::Alerts, Job::Targets] {
+            let chores = (housekeeping.as_ref().is_some_and(|h| Arc::ptr_eq(h, site)))
+                .then_some(Job::Housekeeping);
+            for job in [Job::Metrics, Job::Alerts, Job::Targets, Job::Backfill]
+                .into_iter()
+                .chain(chores)
+            {
                 let period = match job {
                     Job::Metrics => refresh,
                     Job::Alerts => self.settings.alert_interval_ms,
                     Job::Targets => self.settings.targets_interval_ms,
+                    Job::Backfill => refresh,
+                    Job::Housekeeping => HOUSEKEEPING_MS,
                 };
                 let me = self.clone();
                 let site = site.clone();
@@ -538,6 +683,40 @@ impl Poller {
                     false
                 }
             },
+            Job::Backfill => {
+                // Piece after piece while there is work; live updates run in their own loop.
+                loop {
+                    let b = self
+                        .backfill(site, now_ms(), self.settings.max_concurrency)
+                        .await;
+                    for (expr, e) in &b.errors {
+                        tracing::warn!("{}: backfill of {expr}: {e}", site.name);
+                    }
+                    if b.unreachable.is_some() || !b.errors.is_empty() {
+                        return false;
+                    }
+                    if b.pieces == 0 || b.remaining == 0 {
+                        return true;
+                    }
+                }
+            }
+            Job::Housekeeping => match self.housekeeping(now).await {
+                Ok(p) => {
+                    if p.chunks + p.rollups + p.alert_events > 0 {
+                        tracing::info!(
+                            "history past its retention dropped: {} chunks, {} tier blocks, {} alert events",
+                            p.chunks,
+                            p.rollups,
+                            p.alert_events
+                        );
+                    }
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!("cache housekeeping: {e}");
+                    false
+                }
+            },
         }
     }
 }
@@ -547,7 +726,12 @@ enum Job {
     Metrics,
     Alerts,
     Targets,
+    Backfill,
+    Housekeeping,
 }
+
+/// How often retention and the size cap are enforced.
+const HOUSEKEEPING_MS: i64 = 10 * 60_000;
 
 fn state_rank(s: AlertState) -> u8 {
     match s {

@@ -50,7 +50,9 @@ fn chart_kind(k: &PanelKind) -> ChartKind {
     }
 }
 
-/// The series of one panel in [from, to], named by their legend format.
+/// The series of one panel in [from, to], named by their legend format. With `width` (a time-series
+/// panel being drawn), long ranges come from the downsampled tiers ([`Cache::read_chart`]), so the
+/// cost follows the pixels; without it (values, hover), raw samples.
 pub fn panel_series(
     cache: &Cache,
     site: &str,
@@ -58,10 +60,17 @@ pub fn panel_series(
     plan: &[PlannedQuery],
     from: Millis,
     to: Millis,
+    width: Option<u32>,
 ) -> Vec<ChartSeries> {
     let mut out = Vec::new();
     for q in plan.iter().filter(|q| q.panel_id == panel.id) {
-        match cache.read_range(site, &q.expr, Some(q.step_ms), from, to) {
+        let read = match width {
+            Some(w) => cache
+                .read_chart(site, &q.expr, q.step_ms, from, to, w)
+                .map(|(s, _)| s),
+            None => cache.read_range(site, &q.expr, Some(q.step_ms), from, to),
+        };
+        match read {
             Ok(series) => {
                 for s in series {
                     out.push(ChartSeries {
@@ -148,7 +157,9 @@ pub fn panel_spec(
 ) -> ChartSpec {
     let kind = chart_kind(&panel.kind);
     let series = if crate::plan::needs_queries(&panel.kind) {
-        panel_series(cache, site, panel, plan, from, to)
+        // Only line charts are drawn from tiers; stat, gauge and table reduce raw samples exactly.
+        let w = matches!(panel.kind, PanelKind::TimeSeries).then_some(width);
+        panel_series(cache, site, panel, plan, from, to, w)
     } else {
         Vec::new()
     };
@@ -521,6 +532,20 @@ pub fn plan_for(
     })
 }
 
+/// Panel `panel_id` of `d` and the dashboard's query plan on `site`.
+fn panel_and_plan<'d>(
+    cache: &Cache,
+    site: &str,
+    d: &'d Dashboard,
+    panel_id: i64,
+    settings: &crate::poller::Settings,
+) -> Result<(&'d Panel, Vec<PlannedQuery>), String> {
+    let panel = d
+        .panel(panel_id)
+        .ok_or_else(|| format!("dashboard {:?} has no panel {panel_id}", d.title))?;
+    Ok((panel, plan_for(cache, site, d, settings)))
+}
+
 /// A panel drawn for a UI: the SVG, the plot area (time series) and the stale banner, if any.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderedPanel {
@@ -547,10 +572,7 @@ pub fn render_panel(
     settings: &crate::poller::Settings,
     with_title: bool,
 ) -> Result<RenderedPanel, String> {
-    let panel = d
-        .panel(panel_id)
-        .ok_or_else(|| format!("dashboard {:?} has no panel {panel_id}", d.title))?;
-    let plan = plan_for(cache, site, d, settings);
+    let (panel, plan) = panel_and_plan(cache, site, d, panel_id, settings)?;
     let mut spec = panel_spec(
         cache,
         site,
@@ -592,11 +614,8 @@ pub fn panel_values(
     at: Millis,
     settings: &crate::poller::Settings,
 ) -> Result<(Millis, Vec<HoverValue>), String> {
-    let panel = d
-        .panel(panel_id)
-        .ok_or_else(|| format!("dashboard {:?} has no panel {panel_id}", d.title))?;
-    let plan = plan_for(cache, site, d, settings);
-    let series = panel_series(cache, site, panel, &plan, from, to);
+    let (panel, plan) = panel_and_plan(cache, site, d, panel_id, settings)?;
+    let series = panel_series(cache, site, panel, &plan, from, to, None);
     let mut best_t = at;
     let mut out = Vec::new();
     for (i, s) in series.iter().enumerate() {

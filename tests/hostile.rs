@@ -55,10 +55,12 @@ fn settings() -> Settings {
         step_ms: 15_000,
         scrape_interval_ms: 15_000,
         backfill_ms: 3_600_000,
+        live_window_ms: 3_600_000,
         refresh_ms: 30_000,
         alert_interval_ms: 5_000,
         targets_interval_ms: 30_000,
         max_concurrency: 2,
+        retention: watchdesk::cache::Retention::default(),
     }
 }
 

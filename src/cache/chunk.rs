@@ -1,17 +1,26 @@
-//! Sample chunk codec: Gorilla-style delta-of-delta timestamps and XOR-packed float values.
+//! Sample chunk codec: Gorilla-style delta-of-delta timestamps; values as exact scaled integers when
+//! they are short decimals (counters, most gauges), else XOR-packed float bits.
 //!
 //! Layout (bit stream, most significant bit first, zero-padded to a whole byte):
 //!
 //! ```text
-//! byte 0          format version (1)
+//! byte 0          format version (2; version 1 = the same without the mode bits, XOR values only)
 //! 16 bits         sample count n (0..=DECODE_LIMIT)
-//! if n >= 1:      t0 as zigzag with a 7-bit length prefix, v0 as 64 raw bits
-//! if n >= 2:      t1 - t0 as zigzag with a 7-bit length prefix, v1 XOR-packed
-//! each next:      delta-of-delta bucket, value XOR-packed
-//!   dod buckets   '0' = 0 | '10' + 14 bits | '110' + 17 bits | '1110' + 20 bits | '1111' + 64 bits (zigzag)
-//!   value         '0' = same bits | '10' + bits in the previous window
+//! 2 bits          value mode: 0 = XOR, 1 = integer deltas, 2 = integer delta-of-deltas, 3 = packed deltas
+//! if mode 1-3:    4 bits decimal exponent e (value = integer / 10^e, bit-exact)
+//! if mode 3:      base delta as zigzag with a 7-bit length prefix, 7 bits width w
+//! per sample:     time, then value
+//!   time          t0 and t1 - t0 as zigzag with a 7-bit length prefix, then delta-of-delta buckets
+//!                 '0' = 0 | '10' + 14 bits | '110' + 17 bits | '1110' + 20 bits | '1111' + 64 bits (zigzag)
+//!   value, XOR    v0 as 64 raw bits, then '0' = same bits | '10' + bits in the previous window
 //!                 | '11' + 5 bits leading zeros + 6 bits width (0 = 64) + width bits
+//!   value, ints   i0 as zigzag with a 7-bit length prefix, then zigzag (delta-of-)deltas in buckets
+//!                 '0' = 0 | '10' + 6 bits | '110' + 13 bits | '1110' + 24 bits | '1111' + 64 bits;
+//!                 mode 3: delta - base in exactly w bits
 //! ```
+//!
+//! The encoder picks the value mode per chunk by its size. Prometheus' XOR coding cannot exploit decimal
+//! values; this is where the cache beats its bytes per sample on the same data (see BENCHMARKS.md).
 //!
 //! Time arithmetic wraps, so any `i64` timestamps round-trip (sorted or not), and values are compared as
 //! bits, so NaN payloads (Prometheus stale markers) and ±Inf round-trip exactly.
@@ -24,7 +33,7 @@ pub const MAX_SAMPLES: usize = 120;
 /// Largest count [`decode`] accepts (and [`encode`] writes); bounds the memory a damaged blob can ask for.
 pub const DECODE_LIMIT: usize = 4096;
 
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
 /// Why a chunk blob cannot be decoded. The cache skips such a chunk and keeps going.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,7 +41,7 @@ const VERSION: u8 = 1;
 pub enum ChunkError {
     #[error("chunk is empty")]
     Empty,
-    #[error("chunk format version {0} is unknown (this build reads version {VERSION})")]
+    #[error("chunk format version {0} is unknown (this build reads versions 1 and {VERSION})")]
     Version(u8),
     #[error("chunk claims {0} samples, more than the limit of {DECODE_LIMIT}")]
     TooMany(usize),
@@ -48,23 +57,38 @@ pub enum ChunkError {
 /// [`DECODE_LIMIT`] are not written.
 pub fn encode(samples: &[Sample]) -> Vec<u8> {
     let samples = samples.get(..DECODE_LIMIT).unwrap_or(samples);
+    let mode = choose_values(samples);
     let mut w = BitWriter::with_capacity(8 + samples.len() * 2);
     w.write_bits(u64::from(VERSION), 8);
     w.write_bits(samples.len() as u64, 16);
+    match &mode {
+        Values::Xor => w.write_bits(0, 2),
+        Values::Ints { exp, mode, .. } => {
+            w.write_bits(
+                match mode {
+                    IntMode::Delta => 1,
+                    IntMode::Dod => 2,
+                    IntMode::Packed { .. } => 3,
+                },
+                2,
+            );
+            w.write_bits(u64::from(*exp), 4);
+            if let IntMode::Packed { base, width } = mode {
+                write_len_prefixed(&mut w, zigzag(*base));
+                w.write_bits(u64::from(*width), 7);
+            }
+        }
+    }
     let mut prev_t: i64 = 0;
     let mut prev_delta: i64 = 0;
     let mut xor = XorState::default();
+    let mut ints = IntState::default();
     for (i, s) in samples.iter().enumerate() {
         match i {
-            0 => {
-                write_len_prefixed(&mut w, zigzag(s.t));
-                w.write_bits(s.v.to_bits(), 64);
-                xor.prev = s.v.to_bits();
-            }
+            0 => write_len_prefixed(&mut w, zigzag(s.t)),
             1 => {
                 prev_delta = s.t.wrapping_sub(prev_t);
                 write_len_prefixed(&mut w, zigzag(prev_delta));
-                xor.write(&mut w, s.v.to_bits());
             }
             _ => {
                 let delta = s.t.wrapping_sub(prev_t);
@@ -85,7 +109,16 @@ pub fn encode(samples: &[Sample]) -> Vec<u8> {
                     w.write_bits(0b1111, 4);
                     w.write_bits(dod, 64);
                 }
-                xor.write(&mut w, s.v.to_bits());
+            }
+        }
+        match &mode {
+            Values::Xor if i == 0 => {
+                w.write_bits(s.v.to_bits(), 64);
+                xor.prev = s.v.to_bits();
+            }
+            Values::Xor => xor.write(&mut w, s.v.to_bits()),
+            Values::Ints { ints: xs, mode, .. } => {
+                ints.write(&mut w, xs.get(i).copied().unwrap_or(0), i, *mode)
             }
         }
         prev_t = s.t;
@@ -93,37 +126,254 @@ pub fn encode(samples: &[Sample]) -> Vec<u8> {
     w.finish()
 }
 
-/// Decodes a blob written by [`encode`]. Any damaged input gives an error, never a panic, and never
-/// allocates more than the blob can hold.
+/// How a chunk's values are coded.
+enum Values {
+    /// Gorilla XOR of the float bits: any value, NaN payloads included.
+    Xor,
+    /// Every value is `int / 10^exp` exactly (counters, gauges with a few decimals): the integers are
+    /// coded as deltas, deltas of deltas, or deltas packed at a fixed width, whichever is smallest.
+    Ints {
+        exp: u32,
+        mode: IntMode,
+        ints: Vec<i64>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IntMode {
+    /// Deltas in variable-length buckets.
+    Delta,
+    /// Deltas of deltas in variable-length buckets.
+    Dod,
+    /// `delta - base` in exactly `width` bits (frame of reference).
+    Packed { base: i64, width: u32 },
+}
+
+/// Largest decimal exponent tried for [`Values::Ints`].
+const MAX_EXP: u32 = 9;
+
+/// Integers that give back exactly the same float bits, if every value is a decimal with at most
+/// [`MAX_EXP`] digits after the point and below 2^53 in magnitude once scaled.
+fn as_ints(samples: &[Sample], exp: u32) -> Option<Vec<i64>> {
+    let scale = 10f64.powi(exp as i32);
+    samples
+        .iter()
+        .map(|s| {
+            let x = (s.v * scale).round();
+            if !x.is_finite() || x.abs() >= 9_007_199_254_740_992.0 {
+                return None;
+            }
+            let i = x as i64;
+            ((i as f64 / scale).to_bits() == s.v.to_bits()).then_some(i)
+        })
+        .collect()
+}
+
+fn choose_values(samples: &[Sample]) -> Values {
+    if samples.len() < 3 {
+        return Values::Xor;
+    }
+    let Some((exp, ints)) = (0..=MAX_EXP).find_map(|e| as_ints(samples, e).map(|v| (e, v))) else {
+        return Values::Xor;
+    };
+    let (mut delta_bits, mut dod_bits) = (0u64, 0u64);
+    for i in 1..ints.len() {
+        let d = ints[i].wrapping_sub(ints[i - 1]);
+        delta_bits += u64::from(IntState::cost(zigzag(d)));
+        let dd = if i >= 2 {
+            d.wrapping_sub(ints[i - 1].wrapping_sub(ints[i - 2]))
+        } else {
+            d
+        };
+        dod_bits += u64::from(IntState::cost(zigzag(dd)));
+    }
+    let deltas = ints.windows(2).map(|w| w[1].wrapping_sub(w[0]));
+    let (lo, hi) = deltas.fold((i64::MAX, i64::MIN), |(lo, hi), d| (lo.min(d), hi.max(d)));
+    let width = bit_len(hi.wrapping_sub(lo) as u64);
+    let packed_bits =
+        7 + 7 + u64::from(bit_len(zigzag(lo))) + u64::from(width) * (ints.len() as u64 - 1);
+    let (int_bits, mode) = [
+        (delta_bits, IntMode::Delta),
+        (dod_bits, IntMode::Dod),
+        (packed_bits, IntMode::Packed { base: lo, width }),
+    ]
+    .into_iter()
+    .min_by_key(|c| c.0)
+    .unwrap_or((delta_bits, IntMode::Delta));
+    // Compare with what XOR would take; it wins on noisy floats that happen to be short decimals.
+    let mut probe = BitWriter::with_capacity(samples.len() * 8);
+    let mut xor = XorState {
+        prev: samples[0].v.to_bits(),
+        window: None,
+    };
+    for s in &samples[1..] {
+        xor.write(&mut probe, s.v.to_bits());
+    }
+    if int_bits + 4 >= probe.bits() as u64 {
+        return Values::Xor;
+    }
+    Values::Ints { exp, mode, ints }
+}
+
+/// Integer value coding: the first as a length-prefixed zigzag, then deltas (or deltas of deltas) in
+/// buckets `'0'` = 0 | `'10'` + 6 bits | `'110'` + 13 bits | `'1110'` + 24 bits | `'1111'` + 64 bits.
+#[derive(Default)]
+struct IntState {
+    prev: i64,
+    prev_delta: i64,
+}
+
+impl IntState {
+    fn cost(z: u64) -> u32 {
+        match z {
+            0 => 1,
+            z if z < 1 << 6 => 8,
+            z if z < 1 << 13 => 16,
+            z if z < 1 << 24 => 28,
+            _ => 68,
+        }
+    }
+
+    fn write(&mut self, w: &mut BitWriter, x: i64, i: usize, mode: IntMode) {
+        if i == 0 {
+            write_len_prefixed(w, zigzag(x));
+            self.prev = x;
+            return;
+        }
+        let delta = x.wrapping_sub(self.prev);
+        let dod = match mode {
+            IntMode::Packed { base, width } => {
+                self.prev = x;
+                w.write_bits(delta.wrapping_sub(base) as u64, width);
+                return;
+            }
+            IntMode::Dod => true,
+            IntMode::Delta => false,
+        };
+        let z = zigzag(if dod && i >= 2 {
+            delta.wrapping_sub(self.prev_delta)
+        } else {
+            delta
+        });
+        self.prev = x;
+        self.prev_delta = delta;
+        match z {
+            0 => w.write_bit(false),
+            z if z < 1 << 6 => {
+                w.write_bits(0b10, 2);
+                w.write_bits(z, 6);
+            }
+            z if z < 1 << 13 => {
+                w.write_bits(0b110, 3);
+                w.write_bits(z, 13);
+            }
+            z if z < 1 << 24 => {
+                w.write_bits(0b1110, 4);
+                w.write_bits(z, 24);
+            }
+            z => {
+                w.write_bits(0b1111, 4);
+                w.write_bits(z, 64);
+            }
+        }
+    }
+
+    fn read(&mut self, r: &mut BitReader<'_>, i: usize, mode: IntMode) -> Result<i64, ChunkError> {
+        if i == 0 {
+            self.prev = unzigzag(read_len_prefixed(r)?);
+            return Ok(self.prev);
+        }
+        let dod = match mode {
+            IntMode::Packed { base, width } => {
+                let d = (r.read_bits(width)? as i64).wrapping_add(base);
+                self.prev = self.prev.wrapping_add(d);
+                return Ok(self.prev);
+            }
+            IntMode::Dod => true,
+            IntMode::Delta => false,
+        };
+        let width = if !r.read_bit()? {
+            0
+        } else if !r.read_bit()? {
+            6
+        } else if !r.read_bit()? {
+            13
+        } else if !r.read_bit()? {
+            24
+        } else {
+            64
+        };
+        let z = if width == 0 {
+            0
+        } else {
+            unzigzag(r.read_bits(width)?)
+        };
+        let delta = if dod && i >= 2 {
+            self.prev_delta.wrapping_add(z)
+        } else {
+            z
+        };
+        self.prev = self.prev.wrapping_add(delta);
+        self.prev_delta = delta;
+        Ok(self.prev)
+    }
+}
+
+/// Decodes a blob written by [`encode`] (or by the version-1 encoder, XOR values only). Any damaged
+/// input gives an error, never a panic, and never allocates more than the blob can hold.
 pub fn decode(data: &[u8]) -> Result<Vec<Sample>, ChunkError> {
     let mut r = BitReader::new(data);
     let version = r.read_bits(8).map_err(|_| ChunkError::Empty)? as u8;
-    if version != VERSION {
+    if version != VERSION && version != 1 {
         return Err(ChunkError::Version(version));
     }
     let n = r.read_bits(16)? as usize;
     if n > DECODE_LIMIT {
         return Err(ChunkError::TooMany(n));
     }
-    // Every sample after the first takes at least 2 bits, the first at least 71.
-    if n > 0 && r.remaining() < 71 + 2 * (n - 1) {
+    // (exponent, delta of deltas) for integer-coded values.
+    let ints_mode = if version == 1 {
+        None
+    } else {
+        let at = r.pos;
+        match r.read_bits(2)? {
+            0 => None,
+            m => {
+                let exp = r.read_bits(4)? as u32;
+                if exp > MAX_EXP {
+                    return Err(ChunkError::Invalid(at));
+                }
+                let mode = match m {
+                    1 => IntMode::Delta,
+                    2 => IntMode::Dod,
+                    _ => {
+                        let base = unzigzag(read_len_prefixed(&mut r)?);
+                        let width = r.read_bits(7)? as u32;
+                        if width > 64 {
+                            return Err(ChunkError::Invalid(at));
+                        }
+                        IntMode::Packed { base, width }
+                    }
+                };
+                Some((10f64.powi(exp as i32), mode))
+            }
+        }
+    };
+    // Every sample after the first takes at least 1 bit (a packed width of 0), the first at least 8.
+    if n > 0 && r.remaining() < 8 + (n - 1) {
         return Err(ChunkError::Truncated(data.len() * 8));
     }
     let mut out = Vec::with_capacity(n);
     let mut t: i64 = 0;
     let mut delta: i64 = 0;
     let mut xor = XorState::default();
+    let mut ints = IntState::default();
     for i in 0..n {
-        let v = match i {
-            0 => {
-                t = unzigzag(read_len_prefixed(&mut r)?);
-                xor.prev = r.read_bits(64)?;
-                xor.prev
-            }
+        match i {
+            0 => t = unzigzag(read_len_prefixed(&mut r)?),
             1 => {
                 delta = unzigzag(read_len_prefixed(&mut r)?);
                 t = t.wrapping_add(delta);
-                xor.read(&mut r)?
             }
             _ => {
                 let width = if !r.read_bit()? {
@@ -144,13 +394,17 @@ pub fn decode(data: &[u8]) -> Result<Vec<Sample>, ChunkError> {
                 };
                 delta = delta.wrapping_add(dod);
                 t = t.wrapping_add(delta);
-                xor.read(&mut r)?
             }
+        }
+        let v = match ints_mode {
+            Some((scale, mode)) => ints.read(&mut r, i, mode)? as f64 / scale,
+            None if i == 0 => {
+                xor.prev = r.read_bits(64)?;
+                f64::from_bits(xor.prev)
+            }
+            None => f64::from_bits(xor.read(&mut r)?),
         };
-        out.push(Sample {
-            t,
-            v: f64::from_bits(v),
-        });
+        out.push(Sample { t, v });
     }
     let rest = r.remaining();
     if rest >= 8 || (rest > 0 && r.read_bits(rest as u32)? != 0) {
@@ -281,6 +535,14 @@ impl BitWriter {
             }
             self.used = (self.used + take) % 8;
             left -= take;
+        }
+    }
+
+    /// Bits written so far.
+    fn bits(&self) -> usize {
+        match self.used {
+            0 => self.buf.len() * 8,
+            u => (self.buf.len() - 1) * 8 + u as usize,
         }
     }
 
@@ -476,9 +738,44 @@ mod tests {
             "bytes/sample: counter {counter_bps:.2}, noisy gauge {gauge_bps:.2}, \
              2-decimal gauge {rounded_bps:.2}, constant {constant_bps:.2}"
         );
-        assert!(counter_bps < 2.0, "counter {counter_bps}");
+        // Integer counters and short decimals are coded as integers: far below Gorilla's XOR
+        // (which needs about 2 and 5 bytes for these).
+        assert!(counter_bps < 1.1, "counter {counter_bps}");
+        assert!(rounded_bps < 2.4, "2-decimal gauge {rounded_bps}");
         assert!(gauge_bps < 8.5, "gauge {gauge_bps}");
         assert!(constant_bps < 0.5, "constant {constant_bps}");
+    }
+
+    #[test]
+    fn integer_coding_is_bit_exact_and_picked_only_when_smaller() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for exp in 0..=MAX_EXP as i32 {
+            let scale = 10f64.powi(exp);
+            let samples: Vec<Sample> = (0..MAX_SAMPLES as i64)
+                .map(|i| {
+                    s(
+                        i * 15_000,
+                        rng.gen_range(-1_000_000i64..1_000_000) as f64 / scale,
+                    )
+                })
+                .collect();
+            check(&samples);
+        }
+        // Mixed: one value that is not a short decimal sends the chunk to XOR, still exact.
+        let mut mixed: Vec<Sample> = (0..50).map(|i| s(i, i as f64 * 0.5)).collect();
+        mixed.push(s(50, std::f64::consts::PI));
+        mixed.push(s(51, -0.0));
+        mixed.push(s(52, f64::NAN));
+        check(&mixed);
+        // Large integers near 2^53 and beyond.
+        check(&[s(0, 9.0e15), s(1, -9.0e15), s(2, 1.0e300), s(3, 4.0)]);
+        let counter: Vec<Sample> = (0..MAX_SAMPLES as i64)
+            .map(|i| s(i * 15_000, (i * 7) as f64))
+            .collect();
+        assert!(
+            encode(&counter).len() < 40,
+            "a steady counter is about 2 bits per sample"
+        );
     }
 
     #[test]
@@ -488,7 +785,8 @@ mod tests {
             assert_eq!(decode(data), Err(expect), "data {data:?}");
         }
         bad(&[], ChunkError::Empty);
-        bad(&[2, 0, 0], ChunkError::Version(2));
+        bad(&[3, 0, 0], ChunkError::Version(3));
+        bad(&[2, 0, 1, 0x7c], ChunkError::Invalid(24));
         bad(&[1, 0xff, 0xff], ChunkError::TooMany(65535));
         bad(&[1, 0], ChunkError::Truncated(8));
         bad(&[1, 0, 1], ChunkError::Truncated(24));

@@ -13,6 +13,7 @@ pub mod chunk;
 pub mod health;
 pub mod schema;
 pub mod series;
+pub mod tier;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -21,7 +22,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
 
 pub use alerts::{AlertChanges, AlertEvent, CachedAlert, ReportedAlert};
 pub use health::SourceHealth;
-pub use series::{CachedQuery, CachedSeries, IngestStats};
+pub use series::{CachedQuery, CachedSeries, IngestStats, Resolution};
 
 /// The history cache. One SQLite connection behind a mutex: cheap to share (`Arc<Cache>`) between the
 /// poller and the UI.
@@ -92,11 +93,42 @@ pub struct CacheStats {
     pub alert_events: u64,
 }
 
-/// What [`Cache::prune`] removed.
+/// How long history is kept and how large the cache file may grow. Enforced in the background by
+/// [`Cache::enforce_retention`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Raw samples as fetched.
+    pub raw_ms: i64,
+    /// Per tier of [`tier::TIERS`] (1 min, 10 min).
+    pub tier_ms: [i64; 2],
+    /// Alert events (the shift log).
+    pub events_ms: i64,
+    /// Bytes of used pages; over it, the oldest history goes first (raw, then 1 min, then 10 min).
+    pub max_bytes: u64,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        const DAY: i64 = 86_400_000;
+        Retention {
+            raw_ms: 2 * DAY,
+            tier_ms: [14 * DAY, 90 * DAY],
+            events_ms: 90 * DAY,
+            max_bytes: 2 << 30,
+        }
+    }
+}
+
+/// What [`Cache::enforce_retention`] removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PruneStats {
     pub chunks: u64,
+    pub rollups: u64,
     pub alert_events: u64,
+    /// The size cap was reached and history younger than its retention was dropped.
+    pub cap_hit: bool,
+    /// Bytes in use afterwards (pages holding data; freed pages are reused, the file does not shrink).
+    pub used_bytes: u64,
 }
 
 const MEMORY_PATH: &str = ":memory:";
@@ -507,25 +539,105 @@ impl Cache {
         Ok(stats)
     }
 
-    /// Retention: drops sample chunks that end before `before` and alert events older than it, in one
-    /// transaction. Current alerts, targets, rules and health are kept. Freed pages are reused.
-    pub fn prune(&self, before: Millis) -> Result<PruneStats, CacheError> {
+    /// Retention: drops raw chunks, tier blocks and alert events past their age in `r`, then, while
+    /// the used size is over `r.max_bytes`, the oldest quarter of what is left (raw first, then the
+    /// 1 min tier, then the 10 min tier; the last hour is always kept). Current alerts, targets, rules,
+    /// health and pending acknowledgements are never touched. Each step is one transaction.
+    pub fn enforce_retention(&self, r: &Retention, now: Millis) -> Result<PruneStats, CacheError> {
         let mut conn = self.conn();
-        let run = |conn: &mut Connection| -> rusqlite::Result<PruneStats> {
+        let mut stats = PruneStats::default();
+        let tiers = tier::TIERS;
+        let span = |res: i64| res * tier::BUCKETS_PER_BLOCK;
+        let run = |conn: &mut Connection, stats: &mut PruneStats| -> rusqlite::Result<()> {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let chunks = tx.execute("DELETE FROM chunk WHERE end_ms < ?1", [before])?;
-            let alert_events = tx.execute("DELETE FROM alert_event WHERE at < ?1", [before])?;
+            stats.chunks +=
+                tx.execute("DELETE FROM chunk WHERE end_ms < ?1", [now - r.raw_ms])? as u64;
+            for (res, keep) in tiers.iter().zip(r.tier_ms) {
+                stats.rollups += tx.execute(
+                    "DELETE FROM rollup WHERE res_ms = ?1 AND start_ms + ?2 <= ?3",
+                    [*res, span(*res), now - keep],
+                )? as u64;
+            }
+            stats.alert_events +=
+                tx.execute("DELETE FROM alert_event WHERE at < ?1", [now - r.events_ms])? as u64;
+            // What is older than every kept history is no longer covered: backfill may fetch it again.
+            let oldest = now - r.raw_ms.max(r.tier_ms[0]).max(r.tier_ms[1]);
+            tx.execute("DELETE FROM coverage WHERE to_ms < ?1", [oldest])?;
+            tx.execute(
+                "UPDATE coverage SET from_ms = ?1 WHERE from_ms < ?1 AND NOT EXISTS
+                 (SELECT 1 FROM coverage c2 WHERE c2.query_id = coverage.query_id AND c2.from_ms = ?1)",
+                [oldest],
+            )?;
             tx.execute(
                 "UPDATE query SET fetched_from = min(?1, fetched_until) WHERE fetched_from < ?1",
-                [before],
+                [oldest],
             )?;
-            tx.commit()?;
-            Ok(PruneStats {
-                chunks: chunks as u64,
-                alert_events: alert_events as u64,
-            })
+            tx.commit()
         };
-        run(&mut conn).map_err(self.err("prune old history"))
+        run(&mut conn, &mut stats).map_err(self.err("drop history past its retention"))?;
+        let used = |conn: &Connection| -> rusqlite::Result<u64> {
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |x| x.get(0))?;
+            let free: i64 = conn.query_row("PRAGMA freelist_count", [], |x| x.get(0))?;
+            let size: i64 = conn.query_row("PRAGMA page_size", [], |x| x.get(0))?;
+            Ok((pages - free).max(0) as u64 * size.max(0) as u64)
+        };
+        // Over the cap: the oldest quarter of each kind in turn, until under it or an hour is left.
+        let shrink = |conn: &mut Connection, stats: &mut PruneStats| -> rusqlite::Result<()> {
+            let kinds: [(&str, &str, Option<i64>); 3] = [
+                (
+                    "SELECT min(start_ms) FROM chunk",
+                    "DELETE FROM chunk WHERE end_ms < ?1",
+                    None,
+                ),
+                (
+                    "SELECT min(start_ms) FROM rollup WHERE res_ms = ?1",
+                    "DELETE FROM rollup WHERE res_ms = ?2 AND start_ms + ?3 <= ?1",
+                    Some(tiers[0]),
+                ),
+                (
+                    "SELECT min(start_ms) FROM rollup WHERE res_ms = ?1",
+                    "DELETE FROM rollup WHERE res_ms = ?2 AND start_ms + ?3 <= ?1",
+                    Some(tiers[1]),
+                ),
+            ];
+            let last_hour = now - 3_600_000;
+            for (oldest_sql, delete_sql, res) in kinds {
+                let oldest: Option<i64> = match res {
+                    None => conn.query_row(oldest_sql, [], |x| x.get(0))?,
+                    Some(res) => conn.query_row(oldest_sql, [res], |x| x.get(0))?,
+                };
+                let Some(oldest) = oldest.filter(|&t| t < last_hour) else {
+                    continue;
+                };
+                for quarter in 1..=4 {
+                    stats.used_bytes = used(conn)?;
+                    if stats.used_bytes <= r.max_bytes {
+                        return Ok(());
+                    }
+                    let cutoff = oldest + (last_hour - oldest) / 4 * quarter;
+                    stats.cap_hit = true;
+                    let n = match res {
+                        None => conn.execute(delete_sql, [cutoff])?,
+                        Some(res) => conn.execute(delete_sql, [cutoff, res, span(res)])?,
+                    };
+                    match res {
+                        None => stats.chunks += n as u64,
+                        Some(_) => stats.rollups += n as u64,
+                    }
+                }
+            }
+            stats.used_bytes = used(conn)?;
+            Ok(())
+        };
+        shrink(&mut conn, &mut stats).map_err(self.err("keep the cache under its size cap"))?;
+        if stats.cap_hit {
+            tracing::warn!(
+                used = stats.used_bytes,
+                cap = r.max_bytes,
+                "history cache reached its size cap; the oldest history was dropped early"
+            );
+        }
+        Ok(stats)
     }
 }
 

@@ -154,6 +154,44 @@ CREATE TABLE pending_ack (
     last_error TEXT
 );
 "#,
+    r#"
+-- Alerts that resolved while nobody had acknowledged them: listed as "resolved, not acknowledged"
+-- until an operator acknowledges them (the row goes; the alert_event history keeps who and when).
+CREATE TABLE resolved_alert (
+    source      TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    alertname   TEXT NOT NULL,
+    severity    TEXT NOT NULL,
+    labels      TEXT NOT NULL,
+    annotations TEXT NOT NULL,
+    starts_at   INTEGER NOT NULL,
+    resolved_at INTEGER NOT NULL,
+    reported_by TEXT NOT NULL,
+    PRIMARY KEY (source, fingerprint)
+);
+"#,
+    r#"
+-- Downsampled tiers next to the raw chunks: per series and resolution, blocks of up to 120 buckets
+-- (first, last, min, max, sum, count per bucket; codec in tier.rs), aligned to 120 × res_ms.
+CREATE TABLE rollup (
+    series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+    res_ms    INTEGER NOT NULL,
+    start_ms  INTEGER NOT NULL,
+    n         INTEGER NOT NULL,
+    data      BLOB NOT NULL,
+    PRIMARY KEY (series_id, res_ms, start_ms)
+) WITHOUT ROWID;
+
+-- The windows of a query that were asked of Prometheus, merged. A hole between them is fetched back
+-- (oldest first); a covered span without samples is a gap Prometheus itself has.
+CREATE TABLE coverage (
+    query_id INTEGER NOT NULL REFERENCES query(id) ON DELETE CASCADE,
+    from_ms  INTEGER NOT NULL,
+    to_ms    INTEGER NOT NULL,
+    PRIMARY KEY (query_id, from_ms)
+) WITHOUT ROWID;
+INSERT INTO coverage (query_id, from_ms, to_ms) SELECT id, fetched_from, fetched_until FROM query;
+"#,
 ];
 
 /// The schema version this build writes.

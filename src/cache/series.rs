@@ -230,6 +230,74 @@ fn query_id(
         .optional()
 }
 
+/// Raw samples of a series with `from <= t <= to` (damaged chunks skipped), sorted.
+pub(super) fn raw_samples(
+    tx: &Transaction<'_>,
+    series_id: i64,
+    from: Millis,
+    to: Millis,
+) -> rusqlite::Result<Vec<Sample>> {
+    let lo = predecessor(tx, series_id, from)?.map_or(from, |(start, _)| start);
+    let rows = chunk_rows(
+        tx,
+        "SELECT id, start_ms, end_ms, n, data FROM chunk
+         WHERE series_id = ?1 AND start_ms >= ?2 AND start_ms <= ?3 ORDER BY start_ms",
+        params![series_id, lo, to],
+    )?;
+    let mut samples = Vec::new();
+    for row in rows.iter().filter(|r| r.end >= from) {
+        match decode_checked(row) {
+            Ok(s) => samples.extend(s.into_iter().filter(|s| s.t >= from && s.t <= to)),
+            Err(reason) => tracing::warn!(
+                series_id, chunk_id = row.id, %reason,
+                "skipping a damaged cache chunk"
+            ),
+        }
+    }
+    // Chunks never overlap, so this is a linear pass; it also guards a hand-edited file.
+    sort_dedupe(&mut samples);
+    Ok(samples)
+}
+
+/// Adds [from, to] to the query's covered windows, merging windows that overlap or touch (within
+/// one step).
+fn add_coverage(
+    tx: &Transaction<'_>,
+    qid: i64,
+    from: Millis,
+    to: Millis,
+    step_ms: i64,
+) -> rusqlite::Result<()> {
+    let slack = step_ms.max(1);
+    let touching: Vec<(Millis, Millis)> = tx
+        .prepare_cached(
+            "SELECT from_ms, to_ms FROM coverage WHERE query_id = ?1 AND from_ms <= ?3 AND to_ms >= ?2",
+        )?
+        .query_map(
+            params![qid, from.saturating_sub(slack), to.saturating_add(slack)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    let lo = touching.iter().map(|w| w.0).fold(from, Millis::min);
+    let hi = touching.iter().map(|w| w.1).fold(to, Millis::max);
+    for (f, _) in &touching {
+        tx.prepare_cached("DELETE FROM coverage WHERE query_id = ?1 AND from_ms = ?2")?
+            .execute(params![qid, f])?;
+    }
+    tx.prepare_cached("INSERT INTO coverage (query_id, from_ms, to_ms) VALUES (?1, ?2, ?3)")?
+        .execute(params![qid, lo, hi])?;
+    Ok(())
+}
+
+/// Where samples come from for a chart read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// Raw samples as fetched.
+    Raw,
+    /// Buckets of this many milliseconds (first, min, max, last each).
+    Tier(i64),
+}
+
 impl Cache {
     /// The end of the covered window of a cached query, `None` if never fetched.
     pub fn fetched_until(
@@ -302,7 +370,11 @@ impl Cache {
                 let mut samples = s.samples.clone();
                 sort_dedupe(&mut samples);
                 merge_into_series(&tx, series_id, &samples, &mut stats)?;
+                if let (Some(a), Some(b)) = (samples.first(), samples.last()) {
+                    super::tier::rebuild(&tx, series_id, a.t, b.t)?;
+                }
             }
+            add_coverage(&tx, qid, from, until, step_ms)?;
             tx.commit()?;
             Ok(stats)
         };
@@ -358,25 +430,7 @@ impl Cache {
                     tracing::warn!(series_id, "skipping a cached series with unreadable labels");
                     continue;
                 };
-                let lo = predecessor(&tx, series_id, from)?.map_or(from, |(start, _)| start);
-                let rows = chunk_rows(
-                    &tx,
-                    "SELECT id, start_ms, end_ms, n, data FROM chunk
-                     WHERE series_id = ?1 AND start_ms >= ?2 AND start_ms <= ?3 ORDER BY start_ms",
-                    params![series_id, lo, to],
-                )?;
-                let mut samples = Vec::new();
-                for row in rows.iter().filter(|r| r.end >= from) {
-                    match decode_checked(row) {
-                        Ok(s) => samples.extend(s.into_iter().filter(|s| s.t >= from && s.t <= to)),
-                        Err(reason) => tracing::warn!(
-                            series_id, chunk_id = row.id, %reason,
-                            "skipping a damaged cache chunk"
-                        ),
-                    }
-                }
-                // Chunks never overlap, so this is a linear pass; it also guards a hand-edited file.
-                sort_dedupe(&mut samples);
+                let samples = raw_samples(&tx, series_id, from, to)?;
                 if !samples.is_empty() {
                     out.push(CachedSeries {
                         labels,
@@ -388,6 +442,169 @@ impl Cache {
             Ok(out)
         };
         run(&mut conn).map_err(self.err("read cached samples"))
+    }
+
+    /// What a chart of `width` pixels needs of [from, to]: raw samples when they are about as dense as
+    /// the pixels, else the coarsest tier no wider than a pixel column, expanded to first, min, max and
+    /// last per bucket (at most 4 points per bucket, and buckets are at most a column wide, so the cost
+    /// follows the width, not the samples in range). Older parts that the chosen tier no longer holds come
+    /// from a coarser tier, and parts without any tier (a cache from before tiers) from the raw chunks.
+    /// The returned `step_ms` is the point spacing a gap is measured against.
+    pub fn read_chart(
+        &self,
+        source: &str,
+        expr: &str,
+        step_ms: i64,
+        from: Millis,
+        to: Millis,
+        width: u32,
+    ) -> Result<(Vec<CachedSeries>, Resolution), CacheError> {
+        let Some(res) = super::tier::pick(step_ms, from, to, width) else {
+            return Ok((
+                self.read_range(source, expr, Some(step_ms), from, to)?,
+                Resolution::Raw,
+            ));
+        };
+        if from > to {
+            return Ok((Vec::new(), Resolution::Tier(res)));
+        }
+        let mut conn = self.reader();
+        let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<Vec<CachedSeries>> {
+            let tx = conn.transaction()?;
+            let Some(qid) = query_id(&tx, source, expr, step_ms)? else {
+                return Ok(Vec::new());
+            };
+            let series: Vec<(i64, String)> = tx
+                .prepare_cached(
+                    "SELECT id, labels FROM series WHERE query_id = ?1 ORDER BY labels",
+                )?
+                .query_map([qid], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .filter_map(|r| r.ok())
+                .collect();
+            let mut out = Vec::new();
+            for (series_id, labels_text) in series {
+                let Some(labels) = parse_labels(&labels_text) else {
+                    continue;
+                };
+                // Newest part first from the chosen tier, then older parts from coarser ones.
+                let mut parts: Vec<Vec<Sample>> = Vec::new();
+                let mut until = to;
+                for r in super::tier::TIERS.iter().copied().filter(|&r| r >= res) {
+                    if until < from {
+                        break;
+                    }
+                    let buckets = super::tier::read(&tx, series_id, r, from, until)?;
+                    if let Some(first) = buckets.first() {
+                        let first_t = first.t;
+                        parts.push(
+                            buckets
+                                .iter()
+                                .flat_map(|b| super::tier::as_points(b, r))
+                                .filter(|p| p.t <= until)
+                                .collect(),
+                        );
+                        until = first_t - 1;
+                    }
+                }
+                if until >= from {
+                    let raw = raw_samples(&tx, series_id, from, until)?;
+                    if !raw.is_empty() {
+                        parts.push(raw);
+                    }
+                }
+                let samples: Vec<Sample> = parts.into_iter().rev().flatten().collect();
+                if !samples.is_empty() {
+                    out.push(CachedSeries {
+                        labels,
+                        step_ms: (res / 4).max(step_ms),
+                        samples,
+                    });
+                }
+            }
+            Ok(out)
+        };
+        let series = run(&mut conn).map_err(self.err("read cached samples"))?;
+        Ok((series, Resolution::Tier(res)))
+    }
+
+    /// The windows of [from, to] that were never asked of Prometheus for this query (holes between
+    /// covered windows, and before or after them), oldest first.
+    pub fn holes(
+        &self,
+        source: &str,
+        expr: &str,
+        step_ms: i64,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<(Millis, Millis)>, CacheError> {
+        let conn = self.reader();
+        let covered: Vec<(Millis, Millis)> = conn
+            .prepare_cached(
+                "SELECT c.from_ms, c.to_ms FROM coverage c JOIN query q ON q.id = c.query_id
+                 WHERE q.source = ?1 AND q.expr = ?2 AND q.step_ms = ?3 AND c.to_ms >= ?4 AND c.from_ms <= ?5
+                 ORDER BY c.from_ms",
+            )
+            .and_then(|mut st| {
+                st.query_map(params![source, expr, step_ms, from, to], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(self.err("read the covered windows"))?;
+        let mut holes = Vec::new();
+        let mut at = from;
+        for (f, t) in covered {
+            if f > at + step_ms {
+                holes.push((at, f - step_ms));
+            }
+            at = at.max(t + step_ms);
+        }
+        if at <= to {
+            holes.push((at, to));
+        }
+        Ok(holes)
+    }
+
+    /// Spans of [from, to] that were fetched but where Prometheus had no sample of this query at all
+    /// (longer than two steps): gaps the source itself has, drawn as gaps.
+    pub fn gaps(
+        &self,
+        source: &str,
+        expr: &str,
+        step_ms: i64,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<(Millis, Millis)>, CacheError> {
+        let mut times: Vec<Millis> = self
+            .read_range(source, expr, Some(step_ms), from, to)?
+            .iter()
+            .flat_map(|s| s.samples.iter().map(|x| x.t))
+            .collect();
+        times.sort_unstable();
+        times.dedup();
+        let holes = self.holes(source, expr, step_ms, from, to)?;
+        let mut covered: Vec<(Millis, Millis)> = Vec::new();
+        let mut at = from;
+        for (f, t) in holes.iter().copied().chain([(to + step_ms, to + step_ms)]) {
+            if f > at {
+                covered.push((at, (f - step_ms).min(to)));
+            }
+            at = t + step_ms;
+        }
+        let mut gaps = Vec::new();
+        for (cf, ct) in covered {
+            let mut prev = cf - step_ms;
+            for &t in times.iter().filter(|&&t| t >= cf && t <= ct) {
+                if t - prev > 2 * step_ms {
+                    gaps.push((prev + step_ms, t - step_ms));
+                }
+                prev = t;
+            }
+            if ct - prev > 2 * step_ms {
+                gaps.push((prev + step_ms, ct));
+            }
+        }
+        Ok(gaps)
     }
 
     /// Every cached query with its covered window and sizes.

@@ -394,16 +394,212 @@ fn damaged_chunks_are_skipped_on_read_and_dropped_on_ingest() {
 }
 
 #[test]
-fn prune_drops_old_chunks_and_events() {
+fn retention_drops_old_chunks_keeps_tiers_and_respects_the_cap() {
     let cache = mem();
     ingest(&cache, &[one("a", grid(0, 360, |i| i as f64))]);
-    let p = cache.prune(T0 + 200 * STEP).expect("prune");
+    let now = T0 + 200 * STEP;
+    let r = Retention {
+        raw_ms: 0,
+        tier_ms: [DAY, DAY],
+        events_ms: DAY,
+        max_bytes: u64::MAX,
+    };
+    let p = cache.enforce_retention(&r, now).expect("prune");
     assert_eq!(p.chunks, 1);
+    assert!(!p.cap_hit);
     assert_eq!(read_all(&cache)[0].samples.len(), 240);
+    // The tiers still hold the whole range: a wide chart draws it all.
+    let (wide, res) = cache
+        .read_chart(SRC, EXPR, STEP, T0, T0 + 360 * STEP, 10)
+        .expect("read chart");
+    assert_eq!(res, Resolution::Tier(60_000));
+    let first = wide[0].samples.first().expect("points").t;
     assert_eq!(
-        cache.cached_queries().expect("list")[0].fetched_from,
-        T0 + 200 * STEP
+        first,
+        T0 - T0 % 60_000,
+        "the pruned raw range is still drawn from the tier"
     );
+    // A tiny cap drops history younger than its retention, oldest first, keeping the last hour.
+    let r = Retention {
+        max_bytes: 1,
+        ..Retention::default()
+    };
+    let now = T0 + 300 * STEP + 3_600_000;
+    let p = cache.enforce_retention(&r, now).expect("cap");
+    assert!(p.cap_hit);
+    let left = cache
+        .read_range(SRC, EXPR, Some(STEP), T0, T0 + 400 * STEP)
+        .expect("read");
+    assert_eq!(
+        left[0].samples.len(),
+        120,
+        "the chunk ending in the last hour is kept"
+    );
+    assert_eq!(left[0].samples[0].t, T0 + 240 * STEP);
+}
+
+const DAY: i64 = 86_400_000;
+
+#[test]
+fn a_spike_stays_visible_when_a_long_range_is_drawn_from_tiers() {
+    let cache = mem();
+    let n = 3 * 5_760; // three days at 15 s
+    let spike = 1_234;
+    ingest(
+        &cache,
+        &[one(
+            "a",
+            grid(0, n, |i| if i == spike { 99.5 } else { (i % 7) as f64 }),
+        )],
+    );
+    let (from, to) = (T0, T0 + n * STEP);
+    let (wide, res) = cache
+        .read_chart(SRC, EXPR, STEP, from, to, 100)
+        .expect("read");
+    assert_eq!(res, Resolution::Tier(600_000));
+    let pts = &wide[0].samples;
+    assert!(
+        pts.len() <= 4 * (n as usize * 15 / 600 + 2),
+        "{} points",
+        pts.len()
+    );
+    let max = pts.iter().map(|p| p.v).fold(f64::MIN, f64::max);
+    assert_eq!(max, 99.5, "the one-sample spike survives downsampling");
+    let min = pts.iter().map(|p| p.v).fold(f64::MAX, f64::min);
+    assert_eq!(min, 0.0);
+    // A narrow range is raw samples.
+    let (near, res) = cache
+        .read_chart(SRC, EXPR, STEP, from, from + 3_600_000, 1000)
+        .expect("read");
+    assert_eq!(res, Resolution::Raw);
+    assert_eq!(near[0].samples.len(), 241);
+    // The 1-minute tier agrees with the raw samples bucket by bucket.
+    let (mid, res) = cache
+        .read_chart(SRC, EXPR, STEP, from, from + 86_400_000, 1000)
+        .expect("read");
+    assert_eq!(res, Resolution::Tier(60_000));
+    let raw = cache
+        .read_range(SRC, EXPR, Some(STEP), from, from + 86_400_000)
+        .expect("raw");
+    let raw_max = raw[0].samples.iter().map(|p| p.v).fold(f64::MIN, f64::max);
+    let mid_max = mid[0].samples.iter().map(|p| p.v).fold(f64::MIN, f64::max);
+    assert_eq!(raw_max, mid_max);
+}
+
+#[test]
+fn a_missing_bucket_is_a_gap_in_the_tier_too() {
+    let cache = mem();
+    // 2 hours, then nothing for 30 minutes, then 2 hours.
+    let mut samples = grid(0, 480, |_| 1.0);
+    samples.extend(grid(600, 480, |_| 2.0));
+    ingest(&cache, &[one("a", samples)]);
+    let (s, _) = cache
+        .read_chart(SRC, EXPR, STEP, T0, T0 + 1080 * STEP, 100)
+        .expect("read");
+    let step = s[0].step_ms;
+    let breaks = s[0]
+        .samples
+        .windows(2)
+        .filter(|w| w[1].t - w[0].t > step * 3 / 2)
+        .count();
+    assert_eq!(
+        breaks, 1,
+        "one break where the data stops, no line across it"
+    );
+}
+
+#[test]
+fn holes_are_what_was_never_fetched_and_gaps_what_prometheus_lacked() {
+    let cache = mem();
+    let w = |a: i64, b: i64| (T0 + a * STEP, T0 + b * STEP);
+    cache
+        .ingest_range(
+            SRC,
+            EXPR,
+            STEP,
+            w(0, 100),
+            &[one("a", grid(0, 101, |_| 1.0))],
+        )
+        .expect("ingest");
+    cache
+        .ingest_range(
+            SRC,
+            EXPR,
+            STEP,
+            w(200, 300),
+            &[one("a", grid(200, 101, |_| 1.0))],
+        )
+        .expect("ingest");
+    let holes = cache
+        .holes(SRC, EXPR, STEP, T0, T0 + 400 * STEP)
+        .expect("holes");
+    assert_eq!(holes, vec![w(101, 199), w(301, 400)]);
+    // Backfilling the first hole: Prometheus answers, but has nothing from 120 to 180.
+    let mut back = grid(101, 19, |_| 1.0);
+    back.extend(grid(181, 19, |_| 1.0));
+    cache
+        .ingest_range(SRC, EXPR, STEP, w(101, 199), &[one("a", back)])
+        .expect("backfill");
+    let holes = cache
+        .holes(SRC, EXPR, STEP, T0, T0 + 300 * STEP)
+        .expect("holes");
+    assert!(holes.is_empty(), "{holes:?}");
+    let gaps = cache
+        .gaps(SRC, EXPR, STEP, T0, T0 + 300 * STEP)
+        .expect("gaps");
+    assert_eq!(gaps, vec![w(120, 180)]);
+}
+
+#[test]
+fn disk_full_keeps_what_was_committed_and_recovers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.db");
+    let (cache, _) = Cache::open(&path).expect("open");
+    cache
+        .ingest_range(
+            SRC,
+            EXPR,
+            STEP,
+            (T0, T0 + 99 * STEP),
+            &[one("a", grid(0, 100, |i| i as f64))],
+        )
+        .expect("ingest");
+    let pages: i64 = cache
+        .conn()
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .expect("pages");
+    // The "disk" is full: SQLite may not grow the file any more.
+    cache
+        .conn()
+        .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))
+        .expect("limit");
+    let many: Vec<RangeSeries> = (0..200)
+        .map(|i| {
+            one(
+                &format!("cam-{i}"),
+                grid(100, 500, |j| (j * i) as f64 * 0.37),
+            )
+        })
+        .collect();
+    let err = cache
+        .ingest_range(SRC, EXPR, STEP, (T0 + 100 * STEP, T0 + 599 * STEP), &many)
+        .expect_err("the disk is full");
+    assert!(matches!(err, CacheError::DiskFull { .. }), "{err:?}");
+    assert!(err.to_string().contains("free some space"), "{err}");
+    // Everything committed before is intact and readable.
+    assert_eq!(cache.integrity_check().expect("check"), "ok");
+    let got = read_all(&cache);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].samples.len(), 100);
+    // Space again: the same ingest works.
+    cache
+        .conn()
+        .query_row("PRAGMA max_page_count = 1000000", [], |_| Ok(()))
+        .expect("unlimit");
+    cache
+        .ingest_range(SRC, EXPR, STEP, (T0 + 100 * STEP, T0 + 599 * STEP), &many)
+        .expect("ingest after space was freed");
+    assert_eq!(read_all(&cache).len(), 201);
 }
 
 // ---------------------------------------------------------------- alerts
