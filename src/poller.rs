@@ -131,6 +131,8 @@ pub struct MetricsReport {
     pub errors: Vec<(String, String)>,
     /// Set when the source itself could not be reached (as opposed to a bad query).
     pub unreachable: Option<String>,
+    /// Set when answers could not be stored (disk full, read-only file): the source itself is fine.
+    pub cache_error: Option<String>,
 }
 
 /// The outcome of [`Poller::poll_once`] for one site.
@@ -158,6 +160,8 @@ pub struct Poller {
     pub sites: Vec<Arc<Site>>,
     pub dashboards: Vec<Arc<Dashboard>>,
     events: broadcast::Sender<PollEvent>,
+    /// Why the last write to the cache failed (disk full, read-only), until one succeeds.
+    cache_problem: std::sync::Mutex<Option<String>>,
 }
 
 fn align_down(t: Millis, step: i64) -> Millis {
@@ -188,11 +192,47 @@ impl Poller {
             sites,
             dashboards,
             events,
+            cache_problem: std::sync::Mutex::new(None),
         }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<PollEvent> {
         self.events.subscribe()
+    }
+
+    /// Why new data cannot be stored right now (disk full, read-only cache file), for a banner: what
+    /// is cached stays on screen and polling goes on; `None` once a write works again.
+    pub fn cache_problem(&self) -> Option<String> {
+        self.cache_problem
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Notes the outcome of a write to the cache; returns the error text of a failed one.
+    fn stored<T>(&self, res: &Result<T, crate::cache::CacheError>) -> Option<String> {
+        use crate::cache::CacheError;
+        let mut problem = self.cache_problem.lock().unwrap_or_else(|e| e.into_inner());
+        match res {
+            Ok(_) => {
+                if problem.take().is_some() {
+                    tracing::info!("the history cache accepts writes again");
+                }
+                None
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                if matches!(
+                    e,
+                    CacheError::DiskFull { .. } | CacheError::ReadOnly { .. } | CacheError::Busy { .. }
+                ) && problem.as_deref() != Some(msg.as_str())
+                {
+                    tracing::warn!("{msg}");
+                    *problem = Some(msg.clone());
+                }
+                Some(msg)
+            }
+        }
     }
 
     fn emit(&self, e: PollEvent) {
@@ -302,18 +342,23 @@ impl Poller {
                     for w in &answer.warnings {
                         tracing::info!("{}: warning for {expr}: {w}", site.name);
                     }
-                    match self.cache.ingest_range(
+                    let stored = self.cache.ingest_range(
                         &site.name,
                         &expr,
                         step,
                         (start, end),
                         &answer.data,
-                    ) {
+                    );
+                    self.stored(&stored);
+                    match stored {
                         Ok(stats) => {
                             report.fetched += 1;
                             report.samples += stats.samples;
                         }
-                        Err(e) => report.errors.push((expr, e.to_string())),
+                        Err(e) => {
+                            report.cache_error.get_or_insert_with(|| e.to_string());
+                            report.errors.push((expr, e.to_string()))
+                        }
                     }
                 }
                 Some(Err(e)) => {
@@ -328,7 +373,11 @@ impl Poller {
         let at = now_ms();
         match &report.unreachable {
             Some(msg) => self.record(&site.name, PROMETHEUS, at, Err((msg, true))),
-            None if report.fetched == 0 && !report.errors.is_empty() => {
+            // Prometheus answered; only storing failed (the banner says so): not its fault.
+            None if report.fetched == 0
+                && !report.errors.is_empty()
+                && report.cache_error.is_none() =>
+            {
                 let msg = report.errors[0].1.clone();
                 self.record(&site.name, PROMETHEUS, at, Err((&msg, false)))
             }
@@ -503,10 +552,11 @@ impl Poller {
         for (from, to, expr, step, res) in done {
             match res {
                 Ok(answer) => {
-                    match self
-                        .cache
-                        .ingest_range(&site.name, &expr, step, (from, to), &answer.data)
-                    {
+                    let stored =
+                        self.cache
+                            .ingest_range(&site.name, &expr, step, (from, to), &answer.data);
+                    self.stored(&stored);
+                    match stored {
                         Ok(stats) => {
                             report.pieces += 1;
                             report.remaining = report.remaining.saturating_sub(1);

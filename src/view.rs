@@ -86,6 +86,30 @@ pub fn panel_series(
     out
 }
 
+/// The series of a stat, gauge, bar gauge or table panel, which show one value per series: for the
+/// last value (the default calc) the newest hour of raw samples is enough (the whole range only when
+/// that is empty); other calcs read the range at ~1000 points, from the tiers when it is long.
+fn reduced_series(
+    cache: &Cache,
+    site: &str,
+    panel: &Panel,
+    plan: &[PlannedQuery],
+    from: Millis,
+    to: Millis,
+) -> Vec<ChartSeries> {
+    let last = matches!(
+        panel.reduce.trim(),
+        "" | "lastNotNull" | "last" | "current"
+    );
+    if last {
+        let recent = panel_series(cache, site, panel, plan, from.max(to - 3_600_000), to, None);
+        if !recent.is_empty() || to - from <= 3_600_000 {
+            return recent;
+        }
+    }
+    panel_series(cache, site, panel, plan, from, to, Some(1000))
+}
+
 fn severity_rank(sev: &str) -> u8 {
     match sev {
         "critical" => 0,
@@ -156,12 +180,12 @@ pub fn panel_spec(
     now: Millis,
 ) -> ChartSpec {
     let kind = chart_kind(&panel.kind);
-    let series = if crate::plan::needs_queries(&panel.kind) {
-        // Only line charts are drawn from tiers; stat, gauge and table reduce raw samples exactly.
-        let w = matches!(panel.kind, PanelKind::TimeSeries).then_some(width);
-        panel_series(cache, site, panel, plan, from, to, w)
-    } else {
+    let series = if !crate::plan::needs_queries(&panel.kind) {
         Vec::new()
+    } else if matches!(panel.kind, PanelKind::TimeSeries) {
+        panel_series(cache, site, panel, plan, from, to, Some(width))
+    } else {
+        reduced_series(cache, site, panel, plan, from, to)
     };
     let alerts = if matches!(panel.kind, PanelKind::AlertList) {
         alert_rows(cache, site)
