@@ -5,8 +5,8 @@
 //! dashboards = ["/etc/watchdesk/site.json"]   # default: the built-in RTA overview
 //! step = "15s"        # resolution of the local history
 //! backfill = "2d"     # how far back missing history is fetched (first start, after being closed)
-//! retention_raw = "2d"      # raw samples; then downsampled tiers:
-//! retention_1m = "14d"      #   1-minute buckets (first, last, min, max, sum, count)
+//! retention_raw = "14d"     # raw samples; then downsampled tiers:
+//! retention_1m = "14d"      #   1-minute buckets (first, last, min, max, sum, count), for steps <= 7.5s
 //! retention_10m = "90d"     #   10-minute buckets
 //! max_cache_size = "2GB"    # over it, the oldest history goes first
 //! notify_severities = ["critical"]   # desktop notifications (add "warning", "unknown")
@@ -222,7 +222,7 @@ fn parse_size(v: &str) -> Option<u64> {
         _ => return None,
     };
     let bytes = n * mult;
-    (bytes.is_finite() && bytes >= 1.0 && bytes < 1e18).then_some(bytes as u64)
+    (bytes.is_finite() && (1.0..1e18).contains(&bytes)).then_some(bytes as u64)
 }
 
 fn dur(field: &str, v: &Option<String>, default_ms: i64) -> Result<i64, ConfigError> {
@@ -464,7 +464,7 @@ impl Config {
             scrape_interval_ms: dur("scrape_interval", &fc.scrape_interval, 15_000)?,
             backfill_ms: dur("backfill", &fc.backfill, 2 * 86_400_000)?,
             retention: crate::cache::Retention {
-                raw_ms: dur("retention_raw", &fc.retention_raw, 2 * 86_400_000)?,
+                raw_ms: dur("retention_raw", &fc.retention_raw, 14 * 86_400_000)?,
                 tier_ms: [
                     dur("retention_1m", &fc.retention_1m, 14 * 86_400_000)?,
                     dur("retention_10m", &fc.retention_10m, 90 * 86_400_000)?,

@@ -97,10 +97,7 @@ fn reduced_series(
     from: Millis,
     to: Millis,
 ) -> Vec<ChartSeries> {
-    let last = matches!(
-        panel.reduce.trim(),
-        "" | "lastNotNull" | "last" | "current"
-    );
+    let last = matches!(panel.reduce.trim(), "" | "lastNotNull" | "last" | "current");
     if last {
         let recent = panel_series(cache, site, panel, plan, from.max(to - 3_600_000), to, None);
         if !recent.is_empty() || to - from <= 3_600_000 {
@@ -639,7 +636,9 @@ pub fn panel_values(
     settings: &crate::poller::Settings,
 ) -> Result<(Millis, Vec<HoverValue>), String> {
     let (panel, plan) = panel_and_plan(cache, site, d, panel_id, settings)?;
-    let series = panel_series(cache, site, panel, &plan, from, to, None);
+    // Same series (and so colours) as the chart; a long range reads the tiers, as the chart does.
+    let width = (to - from > 6 * 3_600_000).then_some(2000);
+    let series = panel_series(cache, site, panel, &plan, from, to, width);
     let mut best_t = at;
     let mut out = Vec::new();
     for (i, s) in series.iter().enumerate() {

@@ -22,6 +22,23 @@ pub mod kind {
     pub const INHIBITED: &str = "inhibited";
     /// No longer inhibited; detail = the fingerprints it had.
     pub const UNINHIBITED: &str = "uninhibited";
+    /// A resolved alert acknowledged in Watchdesk (no silence); detail = "by NAME: comment".
+    pub const ACKNOWLEDGED: &str = "acknowledged";
+}
+
+/// An alert that resolved while nobody had acknowledged it ("resolved, not acknowledged").
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedAlert {
+    pub source: String,
+    pub fingerprint: String,
+    pub alertname: String,
+    /// The `severity` label, "" when missing.
+    pub severity: String,
+    pub labels: Labels,
+    pub annotations: Labels,
+    pub starts_at: Millis,
+    pub resolved_at: Millis,
+    pub reported_by: Vec<String>,
 }
 
 /// An alert as the poller saw it, with the Alertmanagers (URLs) that reported it.
@@ -217,6 +234,11 @@ impl Cache {
                         {
                             add_event(&tx, source, fp, name, k, now, &d)?;
                         }
+                        // A new episode: the previous one's "resolved, not acknowledged" gives way.
+                        tx.prepare_cached(
+                            "DELETE FROM resolved_alert WHERE source = ?1 AND fingerprint = ?2",
+                        )?
+                        .execute(params![source, fp])?;
                         changes.fired.push(fp.clone());
                         now
                     }
@@ -283,6 +305,17 @@ impl Cache {
                     .collect();
                 gone.sort_by(|a, b| a.0.cmp(b.0));
                 for (fp, p) in gone {
+                    // Resolved while nobody had acknowledged it (not silenced, in particular not
+                    // by an acknowledgement): kept as "resolved, not acknowledged".
+                    tx.prepare_cached(
+                        "INSERT OR REPLACE INTO resolved_alert (source, fingerprint, alertname,
+                             severity, labels, annotations, starts_at, resolved_at, reported_by)
+                         SELECT source, fingerprint, alertname, severity, labels, annotations,
+                             starts_at, ?3, reported_by
+                         FROM alert WHERE source = ?1 AND fingerprint = ?2
+                             AND silenced_by = '[]' AND alertname != 'Watchdog'",
+                    )?
+                    .execute(params![source, fp, now])?;
                     tx.prepare_cached("DELETE FROM alert WHERE source = ?1 AND fingerprint = ?2")?
                         .execute(params![source, fp])?;
                     add_event(&tx, source, fp, &p.alertname, kind::RESOLVED, now, "")?;
@@ -332,6 +365,114 @@ impl Cache {
         run().map_err(self.err("read current alerts"))
     }
 
+    /// Alerts that resolved while nobody had acknowledged them, newest resolution first.
+    pub fn resolved_unacknowledged(
+        &self,
+        source: Option<&str>,
+    ) -> Result<Vec<ResolvedAlert>, CacheError> {
+        let conn = self.reader();
+        let run = || -> rusqlite::Result<Vec<ResolvedAlert>> {
+            let mut st = conn.prepare_cached(
+                "SELECT source, fingerprint, alertname, severity, labels, annotations, starts_at,
+                        resolved_at, reported_by
+                 FROM resolved_alert WHERE ?1 IS NULL OR source = ?1
+                 ORDER BY resolved_at DESC, source, fingerprint",
+            )?;
+            let rows = st.query_map([source], |r| {
+                Ok(ResolvedAlert {
+                    source: r.get(0)?,
+                    fingerprint: r.get(1)?,
+                    alertname: r.get(2)?,
+                    severity: r.get(3)?,
+                    labels: parse_labels(&r.get::<_, String>(4)?).unwrap_or_default(),
+                    annotations: parse_labels(&r.get::<_, String>(5)?).unwrap_or_default(),
+                    starts_at: r.get(6)?,
+                    resolved_at: r.get(7)?,
+                    reported_by: parse_strings(&r.get::<_, String>(8)?),
+                })
+            })?;
+            rows.collect()
+        };
+        run().map_err(self.err("read resolved alerts"))
+    }
+
+    /// Acknowledges a resolved alert locally (no Alertmanager silence is needed for an alert that
+    /// is gone): it leaves the "resolved, not acknowledged" list and its history gets an
+    /// "acknowledged" event with who and when. `Ok(false)` when it was not in that list.
+    pub fn acknowledge_resolved(
+        &self,
+        source: &str,
+        fingerprint: &str,
+        by: &str,
+        comment: &str,
+        now: Millis,
+    ) -> Result<bool, CacheError> {
+        let mut conn = self.conn();
+        let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<bool> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let name: Option<String> = tx
+                .query_row(
+                    "SELECT alertname FROM resolved_alert WHERE source = ?1 AND fingerprint = ?2",
+                    params![source, fingerprint],
+                    |r| r.get(0),
+                )
+                .map(Some)
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    e => Err(e),
+                })?;
+            let Some(name) = name else {
+                return Ok(false);
+            };
+            tx.execute(
+                "DELETE FROM resolved_alert WHERE source = ?1 AND fingerprint = ?2",
+                params![source, fingerprint],
+            )?;
+            let detail = if comment.trim().is_empty() {
+                format!("by {by} (after it resolved)")
+            } else {
+                format!("by {by} (after it resolved): {comment}")
+            };
+            add_event(
+                &tx,
+                source,
+                fingerprint,
+                &name,
+                kind::ACKNOWLEDGED,
+                now,
+                &detail,
+            )?;
+            tx.commit()?;
+            Ok(true)
+        };
+        run(&mut conn).map_err(self.err("acknowledge a resolved alert"))
+    }
+
+    /// Adds events (e.g. rebuilt from Prometheus) in one transaction; returns how many.
+    pub fn add_alert_events(&self, events: &[AlertEvent]) -> Result<usize, CacheError> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let mut conn = self.conn();
+        let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<usize> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for e in events {
+                add_event(
+                    &tx,
+                    &e.source,
+                    &e.fingerprint,
+                    &e.alertname,
+                    &e.kind,
+                    e.at,
+                    &e.detail,
+                )?;
+            }
+            tx.commit()?;
+            Ok(events.len())
+        };
+        run(&mut conn).map_err(self.err("store alert events"))
+    }
+
     /// Alert history with `at >= since`, oldest first, optionally of one source and/or one fingerprint.
     pub fn alert_events(
         &self,
@@ -360,5 +501,105 @@ impl Cache {
             rows.collect()
         };
         run().map_err(self.err("read the alert history"))
+    }
+}
+
+#[cfg(test)]
+mod resolved_tests {
+    use super::*;
+
+    fn ra(fp: &str, name: &str, silenced: bool, starts_at: Millis) -> ReportedAlert {
+        let mut labels = Labels::new();
+        labels.insert("alertname".into(), name.into());
+        labels.insert("severity".into(), "critical".into());
+        labels.insert("instance".into(), format!("{fp}:80"));
+        ReportedAlert {
+            alert: Alert {
+                fingerprint: fp.into(),
+                labels,
+                annotations: Labels::new(),
+                starts_at,
+                updated_at: None,
+                ends_at: None,
+                generator_url: None,
+                receivers: vec![],
+                state: if silenced {
+                    AlertState::Suppressed
+                } else {
+                    AlertState::Active
+                },
+                silenced_by: if silenced {
+                    vec!["ack1".into()]
+                } else {
+                    vec![]
+                },
+                inhibited_by: vec![],
+            },
+            reported_by: vec!["http://am".into()],
+        }
+    }
+
+    fn fps(v: &[ResolvedAlert]) -> Vec<&str> {
+        v.iter().map(|r| r.fingerprint.as_str()).collect()
+    }
+
+    #[test]
+    fn resolved_unacknowledged_alerts_stay_until_acknowledged() {
+        let c = Cache::open_in_memory().unwrap();
+        c.sync_alerts(
+            "s",
+            &[
+                ra("a", "ServiceDown", false, 10),
+                ra("b", "ServiceDown", true, 10),
+                ra("w", "Watchdog", false, 10),
+            ],
+            true,
+            100,
+        )
+        .unwrap();
+        // An incomplete round (a member did not answer) resolves nothing.
+        c.sync_alerts("s", &[], false, 150).unwrap();
+        assert!(c.resolved_unacknowledged(None).unwrap().is_empty());
+        c.sync_alerts("s", &[], true, 200).unwrap();
+        let r = c.resolved_unacknowledged(Some("s")).unwrap();
+        assert_eq!(
+            fps(&r),
+            vec!["a"],
+            "the acknowledged (silenced) one and the Watchdog are not kept"
+        );
+        assert_eq!(r[0].resolved_at, 200);
+        assert_eq!(r[0].starts_at, 10);
+        assert_eq!(r[0].labels.get("instance").unwrap(), "a:80");
+        assert!(c.resolved_unacknowledged(Some("other")).unwrap().is_empty());
+
+        // Acknowledged locally: gone from the list, an event says by whom.
+        assert!(c
+            .acknowledge_resolved("s", "a", "sam", "checked the camera", 300)
+            .unwrap());
+        assert!(c.resolved_unacknowledged(None).unwrap().is_empty());
+        assert!(!c.acknowledge_resolved("s", "a", "sam", "", 301).unwrap());
+        let ev = c.alert_events(Some("s"), Some("a"), 0).unwrap();
+        let last = ev.last().unwrap();
+        assert_eq!(last.kind, kind::ACKNOWLEDGED);
+        assert_eq!(last.at, 300);
+        assert_eq!(last.alertname, "ServiceDown");
+        assert!(last.detail.contains("by sam") && last.detail.contains("checked the camera"));
+    }
+
+    #[test]
+    fn a_new_episode_replaces_the_resolved_one() {
+        let c = Cache::open_in_memory().unwrap();
+        c.sync_alerts("s", &[ra("a", "X", false, 10)], true, 100)
+            .unwrap();
+        c.sync_alerts("s", &[], true, 200).unwrap();
+        assert_eq!(c.resolved_unacknowledged(None).unwrap().len(), 1);
+        c.sync_alerts("s", &[ra("a", "X", false, 250)], true, 260)
+            .unwrap();
+        assert!(
+            c.resolved_unacknowledged(None).unwrap().is_empty(),
+            "firing again: listed once, as firing"
+        );
+        c.sync_alerts("s", &[], true, 300).unwrap();
+        assert_eq!(c.resolved_unacknowledged(None).unwrap()[0].resolved_at, 300);
     }
 }

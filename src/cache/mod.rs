@@ -111,7 +111,7 @@ impl Default for Retention {
     fn default() -> Self {
         const DAY: i64 = 86_400_000;
         Retention {
-            raw_ms: 2 * DAY,
+            raw_ms: 14 * DAY,
             tier_ms: [14 * DAY, 90 * DAY],
             events_ms: 90 * DAY,
             max_bytes: 2 << 30,

@@ -371,7 +371,7 @@ impl Cache {
                 sort_dedupe(&mut samples);
                 merge_into_series(&tx, series_id, &samples, &mut stats)?;
                 if let (Some(a), Some(b)) = (samples.first(), samples.last()) {
-                    super::tier::rebuild(&tx, series_id, a.t, b.t)?;
+                    super::tier::rebuild(&tx, series_id, step_ms, a.t, b.t)?;
                 }
             }
             add_coverage(&tx, qid, from, until, step_ms)?;
@@ -489,7 +489,7 @@ impl Cache {
                 // Newest part first from the chosen tier, then older parts from coarser ones.
                 let mut parts: Vec<Vec<Sample>> = Vec::new();
                 let mut until = to;
-                for r in super::tier::TIERS.iter().copied().filter(|&r| r >= res) {
+                for r in super::tier::tiers_for(step_ms).filter(|&r| r >= res) {
                     if until < from {
                         break;
                     }

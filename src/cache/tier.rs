@@ -15,6 +15,19 @@ use crate::time::Millis;
 /// Tier resolutions, finest first.
 pub const TIERS: [i64; 2] = [60_000, 600_000];
 
+/// A tier is kept for data of a step only when a bucket spans at least this many steps: a bucket
+/// holds six values (about as much as four raw samples cost), so a finer tier would be larger than the
+/// raw samples and draw no faster. With the default 15 s step that is the 10 min tier only; with a
+/// 1 s step both.
+pub const MIN_STEPS_PER_BUCKET: i64 = 8;
+
+/// The tiers kept for data of `step_ms`, finest first.
+pub fn tiers_for(step_ms: i64) -> impl Iterator<Item = i64> {
+    TIERS
+        .into_iter()
+        .filter(move |&res| res >= MIN_STEPS_PER_BUCKET.saturating_mul(step_ms.max(1)))
+}
+
 /// Buckets per stored block.
 pub const BUCKETS_PER_BLOCK: i64 = 120;
 
@@ -36,9 +49,49 @@ fn floor_to(t: Millis, step: i64) -> Millis {
     t.div_euclid(step).saturating_mul(step)
 }
 
+/// The smallest decimal exponent `e` (<= 9) with `v == k / 10^e` exactly for an integer `k`.
+fn decimals(v: f64) -> Option<(u32, i64)> {
+    (0..=9u32).find_map(|e| {
+        let scale = 10f64.powi(e as i32);
+        let k = (v * scale).round();
+        (k.abs() < 9.0e15 && (k / scale).to_bits() == v.to_bits()).then_some((e, k as i64))
+    })
+}
+
+/// The sum of short decimals, computed on integers so it is a short decimal itself (a float sum of
+/// 0.1s is not, and would cost the tier's value coding its compactness); else the float sum.
+fn exact_sum(values: &[f64]) -> f64 {
+    let float = || values.iter().sum::<f64>();
+    let Some(e) = values
+        .iter()
+        .map(|v| decimals(*v).map(|d| d.0))
+        .try_fold(0u32, |acc, d| d.map(|d| acc.max(d)))
+    else {
+        return float();
+    };
+    let scale = 10f64.powi(e as i32);
+    let mut total: i64 = 0;
+    for v in values {
+        let k = (v * scale).round();
+        if k.abs() >= 9.0e15 {
+            return float();
+        }
+        match total.checked_add(k as i64) {
+            Some(t) if t.abs() < 9_000_000_000_000_000 => total = t,
+            _ => return float(),
+        }
+    }
+    total as f64 / scale
+}
+
 /// Buckets of `res_ms` over sorted samples; NaN and ±Inf are left out, empty buckets are absent.
 pub fn aggregate(samples: &[Sample], res_ms: i64) -> Vec<Bucket> {
     let mut out: Vec<Bucket> = Vec::new();
+    let mut values: Vec<f64> = Vec::new();
+    let mut close = |b: &mut Bucket, values: &mut Vec<f64>| {
+        b.sum = exact_sum(values);
+        values.clear();
+    };
     for s in samples.iter().filter(|s| s.v.is_finite()) {
         let t = floor_to(s.t, res_ms);
         match out.last_mut() {
@@ -46,19 +99,27 @@ pub fn aggregate(samples: &[Sample], res_ms: i64) -> Vec<Bucket> {
                 b.last = s.v;
                 b.min = b.min.min(s.v);
                 b.max = b.max.max(s.v);
-                b.sum += s.v;
                 b.count += 1.0;
             }
-            _ => out.push(Bucket {
-                t,
-                first: s.v,
-                last: s.v,
-                min: s.v,
-                max: s.v,
-                sum: s.v,
-                count: 1.0,
-            }),
+            last => {
+                if let Some(b) = last {
+                    close(b, &mut values);
+                }
+                out.push(Bucket {
+                    t,
+                    first: s.v,
+                    last: s.v,
+                    min: s.v,
+                    max: s.v,
+                    sum: s.v,
+                    count: 1.0,
+                })
+            }
         }
+        values.push(s.v);
+    }
+    if let Some(b) = out.last_mut() {
+        close(b, &mut values);
     }
     out
 }
@@ -132,14 +193,18 @@ pub fn decode_block(data: &[u8]) -> Result<Vec<Bucket>, String> {
 pub(super) fn rebuild(
     tx: &Transaction<'_>,
     series_id: i64,
+    step_ms: i64,
     lo: Millis,
     hi: Millis,
 ) -> rusqlite::Result<()> {
+    if tiers_for(step_ms).next().is_none() {
+        return Ok(());
+    }
     let coarsest = TIERS[TIERS.len() - 1];
     let from = floor_to(lo, coarsest);
     let to = floor_to(hi, coarsest).saturating_add(coarsest - 1);
     let raw = super::series::raw_samples(tx, series_id, from, to)?;
-    for res in TIERS {
+    for res in tiers_for(step_ms) {
         let b0 = floor_to(lo, res);
         let b1 = floor_to(hi, res);
         let fresh: Vec<Bucket> = aggregate(&raw, res)
@@ -228,15 +293,12 @@ pub(super) fn read(
     Ok(out)
 }
 
-/// The tier to draw [from, to] at `width` pixels with data of `step_ms`: the coarsest resolution
-/// that is still no wider than a pixel column and coarser than the data, or `None` for raw samples.
+/// The tier to draw [from, to] at `width` pixels with data of `step_ms`: the coarsest kept tier
+/// ([`tiers_for`]) whose buckets are still no wider than a pixel column, or `None` for raw samples
+/// (then at most `MIN_STEPS_PER_BUCKET × 4` samples per pixel column reach M4).
 pub fn pick(step_ms: i64, from: Millis, to: Millis, width: u32) -> Option<i64> {
     let px = (to.saturating_sub(from)) / i64::from(width.max(1));
-    TIERS
-        .iter()
-        .rev()
-        .copied()
-        .find(|&res| res <= px && res > step_ms)
+    tiers_for(step_ms).filter(|&res| res <= px).last()
 }
 
 /// A bucket as the points a line chart needs: first, min, max, last at distinct times inside the
@@ -289,6 +351,11 @@ mod tests {
         assert_eq!((b[1].t, b[1].count), (60_000, 1.0));
         let back = decode_block(&encode_block(&b)).expect("decode");
         assert_eq!(back, b);
+        // Sums of short decimals stay short decimals (0.1 + 0.2 is 0.3, not 0.30000000000000004).
+        let d = aggregate(&[s(0, 0.1), s(1, 0.2), s(2, 1.25)], 60_000);
+        assert_eq!(d[0].sum.to_bits(), 1.55f64.to_bits());
+        let f = aggregate(&[s(0, std::f64::consts::PI), s(1, 1.0)], 60_000);
+        assert_eq!(f[0].sum, std::f64::consts::PI + 1.0);
     }
 
     #[test]
@@ -307,22 +374,27 @@ mod tests {
     #[test]
     fn tier_follows_pixel_width() {
         let h = 3_600_000;
+        let day = 24 * h;
+        assert_eq!(pick(15_000, 0, h, 1000), None, "1 h: 3.6 s per pixel, raw");
         assert_eq!(
-            pick(15_000, 0, h, 1000),
+            pick(15_000, 0, day, 1000),
             None,
-            "1 h at 1000 px: 3.6 s per pixel, raw"
+            "24 h: 86 s per pixel, raw 15 s"
         );
         assert_eq!(
-            pick(15_000, 0, 24 * h, 1000),
+            pick(1_000, 0, day, 1000),
             Some(60_000),
-            "24 h: 86 s per pixel"
+            "1 s data: the 1 min tier"
         );
-        assert_eq!(pick(15_000, 0, 30 * 24 * h, 1000), Some(600_000));
+        assert_eq!(pick(15_000, 0, 7 * day, 1000), Some(600_000));
+        assert_eq!(pick(15_000, 0, 30 * day, 1000), Some(600_000));
         assert_eq!(
-            pick(600_000, 0, 30 * 24 * h, 1000),
+            pick(600_000, 0, 30 * day, 1000),
             None,
             "no tier finer than the data"
         );
-        assert_eq!(pick(15_000, 0, 24 * h, 0), Some(600_000));
+        assert_eq!(pick(15_000, 0, day, 0), Some(600_000));
+        assert_eq!(tiers_for(15_000).collect::<Vec<_>>(), vec![600_000]);
+        assert_eq!(tiers_for(1_000).count(), 2);
     }
 }
