@@ -12,6 +12,8 @@ use crate::source::{
 
 const T0: Millis = 1_700_000_000_000;
 const STEP: i64 = 15_000;
+/// Samples per chunk.
+const M: i64 = chunk::MAX_SAMPLES as i64;
 const SRC: &str = "prod";
 const EXPR: &str = "up";
 
@@ -100,22 +102,22 @@ fn cache_is_send_and_sync() {
 }
 
 #[test]
-fn ingest_then_read_round_trips_in_chunks_of_120() {
+fn ingest_then_read_round_trips_in_chunks_of_max_samples() {
     let cache = mem();
-    let samples = grid(0, 300, |i| i as f64 * 0.5);
+    let samples = grid(0, 2 * M + M / 2, |i| i as f64 * 0.5);
     let stats = ingest(&cache, &[one("a", samples.clone())]);
     assert_eq!(
         stats,
         IngestStats {
             series: 1,
             new_series: 1,
-            samples: 300,
-            samples_added: 300,
+            samples: (2 * M + M / 2) as usize,
+            samples_added: (2 * M + M / 2) as usize,
             chunks_written: 3,
             chunks_dropped: 0
         }
     );
-    assert_eq!(layout(&cache), vec![vec![(0, 120), (120, 120), (240, 60)]]);
+    assert_eq!(layout(&cache), vec![vec![(0, M), (M, M), (2 * M, M / 2)]]);
     let got = read_all(&cache);
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].labels, labels(&[("instance", "a"), ("job", "api")]));
@@ -126,25 +128,29 @@ fn ingest_then_read_round_trips_in_chunks_of_120() {
 #[test]
 fn appends_fill_the_last_chunk_first() {
     let cache = mem();
-    ingest(&cache, &[one("a", grid(0, 50, |_| 1.0))]);
-    ingest(&cache, &[one("a", grid(50, 100, |_| 2.0))]);
-    assert_eq!(layout(&cache), vec![vec![(0, 120), (120, 30)]]);
-    ingest(&cache, &[one("a", grid(150, 10, |_| 3.0))]);
-    assert_eq!(layout(&cache), vec![vec![(0, 120), (120, 40)]]);
+    ingest(&cache, &[one("a", grid(0, M / 2, |_| 1.0))]);
+    ingest(&cache, &[one("a", grid(M / 2, M, |_| 2.0))]);
+    assert_eq!(layout(&cache), vec![vec![(0, M), (M, M / 2)]]);
+    ingest(&cache, &[one("a", grid(M + M / 2, 10, |_| 3.0))]);
+    assert_eq!(layout(&cache), vec![vec![(0, M), (M, M / 2 + 10)]]);
 }
 
 #[test]
 fn overlapping_fetch_dedupes_and_new_value_wins() {
     let cache = mem();
-    ingest(&cache, &[one("a", grid(0, 200, |_| 1.0))]);
-    let stats = ingest(&cache, &[one("a", grid(100, 200, |_| 2.0))]);
-    assert_eq!(stats.samples_added, 100);
+    let (a, b) = (M + M / 2, M);
+    ingest(&cache, &[one("a", grid(0, a, |_| 1.0))]);
+    let stats = ingest(&cache, &[one("a", grid(b, a, |_| 2.0))]);
+    assert_eq!(stats.samples_added as i64, b);
     let got = read_all(&cache);
     let s = &got[0].samples;
-    assert_eq!(s.len(), 300);
-    assert!(s[..100].iter().all(|x| x.v == 1.0));
-    assert!(s[100..].iter().all(|x| x.v == 2.0));
-    assert_eq!(layout(&cache), vec![vec![(0, 120), (120, 120), (240, 60)]]);
+    assert_eq!(s.len() as i64, a + b);
+    assert!(s[..b as usize].iter().all(|x| x.v == 1.0));
+    assert!(s[b as usize..].iter().all(|x| x.v == 2.0));
+    assert_eq!(
+        layout(&cache),
+        vec![vec![(0, M), (M, M), (2 * M, a + b - 2 * M)]]
+    );
 }
 
 #[test]
@@ -213,7 +219,7 @@ fn nan_and_infinities_survive_storage() {
 #[test]
 fn read_range_is_inclusive_at_chunk_boundaries() {
     let cache = mem();
-    ingest(&cache, &[one("a", grid(0, 360, |i| i as f64))]);
+    ingest(&cache, &[one("a", grid(0, 3 * M, |i| i as f64))]);
     let at = |i: i64| T0 + i * STEP;
     #[track_caller]
     fn check(cache: &Cache, from: Millis, to: Millis, expect: Option<(f64, f64, usize)>) {
@@ -227,15 +233,26 @@ fn read_range_is_inclusive_at_chunk_boundaries() {
         });
         assert_eq!(summary, expect, "from {from} to {to}");
     }
+    let m = M as f64;
     check(&cache, at(0), at(0), Some((0.0, 0.0, 1)));
-    check(&cache, at(119), at(120), Some((119.0, 120.0, 2)));
-    check(&cache, at(120), at(120), Some((120.0, 120.0, 1)));
-    check(&cache, at(119), at(119), Some((119.0, 119.0, 1)));
-    check(&cache, at(100), at(250), Some((100.0, 250.0, 151)));
-    check(&cache, at(119) + 1, at(120) - 1, None);
-    check(&cache, at(359), i64::MAX, Some((359.0, 359.0, 1)));
+    check(&cache, at(M - 1), at(M), Some((m - 1.0, m, 2)));
+    check(&cache, at(M), at(M), Some((m, m, 1)));
+    check(&cache, at(M - 1), at(M - 1), Some((m - 1.0, m - 1.0, 1)));
+    check(
+        &cache,
+        at(M - 20),
+        at(2 * M + 10),
+        Some((m - 20.0, 2.0 * m + 10.0, M as usize + 31)),
+    );
+    check(&cache, at(M - 1) + 1, at(M) - 1, None);
+    check(
+        &cache,
+        at(3 * M - 1),
+        i64::MAX,
+        Some((3.0 * m - 1.0, 3.0 * m - 1.0, 1)),
+    );
     check(&cache, i64::MIN, at(0), Some((0.0, 0.0, 1)));
-    check(&cache, at(360), at(400), None);
+    check(&cache, at(3 * M), at(3 * M + 40), None);
     check(&cache, at(-50), at(-1), None);
     check(&cache, at(10), at(5), None);
 }
@@ -323,7 +340,7 @@ fn many_series_are_kept_apart() {
     let stats = cache.stats().expect("stats");
     assert_eq!(
         (stats.series, stats.chunks, stats.samples),
-        (300, 900, 75_000)
+        (300, 300 * ((250 + M - 1) / M) as u64, 75_000)
     );
     let per_sample = stats.chunk_bytes as f64 / stats.samples as f64;
     assert!(per_sample < 3.0, "{per_sample} bytes/sample");
@@ -372,32 +389,32 @@ fn random_ingests_match_a_simple_model() {
 #[test]
 fn damaged_chunks_are_skipped_on_read_and_dropped_on_ingest() {
     let cache = mem();
-    ingest(&cache, &[one("a", grid(0, 360, |i| i as f64))]);
+    ingest(&cache, &[one("a", grid(0, 3 * M, |i| i as f64))]);
     {
         let conn = cache.conn();
         conn.execute(
             "UPDATE chunk SET data = x'01ffff' WHERE start_ms = ?1",
-            [T0 + 120 * STEP],
+            [T0 + M * STEP],
         )
         .expect("damage");
         conn.execute(
             "UPDATE chunk SET n = 7 WHERE start_ms = ?1",
-            [T0 + 240 * STEP],
+            [T0 + 2 * M * STEP],
         )
         .expect("damage");
     }
     let got = read_all(&cache);
-    assert_eq!(got[0].samples.len(), 120);
-    let stats = ingest(&cache, &[one("a", grid(100, 200, |i| i as f64))]);
+    assert_eq!(got[0].samples.len() as i64, M);
+    let stats = ingest(&cache, &[one("a", grid(M - 20, M + 40, |i| i as f64))]);
     assert_eq!(stats.chunks_dropped, 2);
-    assert_eq!(read_all(&cache)[0].samples.len(), 300);
+    assert_eq!(read_all(&cache)[0].samples.len() as i64, 2 * M + 20);
 }
 
 #[test]
 fn retention_drops_old_chunks_keeps_tiers_and_respects_the_cap() {
     let cache = mem();
-    ingest(&cache, &[one("a", grid(0, 360, |i| i as f64))]);
-    let now = T0 + 200 * STEP;
+    ingest(&cache, &[one("a", grid(0, 3 * M, |i| i as f64))]);
+    let now = T0 + (M + M / 2) * STEP;
     let r = Retention {
         raw_ms: 0,
         tier_ms: [DAY, DAY],
@@ -407,10 +424,10 @@ fn retention_drops_old_chunks_keeps_tiers_and_respects_the_cap() {
     let p = cache.enforce_retention(&r, now).expect("prune");
     assert_eq!(p.chunks, 1);
     assert!(!p.cap_hit);
-    assert_eq!(read_all(&cache)[0].samples.len(), 240);
+    assert_eq!(read_all(&cache)[0].samples.len() as i64, 2 * M);
     // The tiers still hold the whole range: a wide chart draws it all.
     let (wide, res) = cache
-        .read_chart(SRC, EXPR, STEP, T0, T0 + 360 * STEP, 1)
+        .read_chart(SRC, EXPR, STEP, T0, T0 + 3 * M * STEP, 1)
         .expect("read chart");
     assert_eq!(res, Resolution::Tier(600_000));
     let first = wide[0].samples.first().expect("points").t;
@@ -424,18 +441,18 @@ fn retention_drops_old_chunks_keeps_tiers_and_respects_the_cap() {
         max_bytes: 1,
         ..Retention::default()
     };
-    let now = T0 + 300 * STEP + 3_600_000;
+    let now = T0 + (2 * M + 10) * STEP + 3_600_000;
     let p = cache.enforce_retention(&r, now).expect("cap");
     assert!(p.cap_hit);
     let left = cache
-        .read_range(SRC, EXPR, Some(STEP), T0, T0 + 400 * STEP)
+        .read_range(SRC, EXPR, Some(STEP), T0, T0 + 4 * M * STEP)
         .expect("read");
     assert_eq!(
-        left[0].samples.len(),
-        120,
+        left[0].samples.len() as i64,
+        M,
         "the chunk ending in the last hour is kept"
     );
-    assert_eq!(left[0].samples[0].t, T0 + 240 * STEP);
+    assert_eq!(left[0].samples[0].t, T0 + 2 * M * STEP);
 }
 
 const DAY: i64 = 86_400_000;

@@ -88,7 +88,7 @@ fn exact_sum(values: &[f64]) -> f64 {
 pub fn aggregate(samples: &[Sample], res_ms: i64) -> Vec<Bucket> {
     let mut out: Vec<Bucket> = Vec::new();
     let mut values: Vec<f64> = Vec::new();
-    let mut close = |b: &mut Bucket, values: &mut Vec<f64>| {
+    let close = |b: &mut Bucket, values: &mut Vec<f64>| {
         b.sum = exact_sum(values);
         values.clear();
     };
