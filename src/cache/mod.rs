@@ -630,6 +630,20 @@ impl Cache {
             Ok(())
         };
         shrink(&mut conn, &mut stats).map_err(self.err("keep the cache under its size cap"))?;
+        // Give freed pages back to the file system when they are a good part of the file (files made
+        // before auto_vacuum keep them for reuse).
+        let vacuum = |conn: &Connection| -> rusqlite::Result<()> {
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |x| x.get(0))?;
+            let free: i64 = conn.query_row("PRAGMA freelist_count", [], |x| x.get(0))?;
+            if free > 256 && free * 10 > pages {
+                // Each step frees one page: run the statement to the end.
+                let mut st = conn.prepare("PRAGMA incremental_vacuum")?;
+                let mut rows = st.query([])?;
+                while rows.next()?.is_some() {}
+            }
+            Ok(())
+        };
+        vacuum(&conn).map_err(self.err("return freed space to the disk"))?;
         if stats.cap_hit {
             tracing::warn!(
                 used = stats.used_bytes,

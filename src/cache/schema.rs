@@ -173,14 +173,16 @@ CREATE TABLE resolved_alert (
     r#"
 -- Downsampled tiers next to the raw chunks: per series and resolution, blocks of up to 120 buckets
 -- (first, last, min, max, sum, count per bucket; codec in tier.rs), aligned to 120 × res_ms.
+-- A rowid table: blocks are often larger than a WITHOUT ROWID row can hold in its page.
 CREATE TABLE rollup (
+    id        INTEGER PRIMARY KEY,
     series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
     res_ms    INTEGER NOT NULL,
     start_ms  INTEGER NOT NULL,
     n         INTEGER NOT NULL,
     data      BLOB NOT NULL,
-    PRIMARY KEY (series_id, res_ms, start_ms)
-) WITHOUT ROWID;
+    UNIQUE (series_id, res_ms, start_ms)
+);
 
 -- The windows of a query that were asked of Prometheus, merged. A hole between them is fetched back
 -- (oldest first); a covered span without samples is a gap Prometheus itself has.
@@ -204,6 +206,12 @@ pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     if !conn.is_readonly(rusqlite::DatabaseName::Main)? {
+        // A new file gives pages freed by retention back to the file system
+        // (`Cache::enforce_retention` runs `incremental_vacuum`); it must be set before any table.
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+        if tables == 0 {
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        }
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;

@@ -1350,3 +1350,35 @@ fn threads_share_one_cache() {
     writer.join().expect("writer thread");
     assert_eq!(read_all(&cache)[0].samples.len(), 1000);
 }
+
+#[test]
+fn retention_gives_space_back_to_the_disk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cache, _) = Cache::open(&dir.path().join("c.db")).expect("open");
+    let series: Vec<RangeSeries> = (0..100)
+        .map(|k| {
+            one(
+                &format!("cam-{k}"),
+                grid(0, 2_000, move |i| (i * k) as f64 * 0.37),
+            )
+        })
+        .collect();
+    ingest(&cache, &series);
+    let pages = |c: &Cache| -> i64 {
+        c.conn()
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .expect("pages")
+    };
+    let before = pages(&cache);
+    let r = Retention {
+        raw_ms: 0,
+        tier_ms: [0, 0],
+        events_ms: DAY,
+        max_bytes: u64::MAX,
+    };
+    cache
+        .enforce_retention(&r, T0 + 10_000 * STEP)
+        .expect("retention");
+    let after = pages(&cache);
+    assert!(after * 4 < before, "file pages {before} -> {after}");
+}
