@@ -1327,7 +1327,7 @@ fn run() -> Result<()> {
             pruned.rollups
         ),
         format!(
-            "{} in use, file {} (freed pages are reused, the file does not shrink); {} raw samples left; {}",
+            "{} in use, file {} (new cache files give freed pages back: auto_vacuum = incremental); {} raw samples left; {}",
             mib(pruned.used_bytes),
             mib(dfile_kept),
             thousands(dstats_kept.samples),

@@ -14,6 +14,9 @@ fn main() {
             "open_link",
             "ack",
             "unack",
+            "ack_resolved",
+            "shift_log",
+            "export_shift_log",
         ]),
     ))
     .expect("tauri build script failed");

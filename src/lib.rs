@@ -5,6 +5,7 @@ pub mod cache;
 pub mod chart;
 pub mod config;
 pub mod dashboard;
+pub mod history;
 pub mod notify;
 pub mod plan;
 pub mod poller;

@@ -612,11 +612,43 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
         all.extend(cache.current_alerts(Some(site))?);
     }
     let all = view::sorted_alerts(all);
+    // Resolved while nobody acknowledged them: listed until an operator does (setting
+    // keep_resolved_unacknowledged).
+    let mut resolved = Vec::new();
+    if cfg.keep_resolved_unacknowledged {
+        for site in pick_sites(cfg, source)? {
+            resolved.extend(cache.resolved_unacknowledged(Some(site))?);
+        }
+    }
     let silences: Vec<_> = cache.silences(None)?.into_iter().map(|(_, s)| s).collect();
     let ack_of =
         |a: &watchdesk::cache::CachedAlert| watchdesk::ack::ack_of(&a.labels, &silences, now);
     let pending = cache.pending_acks(None)?;
+    let sev_word = |s: &str| {
+        if s.is_empty() {
+            "unknown".to_string()
+        } else {
+            s.to_string()
+        }
+    };
     if json {
+        let resolved_json = resolved.iter().map(|r| {
+            serde_json::json!({
+                "source": r.source,
+                "fingerprint": r.fingerprint,
+                "alertname": r.alertname,
+                "severity": sev_word(&r.severity),
+                "state": RESOLVED_UNACKED,
+                "startsAt": to_rfc3339(r.starts_at),
+                "resolvedAt": to_rfc3339(r.resolved_at),
+                "labels": r.labels,
+                "annotations": r.annotations,
+                "silencedBy": [],
+                "inhibitedBy": [],
+                "reportedBy": r.reported_by,
+                "acknowledgement": null,
+            })
+        });
         let arr: Vec<serde_json::Value> = all
             .iter()
             .map(|a| {
@@ -641,11 +673,40 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
                     })),
                 })
             })
+            .chain(resolved_json)
             .collect();
         outln!("{}", serde_json::to_string_pretty(&arr)?);
         return Ok(ExitCode::SUCCESS);
     }
     for site in pick_sites(cfg, source)? {
+        // One member of an HA cluster down: the list is still complete from the others.
+        let members = cfg
+            .sites
+            .iter()
+            .find(|s| s.name == site)
+            .map(|s| s.alertmanagers.len())
+            .unwrap_or(0);
+        let down: Vec<String> = view::current_health(&cache, &cfg.sites)
+            .into_iter()
+            .filter(|h| h.source == site && h.consecutive_failures > 0)
+            .filter_map(|h| {
+                h.component
+                    .strip_prefix("alertmanager ")
+                    .map(str::to_string)
+            })
+            .collect();
+        if members > 0 && !down.is_empty() {
+            outln!(
+                "warning: {} of {members} Alertmanagers of {site} unreachable: {} ({})",
+                down.len(),
+                down.join(", "),
+                if down.len() < members {
+                    "degraded: the list comes from the members that answer"
+                } else {
+                    "showing the last known alerts"
+                }
+            );
+        }
         for h in view::current_health(&cache, &cfg.sites)
             .into_iter()
             .filter(|h| h.source == site)
@@ -674,7 +735,7 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
                 .unwrap_or_default()
         );
     }
-    if all.is_empty() {
+    if all.is_empty() && resolved.is_empty() {
         outln!("no current alerts");
         return Ok(ExitCode::SUCCESS);
     }
@@ -716,8 +777,31 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
             );
         }
     }
+    for r in &resolved {
+        outln!(
+            "{:<9} {:<10} {:<28} {:<10} {:<26} {:<12} {}",
+            sev_word(&r.severity),
+            "resolved",
+            r.alertname,
+            r.source,
+            r.labels.get("instance").map(String::as_str).unwrap_or("-"),
+            human_duration(now - r.starts_at),
+            r.annotations
+                .get("summary")
+                .map(|s| s.replace(['\n', '\r'], " "))
+                .unwrap_or_default()
+        );
+        outln!(
+            "          {RESOLVED_UNACKED} (resolved {} ago): watchdesk ack {}",
+            human_duration(now - r.resolved_at),
+            r.fingerprint
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
+
+/// The state of an alert that resolved while nobody acknowledged it.
+const RESOLVED_UNACKED: &str = "resolved, not acknowledged";
 
 fn os_user() -> String {
     std::env::var("USER")
@@ -769,6 +853,36 @@ async fn ack(
     let cache = open_cache(cfg)?;
     let site = site_for(cfg, source)?;
     let found = named_alerts(&cache, &site.name, alert, instance)?;
+    let author_name = author.clone().unwrap_or_else(os_user);
+    // Resolved while nobody acknowledged them: a local acknowledgement, no silence needed.
+    let resolved: Vec<_> = cache
+        .resolved_unacknowledged(Some(&site.name))?
+        .into_iter()
+        .filter(|r| {
+            r.fingerprint == alert
+                || (r.alertname == alert
+                    && (instance.is_none() || r.labels.get("instance") == instance.as_ref()))
+        })
+        .collect();
+    for r in &resolved {
+        if cache.acknowledge_resolved(
+            &site.name,
+            &r.fingerprint,
+            &author_name,
+            comment,
+            now_ms(),
+        )? {
+            outln!(
+                "acknowledged {} on {} (resolved {} ago) by {author_name}",
+                r.alertname,
+                r.labels.get("instance").map(String::as_str).unwrap_or("-"),
+                human_duration(now_ms() - r.resolved_at)
+            );
+        }
+    }
+    if found.is_empty() && !resolved.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
     let eq = |name: &str, value: &str| Matcher {
         name: name.into(),
         value: value.into(),
@@ -790,7 +904,7 @@ async fn ack(
             vec![eq("alertname", alert)]
         }
     };
-    let author = author.clone().unwrap_or_else(os_user);
+    let author = author_name;
     let now = now_ms();
     let described = matchers
         .iter()
@@ -874,17 +988,6 @@ async fn unack(
     Ok(ExitCode::SUCCESS)
 }
 
-fn csv_field(s: &str) -> String {
-    // Quote always; a leading = + - @ is prefixed so a spreadsheet does not run it as a formula.
-    let s = s.replace('"', "\"\"");
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s
-    };
-    format!("\"{s}\"")
-}
-
 fn history(cfg: &Config, source: &Option<String>, since: &str, csv: bool) -> Result<ExitCode> {
     let now = now_ms();
     let from = parse_time(since, now)
@@ -896,18 +999,8 @@ fn history(cfg: &Config, source: &Option<String>, since: &str, csv: bool) -> Res
     }
     events.sort_by_key(|e| (e.at, e.id));
     if csv {
-        outln!("time,source,alertname,event,fingerprint,detail");
-        for e in &events {
-            outln!(
-                "{},{},{},{},{},{}",
-                csv_field(&to_rfc3339(e.at)),
-                csv_field(&e.source),
-                csv_field(&e.alertname),
-                csv_field(&e.kind),
-                csv_field(&e.fingerprint),
-                csv_field(&e.detail)
-            );
-        }
+        let text = watchdesk::history::events_csv(&events);
+        outln!("{}", text.trim_end_matches('\n'));
         return Ok(ExitCode::SUCCESS);
     }
     if events.is_empty() {

@@ -21,6 +21,8 @@ pub struct Policy {
     /// Quiet rules: an alert matching every matcher of one rule raises no notification (it is still
     /// listed and counted).
     pub quiet: Vec<Vec<crate::source::Matcher>>,
+    /// Severities whose notification asks the daemon for a sound (default: critical).
+    pub sound: Vec<String>,
 }
 
 impl Default for Policy {
@@ -31,11 +33,36 @@ impl Default for Policy {
             critical_repeat_ms: 5 * 60_000,
             resolved: true,
             quiet: Vec::new(),
+            sound: vec!["critical".into()],
         }
     }
 }
 
 impl Policy {
+    /// The policy of a configuration (not muted).
+    pub fn from_config(cfg: &crate::config::Config) -> Policy {
+        Policy {
+            severities: cfg.notify_severities.clone(),
+            muted_until: None,
+            critical_repeat_ms: cfg.notify_repeat_ms,
+            resolved: true,
+            quiet: cfg.quiet.clone(),
+            sound: cfg.notify_sound.clone(),
+        }
+    }
+
+    /// Whether a notification of this severity asks for a sound. Pipeline notifications
+    /// ("monitoring pipeline broken") are critical; "resolved" and "info" ones never sound unless
+    /// configured.
+    pub fn sound_for(&self, severity: &str) -> bool {
+        let sev = if severity.is_empty() {
+            "unknown"
+        } else {
+            severity
+        };
+        self.sound.iter().any(|s| s == sev)
+    }
+
     fn wants(&self, a: &CachedAlert) -> bool {
         if self.quiet.iter().any(|rule| {
             !rule.is_empty()
@@ -182,7 +209,22 @@ pub fn due(cache: &Cache, policy: &Policy, now: Millis) -> Result<Vec<Notificati
         ));
     }
     let resolved = forget_gone(cache, &alerts)?;
-    let mut notes = group(out);
+    // A storm that spans several alert rounds stays one summary: while one is on (and as long as
+    // new alerts keep arriving), the newcomers are folded into it; they are in the alert list.
+    let storm_until: Option<Millis> = cache.get_meta(STORM_KEY)?.and_then(|v| v.parse().ok());
+    let in_storm = storm_until.is_some_and(|t| now < t);
+    if out.len() > STORM || (in_storm && !out.is_empty()) {
+        cache.set_meta(STORM_KEY, &(now + STORM_WINDOW_MS).to_string())?;
+    }
+    let mut notes = if in_storm && !out.is_empty() {
+        tracing::info!(
+            "{} more new alerts during an alert storm: folded into its summary",
+            out.len()
+        );
+        Vec::new()
+    } else {
+        group(out)
+    };
     if policy.resolved && !muted {
         notes.extend(resolved_notes(resolved));
     }
@@ -252,6 +294,11 @@ fn resolved_notes(gone: Vec<(String, serde_json::Value)>) -> Vec<Notification> {
 
 /// More new alerts than this in one round is a storm: one summary notification.
 pub const STORM: usize = 20;
+
+/// After a storm, new alerts are folded into its summary until this long passes without any.
+pub const STORM_WINDOW_MS: i64 = 30_000;
+
+const STORM_KEY: &str = "notify/storm_until";
 
 fn sev_rank(s: &str) -> u8 {
     match s {
@@ -467,6 +514,58 @@ mod tests {
     }
 
     #[test]
+    fn a_storm_over_several_rounds_is_one_summary() {
+        use crate::cache::ReportedAlert;
+        use crate::source::{Alert, AlertState, Labels};
+        let c = Cache::open_in_memory().unwrap();
+        let alert = |i: usize| {
+            let mut labels = Labels::new();
+            labels.insert("alertname".into(), "StormProbe".into());
+            labels.insert("severity".into(), "critical".into());
+            labels.insert("instance".into(), format!("10.0.0.{i}:80"));
+            ReportedAlert {
+                alert: Alert {
+                    fingerprint: format!("f{i}"),
+                    labels,
+                    annotations: Labels::new(),
+                    starts_at: 1,
+                    updated_at: None,
+                    ends_at: None,
+                    generator_url: None,
+                    receivers: vec![],
+                    state: AlertState::Active,
+                    silenced_by: vec![],
+                    inhibited_by: vec![],
+                },
+                reported_by: vec![],
+            }
+        };
+        let p = Policy::default();
+        let first: Vec<_> = (0..150).map(alert).collect();
+        c.sync_alerts("s", &first, true, 0).unwrap();
+        let n = due(&c, &p, 1_000).unwrap();
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].alertname, "alert storm: 150 new alerts");
+        // The rest of the storm arrives in the next rounds: folded, not notified.
+        let all: Vec<_> = (0..300).map(alert).collect();
+        c.sync_alerts("s", &all[..290], true, 5_000).unwrap();
+        assert!(due(&c, &p, 6_000).unwrap().is_empty());
+        c.sync_alerts("s", &all, true, 30_000).unwrap();
+        assert!(
+            due(&c, &p, 31_000).unwrap().is_empty(),
+            "the window runs on while alerts keep arriving"
+        );
+        // Quiet for the window: a new alert is notified on its own again.
+        let mut more = all.clone();
+        more.push(alert(999));
+        c.sync_alerts("s", &more, true, 31_000 + STORM_WINDOW_MS)
+            .unwrap();
+        let n = due(&c, &p, 31_000 + STORM_WINDOW_MS).unwrap();
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].fingerprint, "f999");
+    }
+
+    #[test]
     fn alerts_arriving_together_are_grouped() {
         let out = group(vec![
             n("ServiceDown", "go-api", "a:1", "critical"),
@@ -518,6 +617,25 @@ mod tests {
         assert_eq!(out[0].link, "watchdesk://alerts");
     }
 
+    #[test]
+    fn sound_per_severity() {
+        let p = Policy::default();
+        assert!(p.sound_for("critical"), "critical sounds by default");
+        assert!(!p.sound_for("warning") && !p.sound_for("resolved") && !p.sound_for("info"));
+        let p = Policy {
+            sound: vec!["warning".into(), "unknown".into()],
+            ..Policy::default()
+        };
+        assert!(!p.sound_for("critical"));
+        assert!(p.sound_for("warning"));
+        assert!(p.sound_for(""), "a missing severity is \"unknown\"");
+        let p = Policy {
+            sound: vec![],
+            ..Policy::default()
+        };
+        assert!(!p.sound_for("critical"), "sound off for all");
+    }
+
     #[track_caller]
     fn check_link(input: &str, expect: Option<Link>) {
         assert_eq!(parse_link(input), expect, "{input}");
@@ -567,6 +685,16 @@ impl Default for PipelineLimits {
         PipelineLimits {
             watchdog_grace_ms: 3 * 60_000,
             unreachable_ms: 2 * 60_000,
+        }
+    }
+}
+
+impl PipelineLimits {
+    /// `watchdog_grace` and `unreachable_after` of a configuration.
+    pub fn from_config(cfg: &crate::config::Config) -> PipelineLimits {
+        PipelineLimits {
+            watchdog_grace_ms: cfg.watchdog_grace_ms,
+            unreachable_ms: cfg.unreachable_after_ms,
         }
     }
 }

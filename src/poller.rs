@@ -80,7 +80,7 @@ pub struct BackfillReport {
     /// Pieces fetched and stored.
     pub pieces: usize,
     pub samples: usize,
-    /// Pieces still missing after this round.
+    /// Holes (missing windows) still open after this round.
     pub remaining: usize,
     pub errors: Vec<(String, String)>,
     pub unreachable: Option<String>,
@@ -224,7 +224,9 @@ impl Poller {
                 let msg = e.to_string();
                 if matches!(
                     e,
-                    CacheError::DiskFull { .. } | CacheError::ReadOnly { .. } | CacheError::Busy { .. }
+                    CacheError::DiskFull { .. }
+                        | CacheError::ReadOnly { .. }
+                        | CacheError::Busy { .. }
                 ) && problem.as_deref() != Some(msg.as_str())
                 {
                     tracing::warn!("{msg}");
@@ -512,7 +514,8 @@ impl Poller {
         let exprs: BTreeSet<(String, i64)> =
             planned.into_iter().map(|q| (q.expr, q.step_ms)).collect();
         let mut report = BackfillReport::default();
-        let mut pieces: Vec<(Millis, Millis, String, i64)> = Vec::new();
+        // (from, to, expr, step, whether the piece closes its hole)
+        let mut pieces: Vec<(Millis, Millis, String, i64, bool)> = Vec::new();
         for (expr, step) in exprs {
             let floor = align_down(now - self.settings.backfill_ms, step);
             let end = align_down(now, step);
@@ -521,8 +524,8 @@ impl Poller {
                     report.remaining += holes.len();
                     if let Some(&(from, to)) = holes.first() {
                         let from = align_down(from, step);
-                        let to = to.min(from + (BACKFILL_POINTS - 1) * step);
-                        pieces.push((from, to, expr, step));
+                        let end = to.min(from + (BACKFILL_POINTS - 1) * step);
+                        pieces.push((from, end, expr, step, end >= to));
                     }
                 }
                 Err(e) => report.errors.push((expr, e.to_string())),
@@ -532,13 +535,13 @@ impl Poller {
         pieces.truncate(max_pieces.max(1));
         let sem = Arc::new(Semaphore::new(self.settings.max_concurrency));
         let mut tasks = tokio::task::JoinSet::new();
-        for (from, to, expr, step) in pieces {
+        for (from, to, expr, step, closes) in pieces {
             let sem = sem.clone();
             let prom = site.prometheus.clone();
             tasks.spawn(async move {
                 let _permit = sem.acquire_owned().await;
                 let res = prom.query_range(&expr, from, to, step).await;
-                (from, to, expr, step, res)
+                (from, to, expr, step, closes, res)
             });
         }
         let mut done = Vec::new();
@@ -549,7 +552,7 @@ impl Poller {
         }
         // Stored oldest first, so a crash midway leaves the oldest history filled.
         done.sort_by_key(|d| d.0);
-        for (from, to, expr, step, res) in done {
+        for (from, to, expr, step, closes, res) in done {
             match res {
                 Ok(answer) => {
                     let stored =
@@ -559,7 +562,9 @@ impl Poller {
                     match stored {
                         Ok(stats) => {
                             report.pieces += 1;
-                            report.remaining = report.remaining.saturating_sub(1);
+                            if closes {
+                                report.remaining = report.remaining.saturating_sub(1);
+                            }
                             report.samples += stats.samples;
                         }
                         Err(e) => report.errors.push((expr, e.to_string())),

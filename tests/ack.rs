@@ -165,3 +165,85 @@ fn ack_makes_a_silence_unack_expires_it_and_a_queued_ack_arrives_later() {
     let (_, out, _) = stack.watchdesk(&["alerts"]);
     assert!(!out.contains("queued"), "the queue is empty again: {out}");
 }
+
+#[test]
+fn an_alert_resolved_unacknowledged_stays_listed_until_acknowledged_locally() {
+    let stack = Stack::start();
+    let ends = chrono::Utc::now() + chrono::Duration::seconds(8);
+    let body = serde_json::json!([{
+        "labels": {"alertname": "ResolveProbe", "severity": "critical", "job": "go-api", "instance": "10.0.0.9:8080"},
+        "annotations": {"summary": "resolves by itself"},
+        "endsAt": ends.to_rfc3339(),
+    }]);
+    stack.post_alerts_to(&stack.am_url(), &body);
+    let (_, _, _) = stack.watchdesk(&["poll", "--once"]);
+    let (_, json, _) = stack.watchdesk(&["alerts", "--json"]);
+    let v: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    let a = v
+        .iter()
+        .find(|a| a["alertname"] == "ResolveProbe")
+        .unwrap_or_else(|| panic!("ResolveProbe firing: {json}"));
+    assert_eq!(a["state"], "firing");
+    // Our fingerprint of the labels is Alertmanager's (the history rebuilt from Prometheus'
+    // ALERTS series relies on it).
+    let labels: watchdesk::source::Labels = serde_json::from_value(a["labels"].clone()).unwrap();
+    assert_eq!(
+        watchdesk::history::fingerprint(&labels),
+        a["fingerprint"].as_str().unwrap()
+    );
+
+    // It resolves (its endsAt passes) while nobody acknowledged it: still listed, as such.
+    let out = wait_for(
+        "ResolveProbe resolved, not acknowledged",
+        Duration::from_secs(60),
+        || {
+            let _ = stack.watchdesk(&["poll", "--once"]);
+            let (_, out, _) = stack.watchdesk(&["alerts"]);
+            out.contains("resolved, not acknowledged").then_some(out)
+        },
+    );
+    assert!(out.contains("ResolveProbe"), "{out}");
+    let (_, json, _) = stack.watchdesk(&["alerts", "--json"]);
+    let v: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    let a: Vec<_> = v
+        .iter()
+        .filter(|a| a["alertname"] == "ResolveProbe")
+        .collect();
+    assert_eq!(a.len(), 1, "{json}");
+    assert_eq!(a[0]["state"], "resolved, not acknowledged");
+    assert!(a[0]["resolvedAt"].is_string());
+
+    // The setting turns the list off.
+    let cfg = stack.dir.path().join("off.toml");
+    std::fs::write(&cfg, "keep_resolved_unacknowledged = false\n").unwrap();
+    let (ok, out, err) = stack.watchdesk(&["--config", cfg.to_str().unwrap(), "alerts"]);
+    assert!(ok, "{out}\n{err}");
+    assert!(!out.contains("ResolveProbe"), "{out}");
+
+    // Acknowledged: a local acknowledgement (no silence for an alert that is gone), then gone
+    // from the list, with who in the shift log.
+    let (ok, out, err) = stack.watchdesk(&[
+        "ack",
+        "ResolveProbe",
+        "--comment",
+        "camera back",
+        "--author",
+        "kim",
+    ]);
+    assert!(ok, "{out}\n{err}");
+    assert!(
+        out.contains("acknowledged ResolveProbe") && out.contains("kim"),
+        "{out}"
+    );
+    assert!(silences(&stack).is_empty(), "{:?}", silences(&stack));
+    let (_, out, _) = stack.watchdesk(&["alerts"]);
+    assert!(!out.contains("ResolveProbe"), "{out}");
+    let (_, log, _) = stack.watchdesk(&["history", "--since", "-1h"]);
+    assert!(
+        log.lines().any(|l| l.contains("acknowledged")
+            && l.contains("ResolveProbe")
+            && l.contains("by kim")
+            && l.contains("camera back")),
+        "{log}"
+    );
+}

@@ -207,6 +207,8 @@
     return s || 'unknown';
   }
   function isFiring(a) { return stateWord(a.state) === 'firing'; }
+  // resolved while nobody acknowledged it: listed until an operator acknowledges it (locally)
+  function isResolvedUnacked(a) { return stateWord(a.state) === 'resolved, not acknowledged'; }
 
   // ---------------------------------------------------------------- acknowledgements
   // ack: {by, at, until, comment, silence_id} | null  (a silence made from Watchdesk)
@@ -223,6 +225,7 @@
   function canAck(a) { return !!a && isFiring(a) && !ackOf(a) && !isPendingAck(a); }
   // attention order inside a severity: firing, firing with a queued ack, acknowledged, silenced/inhibited
   function attention(a) {
+    if (isResolvedUnacked(a)) return 1;
     if (ackOf(a)) return 2;
     if (isFiring(a)) return isPendingAck(a) ? 1 : 0;
     return 3;
@@ -232,12 +235,13 @@
   // ================================================================ VIEWS
   function showView(name) {
     S.view.view = name;
-    for (const v of ['dashboard', 'alerts', 'alert']) {
+    for (const v of ['dashboard', 'alerts', 'alert', 'shiftlog']) {
       $('view-' + v).hidden = v !== name;
     }
     document.body.classList.toggle('v-dashboard', name === 'dashboard');
     $('nav-dashboard').classList.toggle('active', name === 'dashboard');
     $('nav-alerts').classList.toggle('active', name === 'alerts' || name === 'alert');
+    $('nav-shiftlog').classList.toggle('active', name === 'shiftlog');
     if (name !== 'dashboard') hideHover();
     if (name === 'dashboard') {
       renderDirtyOnScreen(); // panels that changed while another view was shown
@@ -301,6 +305,13 @@
     });
     $('nav-dashboard').addEventListener('click', goDashboard);
     $('nav-alerts').addEventListener('click', () => goAlerts());
+    $('nav-shiftlog').addEventListener('click', goShiftLog);
+    $('shift-since').addEventListener('change', () => {
+      $('shift-time').hidden = $('shift-since').value !== 'time';
+      loadShiftLog();
+    });
+    $('shift-time').addEventListener('change', loadShiftLog);
+    $('shift-export').addEventListener('click', exportShiftLog);
     $('detail-back').addEventListener('click', () => goAlerts());
   }
 
@@ -888,11 +899,13 @@
   // Like the engine's view::counts: firing alerts only (silenced/inhibited are counted apart), Watchdog excluded,
   // "none" counted with info, missing/unrecognised severity counted as unknown.
   function countAlerts(list) {
-    const c = { crit: 0, warn: 0, info: 0, unknown: 0, none: 0, total: list.length, firing: 0, quiet: 0, acked: 0, pending: 0, worstFiring: null };
+    const c = { crit: 0, warn: 0, info: 0, unknown: 0, none: 0, total: list.length, firing: 0, quiet: 0, acked: 0, pending: 0, resolved: 0, worstFiring: null };
     for (const a of list) {
       const k = sevKey(a.severity);
       if (isPendingAck(a)) c.pending++;
-      if (ackOf(a)) {
+      if (isResolvedUnacked(a)) {
+        c.resolved++; // resolved, waiting for an acknowledgement: not firing
+      } else if (ackOf(a)) {
         c.acked++; // acknowledged: counted apart from firing and from maintenance silences
       } else if (isFiring(a)) {
         c[k]++;
@@ -937,7 +950,7 @@
     box.appendChild(chip('unknown', SEV.unknown.sym, 'UNKNOWN', c.unknown));
     box.appendChild(chip('info', SEV.info.sym, 'INFO', c.info + c.none));
     const t = chip('total', '', 'FIRING', c.firing);
-    t.appendChild(el('span', 'w', '+ ' + c.acked + ' acknowledged · ' + c.quiet + ' silenced/inhibited' + (c.pending ? ' · ' + c.pending + ' ack pending' : '')));
+    t.appendChild(el('span', 'w', '+ ' + c.acked + ' acknowledged · ' + c.quiet + ' silenced/inhibited' + (c.pending ? ' · ' + c.pending + ' ack pending' : '') + (c.resolved ? ' · ' + c.resolved + ' resolved, not acknowledged' : '')));
     box.appendChild(t);
   }
 
@@ -1022,9 +1035,10 @@
       head.appendChild(el('span', 'agroup-count', '— ' + countText));
       const acked = rows.filter((a) => ackOf(a)).length;
       const firing = rows.filter((a) => isFiring(a) && !ackOf(a)).length;
-      const quiet = rows.length - firing - acked;
+      const resolved = rows.filter((a) => isResolvedUnacked(a)).length;
+      const quiet = rows.length - firing - acked - resolved;
       const jobs = Array.from(new Set(rows.map((a) => str(a.labels && a.labels.job)).filter(Boolean)));
-      let meta = firing + ' firing' + (acked ? ' · ' + acked + ' acknowledged' : '') + (quiet ? ' · ' + quiet + ' silenced/inhibited' : '');
+      let meta = firing + ' firing' + (acked ? ' · ' + acked + ' acknowledged' : '') + (quiet ? ' · ' + quiet + ' silenced/inhibited' : '') + (resolved ? ' · ' + resolved + ' resolved, not acknowledged' : '');
       if (jobs.length) meta += ' · job: ' + jobs.slice(0, 6).join(', ') + (jobs.length > 6 ? ' …' : '');
       const jm = el('span', 'agroup-jobs', meta);
       jm.setAttribute('title', meta);
@@ -1067,7 +1081,7 @@
     const k = sevKey(a.severity);
     const st = stateWord(a.state);
     const ack = ackOf(a);
-    const row = el('div', 'arow s-' + k + (st === 'firing' && !ack ? '' : ' muted') + (ack ? ' acked' : ''));
+    const row = el('div', 'arow s-' + k + (st === 'firing' && !ack ? '' : ' muted') + (ack ? ' acked' : '') + (isResolvedUnacked(a) ? ' resolved-unacked' : ''));
     row.setAttribute('role', 'listitem');
     row.tabIndex = 0;
     row.dataset.fp = str(a.fingerprint);
@@ -1140,6 +1154,26 @@
       cell.classList.add('st-acked');
       cell.appendChild(ackText(ack, false));
       cell.setAttribute('title', ackTitle(ack) + '\nAlertmanager state: ' + st);
+    } else if (isResolvedUnacked(a)) {
+      cell.classList.add('st-resolved-unacked');
+      const at = Number(a.resolved_at);
+      cell.appendChild(el('span', 'st-word', '✓ resolved' + (isFinite(at) && at > 0 ? ' ' + hhmm(at) : '') + ', not acknowledged'));
+      cell.setAttribute('title', 'Resolved while nobody had acknowledged it. It stays listed until an operator acknowledges it (recorded in Watchdesk with your name; no silence is needed).');
+      const b = button('ACK', 'tbbtn ack-btn', async (e) => {
+        e.stopPropagation();
+        b.disabled = true;
+        try {
+          await invoke('ack_resolved', { source: str(a.source), fingerprint: str(a.fingerprint), author: loadAuthor(), comment: '' });
+          refreshAlerts();
+        } catch (err) {
+          b.disabled = false;
+          setError('ack_resolved', 'Acknowledge ' + str(a.alertname) + ': ' + err.message);
+        }
+      });
+      b.setAttribute('title', 'Acknowledge this resolved alert as ' + (loadAuthor() || 'you'));
+      b.setAttribute('aria-label', 'Acknowledge resolved ' + str(a.alertname) + ' ' + str(a.labels && a.labels.instance));
+      cell.appendChild(b);
+      return cell;
     } else if (isMaintenance(a)) {
       cell.classList.add('st-maint');
       cell.appendChild(el('span', 'maint-text', '‖ silenced (maintenance)'));
@@ -1159,6 +1193,95 @@
       cell.appendChild(b);
     }
     return cell;
+  }
+
+  // ================================================================ SHIFT LOG
+  function goShiftLog() {
+    showView('shiftlog');
+    S.view.source = null;
+    S.view.fingerprint = null;
+    saveView();
+    $('main').scrollTop = 0;
+    loadShiftLog();
+  }
+  // "now-8h", or the last time the chosen time of day has passed (22:00 -> yesterday 22:00 at 06:00)
+  function shiftSince() {
+    const v = $('shift-since').value;
+    if (v !== 'time') return { since: v, label: 'in ' + $('shift-since').selectedOptions[0].textContent };
+    const m = /^(\d{1,2}):(\d{2})$/.exec(str($('shift-time').value));
+    const d = new Date();
+    if (m) d.setHours(Number(m[1]), Number(m[2]), 0, 0); else d.setHours(22, 0, 0, 0);
+    if (d.getTime() > Date.now()) d.setDate(d.getDate() - 1);
+    return { since: String(d.getTime()), label: 'since ' + fullTime(d.getTime()).slice(0, 16) };
+  }
+  async function loadShiftLog() {
+    if (S.view.view !== 'shiftlog') return;
+    const { since, label } = shiftSince();
+    try {
+      const list = await invoke('shift_log', { since });
+      renderShiftLog(Array.isArray(list) ? list : [], label);
+      setError('shift_log', null);
+    } catch (e) {
+      setError('shift_log', 'Shift log: ' + e.message);
+    }
+  }
+  const EVENT_WORDS = { fired: 'fired', resolved: 'resolved', silenced: 'silenced', unsilenced: 'unsilenced', inhibited: 'inhibited', uninhibited: 'uninhibited', acknowledged: 'acknowledged' };
+  function renderShiftLog(list, label) {
+    const box = $('shift-list');
+    const key = JSON.stringify(list);
+    $('shift-count').textContent = '— ' + list.length + (list.length === 1 ? ' event' : ' events') + ' ' + label + ', newest first';
+    if (key === S.shiftKey && box.firstChild) return;
+    S.shiftKey = key;
+    clear(box);
+    const head = el('div', 'srow shead');
+    head.setAttribute('role', 'row');
+    for (const h of ['Time', 'Event', 'Alert', 'Source', 'Detail']) head.appendChild(el('span', '', h));
+    box.appendChild(head);
+    if (list.length === 0) {
+      box.appendChild(el('div', 'alist-empty', 'Nothing happened ' + label + '.'));
+      return;
+    }
+    for (const e of list) {
+      const row = el('div', 'srow');
+      row.setAttribute('role', 'row');
+      row.tabIndex = 0;
+      row.appendChild(el('span', 's-time', fullTime(Number(e.at))));
+      const kind = str(e.kind);
+      row.appendChild(el('span', 's-kind k-' + kind.replace(/[^a-z]/g, ''), EVENT_WORDS[kind] || kind));
+      const name = el('span', 's-name', str(e.alertname) || '(no alertname)');
+      name.setAttribute('title', str(e.alertname));
+      row.appendChild(name);
+      row.appendChild(el('span', 's-source', str(e.source)));
+      // "fired" carries the labels as JSON: show the instance instead
+      let detail = str(e.detail);
+      if (kind === 'fired' && detail.startsWith('{')) {
+        try { const l = JSON.parse(detail); detail = l && l.instance ? 'instance ' + str(l.instance) : ''; } catch (x) { /* keep the text */ }
+      }
+      const d = el('span', 's-detail' + (/^rebuilt from Prometheus/.test(detail) ? ' s-rebuilt' : ''), detail);
+      d.setAttribute('title', str(e.detail));
+      row.appendChild(d);
+      const open = () => openAlert(str(e.source), str(e.fingerprint));
+      row.addEventListener('click', open);
+      row.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); open(); } });
+      box.appendChild(row);
+    }
+  }
+  async function exportShiftLog() {
+    const out = $('shift-result');
+    const { since } = shiftSince();
+    const btn = $('shift-export');
+    btn.disabled = true;
+    try {
+      const r = await invoke('export_shift_log', { since });
+      out.className = 'shift-result ok';
+      out.textContent = '✔ ' + Number(r && r.events) + ' events saved as CSV: ' + str(r && r.path);
+    } catch (e) {
+      out.className = 'shift-result err';
+      out.textContent = '◆ Export failed: ' + e.message;
+    } finally {
+      out.hidden = false;
+      btn.disabled = false;
+    }
   }
 
   // ================================================================ ALERT DETAIL
@@ -1235,6 +1358,7 @@
       const ack = ackOf(a);
       if (ack) head.appendChild(el('span', 'dstate st-acked', '✔ ACKNOWLEDGED'));
       else if (isMaintenance(a)) head.appendChild(el('span', 'dstate st-maint', '‖ SILENCED (maintenance)'));
+      else if (isResolvedUnacked(a)) head.appendChild(el('span', 'dstate st-resolved-unacked', '✓ RESOLVED' + (Number(a.resolved_at) > 0 ? ' ' + hhmm(Number(a.resolved_at)) : '') + ', NOT ACKNOWLEDGED'));
       else head.appendChild(el('span', 'dstate st-' + st, (st === 'firing' ? '● ' : '◌ ') + st.toUpperCase()));
       if (a.source) head.appendChild(el('span', 'dsource', '@ ' + a.source));
       head.appendChild(detailAckActions(a));
@@ -1391,6 +1515,26 @@
     if (note && note.key === noteKey && Date.now() < note.until) {
       result.className = 'dack-result ' + note.cls;
       result.textContent = note.text;
+    }
+    if (isResolvedUnacked(a)) {
+      const b = button('Acknowledge (resolved)', 'tbbtn dack-btn primary', async () => {
+        b.disabled = true;
+        result.className = 'dack-result';
+        result.textContent = 'Recording…';
+        try {
+          const r = await invoke('ack_resolved', { source: str(a.source), fingerprint: str(a.fingerprint), author: loadAuthor(), comment: '' });
+          showAckResult(result, r, 'acknowledged', noteKey);
+          afterAckChange();
+        } catch (e) {
+          b.disabled = false;
+          result.className = 'dack-result err';
+          result.textContent = '◆ Not acknowledged: ' + e.message;
+        }
+      });
+      b.setAttribute('title', 'It resolved while nobody had acknowledged it: record your acknowledgement (no silence is needed)');
+      box.appendChild(b);
+      box.appendChild(result);
+      return box;
     }
     if (ack && str(ack.silence_id)) {
       const b = button('Un-acknowledge', 'tbbtn dack-btn', async () => {
@@ -1743,6 +1887,8 @@
       const r = await invoke('status');
       S.health = (r && Array.isArray(r.health)) ? r.health : [];
       S.worst = r ? r.worst : null;
+      // Disk full or a read-only cache file: new data is not kept, what is cached stays on screen.
+      setError('history cache', r && r.cache_problem ? str(r.cache_problem) : null);
       renderHealth();
     } catch (e) {
       setError('status', e.message);
@@ -1895,7 +2041,11 @@
 
   function setupEvents() {
     listen('wd:data', () => refreshVisiblePanels());
-    listen('wd:alerts', () => { refreshAlerts(); if (S.view.view === 'alert') loadDetail(); });
+    listen('wd:alerts', () => {
+      refreshAlerts();
+      if (S.view.view === 'alert') loadDetail();
+      if (S.view.view === 'shiftlog') loadShiftLog();
+    });
     listen('wd:health', async () => {
       // When a source goes down or comes back, panels redraw: stale data is greyed, never green.
       const before = downKey();
@@ -1934,7 +2084,7 @@
     S.user = str(st.user);
     const v = st.view || {};
     S.view = {
-      view: ['dashboard', 'alerts', 'alert'].includes(v.view) ? v.view : 'dashboard',
+      view: ['dashboard', 'alerts', 'alert', 'shiftlog'].includes(v.view) ? v.view : 'dashboard',
       dashboard: v.dashboard || (S.dashboards[0] && S.dashboards[0].uid) || null,
       source: v.source || null,
       fingerprint: v.fingerprint || null,
@@ -1952,6 +2102,7 @@
     const initial = S.view.view;
     showView(initial);
     if (initial === 'alert') openAlert(S.view.source, S.view.fingerprint);
+    if (initial === 'shiftlog') loadShiftLog();
     await loadDashboard(S.view.dashboard, false);
   }
 

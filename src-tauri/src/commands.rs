@@ -239,15 +239,119 @@ pub fn alerts(shell: Shared) -> Result<dto::AlertsDto, String> {
     );
     let (silences, pending) = ack_context(&shell);
     let now = now_ms();
+    // Resolved while nobody acknowledged them: listed until an operator does (unless turned off).
+    let resolved = if shell.cfg.keep_resolved_unacknowledged {
+        shell
+            .cache
+            .resolved_unacknowledged(None)
+            .map_err(|e| e.to_string())?
+    } else {
+        Vec::new()
+    };
     Ok(dto::AlertsDto {
         counts: view::counts(&all).into(),
         alerts: all
             .iter()
             .filter(|a| a.alertname != "Watchdog")
             .map(|a| dto::AlertDto::with_ack(a, &silences, &pending, now))
+            .chain(resolved.iter().map(dto::AlertDto::from))
             .collect(),
         health: health(&shell),
     })
+}
+
+/// Acknowledges an alert that resolved while nobody had: a local acknowledgement in the cache (by
+/// whom, when, the comment in its history); no silence is needed for an alert that is gone.
+#[tauri::command]
+pub fn ack_resolved(
+    shell: Shared,
+    source: String,
+    fingerprint: String,
+    author: String,
+    comment: String,
+) -> Result<dto::AckResult, String> {
+    let author = if author.trim().is_empty() {
+        whoami::username()
+    } else {
+        author.trim().to_string()
+    };
+    let found = shell
+        .cache
+        .acknowledge_resolved(&source, &fingerprint, &author, comment.trim(), now_ms())
+        .map_err(|e| format!("{e}; the acknowledgement was not recorded, try again"))?;
+    if !found {
+        return Err(
+            "this alert is no longer in the resolved, not acknowledged list \
+                    (someone acknowledged it, or it fires again)"
+                .into(),
+        );
+    }
+    tracing::info!("{source}/{fingerprint} (resolved) acknowledged by {author}");
+    Ok(dto::AckResult {
+        status: "local".into(),
+        detail: format!("acknowledged by {author}"),
+    })
+}
+
+fn shift_events(shell: &Shell, since: &str) -> Result<Vec<watchdesk::cache::AlertEvent>, String> {
+    let now = now_ms();
+    let from = time(since, now, "since")?;
+    let mut events = shell
+        .cache
+        .alert_events(None, None, from)
+        .map_err(|e| e.to_string())?;
+    events.retain(|e| shell.cfg.sites.iter().any(|s| s.name == e.source));
+    Ok(events)
+}
+
+/// The shift log: every alert's events since a time, newest first.
+#[tauri::command]
+pub fn shift_log(shell: Shared, since: String) -> Result<Vec<dto::ShiftEventDto>, String> {
+    let events = shift_events(&shell, &since)?;
+    Ok(events.iter().rev().map(dto::ShiftEventDto::from).collect())
+}
+
+/// The user's download folder (created when missing).
+fn download_dir() -> Result<std::path::PathBuf, String> {
+    let dir = dirs::download_dir()
+        .or_else(|| dirs::home_dir().map(|h| h.join("Downloads")))
+        .ok_or("no home folder to save the export in (HOME is not set)")?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Writes the shift log since a time as CSV (the format of `watchdesk history --csv`) into the
+/// user's download folder and returns where.
+#[tauri::command]
+pub fn export_shift_log(shell: Shared, since: String) -> Result<dto::ExportDto, String> {
+    let events = shift_events(&shell, &since)?;
+    let csv = watchdesk::history::events_csv(&events);
+    let dir = download_dir()?;
+    let stamp = chrono_stamp(now_ms());
+    let path = dir.join(format!("watchdesk-shift-log-{stamp}.csv"));
+    std::fs::write(&path, csv).map_err(|e| {
+        format!(
+            "cannot write {}: {e}; check the free space and permissions of the folder",
+            path.display()
+        )
+    })?;
+    Ok(dto::ExportDto {
+        path: path.display().to_string(),
+        events: events.len(),
+    })
+}
+
+/// A file-name-safe local time stamp: 2026-11-30_2215.
+fn chrono_stamp(ms: i64) -> String {
+    watchdesk::time::local_datetime(ms)
+        .chars()
+        .map(|c| match c {
+            ' ' => '_',
+            c if c.is_ascii_alphanumeric() || c == '-' || c == '_' => c,
+            _ => '-',
+        })
+        .collect()
 }
 
 fn outcome(o: watchdesk::ack::Outcome) -> dto::AckResult {
@@ -382,11 +486,22 @@ pub async fn alert_detail(
         _ => None,
     };
     let (silences, pending) = ack_context(&shell);
+    // Not current: it may have resolved while nobody acknowledged it.
+    let resolved = match &detail.alert {
+        None if shell.cfg.keep_resolved_unacknowledged => shell
+            .cache
+            .resolved_unacknowledged(Some(&source))
+            .unwrap_or_default()
+            .into_iter()
+            .find(|r| r.fingerprint == fingerprint),
+        _ => None,
+    };
     Ok(dto::AlertDetailDto {
         alert: detail
             .alert
             .as_ref()
-            .map(|a| dto::AlertDto::with_ack(a, &silences, &pending, now)),
+            .map(|a| dto::AlertDto::with_ack(a, &silences, &pending, now))
+            .or_else(|| resolved.as_ref().map(dto::AlertDto::from)),
         rule: detail.rule.as_ref().map(|r| dto::RuleDto {
             name: r.name.clone(),
             query: r.query.clone(),
@@ -415,6 +530,7 @@ pub fn status(shell: Shared) -> dto::StatusDto {
     dto::StatusDto {
         health: health(&shell),
         worst: worst.as_str().to_string(),
+        cache_problem: shell.poller.cache_problem(),
     }
 }
 

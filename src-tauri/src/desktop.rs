@@ -47,14 +47,11 @@ pub fn open_link_in_app(app: &AppHandle, link: &str) {
 
 /// Shows a notification for every alert that is due (see `watchdesk::notify::due`).
 pub fn notify_due(app: &AppHandle, shell: &Arc<Shell>) {
-    let policy = match shell.policy.lock() {
-        Ok(p) => p.clone(),
-        Err(e) => e.into_inner().clone(),
-    };
+    let policy = shell.policy();
     match notify::due(&shell.cache, &policy, now_ms()) {
         Ok(list) => {
             for n in list {
-                show(app, n);
+                show(app, &policy, n);
             }
         }
         Err(e) => tracing::warn!("cannot decide notifications: {e}"),
@@ -67,13 +64,13 @@ pub fn notify_pipeline(app: &AppHandle, shell: &Arc<Shell>, policy: &notify::Pol
     match notify::pipeline_due(
         &shell.cache,
         &shell.cfg.sites,
-        notify::PipelineLimits::default(),
+        notify::PipelineLimits::from_config(&shell.cfg),
         policy,
         now_ms(),
     ) {
         Ok(list) => {
             for n in list {
-                show(app, n);
+                show(app, policy, n);
             }
         }
         Err(e) => tracing::warn!("cannot check the monitoring pipeline: {e}"),
@@ -134,7 +131,8 @@ fn escape_markup(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn show(app: &AppHandle, n: Notification) {
+fn show(app: &AppHandle, policy: &notify::Policy, n: Notification) {
+    let sound = policy.sound_for(&n.severity);
     let title = format!("{} {}", n.severity.to_uppercase(), n.alertname);
     let mut note = notify_rust::Notification::new();
     note.appname("Watchdesk")
@@ -153,11 +151,13 @@ fn show(app: &AppHandle, n: Notification) {
             notify_rust::Urgency::Normal
         });
         note.hint(notify_rust::Hint::Category("alert".into()));
-        if n.severity == "critical" {
+        if sound {
             // Freedesktop sound naming: the daemon plays it where sound is set up.
             note.sound_name("alarm-clock-elapsed");
         }
     }
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    let _ = sound;
     tracing::info!("notifying {} ({}/{})", title, n.source, n.fingerprint);
     match note.show() {
         #[cfg(all(unix, not(target_os = "macos")))]

@@ -151,6 +151,61 @@ pub struct AlertDto {
     pub ack: Option<AckDto>,
     /// An acknowledgement is queued: no Alertmanager answered yet.
     pub pending_ack: bool,
+    /// Resolved at this time while nobody had acknowledged it (state "resolved, not acknowledged").
+    pub resolved_at: Option<i64>,
+}
+
+/// The state word of an alert that resolved while nobody had acknowledged it.
+pub const RESOLVED_UNACKED: &str = "resolved, not acknowledged";
+
+impl From<&watchdesk::cache::alerts::ResolvedAlert> for AlertDto {
+    fn from(r: &watchdesk::cache::alerts::ResolvedAlert) -> Self {
+        AlertDto {
+            source: r.source.clone(),
+            fingerprint: r.fingerprint.clone(),
+            alertname: r.alertname.clone(),
+            severity: r.severity.clone(),
+            state: RESOLVED_UNACKED.into(),
+            starts_at: r.starts_at,
+            summary: r.annotations.get("summary").cloned().unwrap_or_default(),
+            labels: r.labels.clone(),
+            annotations: r.annotations.clone(),
+            ack: None,
+            pending_ack: false,
+            resolved_at: Some(r.resolved_at),
+        }
+    }
+}
+
+/// One line of the shift log (all alerts' events).
+#[derive(Serialize)]
+pub struct ShiftEventDto {
+    pub at: i64,
+    pub source: String,
+    pub alertname: String,
+    pub kind: String,
+    pub fingerprint: String,
+    pub detail: String,
+}
+
+impl From<&AlertEvent> for ShiftEventDto {
+    fn from(e: &AlertEvent) -> Self {
+        ShiftEventDto {
+            at: e.at,
+            source: e.source.clone(),
+            alertname: e.alertname.clone(),
+            kind: e.kind.clone(),
+            fingerprint: e.fingerprint.clone(),
+            detail: e.detail.clone(),
+        }
+    }
+}
+
+/// Where the shift log CSV was written.
+#[derive(Serialize)]
+pub struct ExportDto {
+    pub path: String,
+    pub events: usize,
 }
 
 #[derive(Serialize)]
@@ -216,6 +271,7 @@ impl From<&CachedAlert> for AlertDto {
             annotations: a.annotations.clone(),
             ack: None,
             pending_ack: false,
+            resolved_at: None,
         }
     }
 }
@@ -277,6 +333,8 @@ pub struct AlertsDto {
 pub struct StatusDto {
     pub health: Vec<Health>,
     pub worst: String,
+    /// Why new data cannot be stored (disk full, read-only cache file); what is cached stays shown.
+    pub cache_problem: Option<String>,
 }
 
 #[derive(Serialize)]

@@ -83,6 +83,9 @@ fn main() {
             commands::open_link,
             commands::ack,
             commands::unack,
+            commands::ack_resolved,
+            commands::shift_log,
+            commands::export_shift_log,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

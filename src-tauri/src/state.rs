@@ -74,23 +74,26 @@ impl Shell {
             .ok()
             .flatten()
             .and_then(|v| v.parse().ok());
-        let severities = cfg.notify_severities.clone();
-        let repeat = cfg.notify_repeat_ms;
-        let quiet = cfg.quiet.clone();
+        let policy = Policy {
+            muted_until,
+            ..Policy::from_config(&cfg)
+        };
         Ok(Shell {
             cfg,
             cache,
             poller,
             dashboards,
-            policy: Mutex::new(Policy {
-                muted_until,
-                severities,
-                critical_repeat_ms: repeat,
-                resolved: true,
-                quiet,
-            }),
+            policy: Mutex::new(policy),
             startup_note,
         })
+    }
+
+    /// The current notification policy (a copy; a poisoned lock still has a usable policy).
+    pub fn policy(&self) -> Policy {
+        match self.policy.lock() {
+            Ok(p) => p.clone(),
+            Err(e) => e.into_inner().clone(),
+        }
     }
 
     pub fn dashboard(&self, uid: &str) -> Option<&Arc<Dashboard>> {
@@ -145,11 +148,7 @@ pub fn start_engine(app: AppHandle, shell: Arc<Shell>) {
                 Ok(PollEvent::HealthChanged { .. }) => {
                     let _ = app.emit("wd:health", serde_json::json!({}));
                     crate::tray::refresh(&app, &shell);
-                    let policy = match shell.policy.lock() {
-                        Ok(p) => p.clone(),
-                        Err(e) => e.into_inner().clone(),
-                    };
-                    crate::desktop::notify_pipeline(&app, &shell, &policy);
+                    crate::desktop::notify_pipeline(&app, &shell, &shell.policy());
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                     // Too many events at once (an alert storm): refresh everything once.

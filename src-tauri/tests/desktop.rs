@@ -31,17 +31,6 @@ pub fn require_desktop() {
     require_bin("dunstctl", "dunst");
 }
 
-fn app_args(stack: &Stack) -> Vec<String> {
-    vec![
-        "--prometheus".into(),
-        stack.prom_url(),
-        "--alertmanager".into(),
-        stack.am_url(),
-        "--cache".into(),
-        stack.cache_path().display().to_string(),
-    ]
-}
-
 /// Panels whose chart image is shown.
 const DRAWN_PANELS: &str =
     "return Array.from(document.querySelectorAll('.panel .panel-body img')).filter(i => !i.hidden && i.naturalWidth > 0).length";
@@ -55,7 +44,7 @@ fn notification_click_opens_the_alert_and_markup_stays_text() {
     let t0 = std::time::Instant::now();
     let driver = Driver::start(
         std::path::Path::new(APP),
-        &app_args(&stack),
+        &stack.app_args(),
         &stack.dir.path().join("driver.log"),
     );
 

@@ -24,17 +24,9 @@ const PANEL_HAS_DATA: &str = "return window.__TAURI__.core.invoke('render_panel'
      .then(r => r.svg.includes('No data') ? 'no data' : 'data')";
 
 fn start_app(stack: &Stack, log: &str) -> Driver {
-    let args = vec![
-        "--prometheus".into(),
-        stack.prom_url(),
-        "--alertmanager".into(),
-        stack.am_url(),
-        "--cache".into(),
-        stack.cache_path().display().to_string(),
-    ];
     Driver::start(
         std::path::Path::new(APP),
-        &args,
+        &stack.app_args(),
         &stack.dir.path().join(log),
     )
 }

@@ -556,3 +556,135 @@ impl Drop for NotifyLog {
         let _ = self.child.wait();
     }
 }
+
+/// A second Alertmanager peered with the stack's one (see [`Stack::start_alertmanager_peer`]).
+/// Stopped when dropped.
+pub struct AmPeer {
+    pub port: u16,
+    pub cluster_port: u16,
+    proc_: Option<Proc>,
+}
+
+impl AmPeer {
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+    /// Kills this member (as a crashed server: SIGTERM, then SIGKILL).
+    pub fn stop(&mut self) {
+        if let Some(mut p) = self.proc_.take() {
+            p.stop();
+        }
+    }
+}
+
+impl Stack {
+    /// Makes the stack's Alertmanager a two-member HA cluster on loopback: the first member is
+    /// restarted with a cluster listen address (its silences persist in its storage dir), and a
+    /// second member with its own storage and the same deploy config peers with it. Returns the
+    /// second member. Prometheus keeps sending to the first member only.
+    pub fn start_alertmanager_peer(&mut self) -> AmPeer {
+        let alertmanager = require_bin("prometheus-alertmanager", "prometheus-alertmanager");
+        let am_cfg = repo().join("deploy/alertmanager.yml");
+        let d = self.dir.path().to_path_buf();
+        let (c1, c2, port2) = (free_port(), free_port(), free_port());
+        self.stop_alertmanager();
+        let member = |port: u16, cluster: u16, peer: u16, data: &str, log: &str| {
+            Proc::spawn(
+                "alertmanager",
+                Command::new(&alertmanager).args([
+                    format!("--config.file={}", am_cfg.display()),
+                    format!("--storage.path={}", d.join(data).display()),
+                    format!("--web.listen-address=127.0.0.1:{port}"),
+                    format!("--cluster.listen-address=127.0.0.1:{cluster}"),
+                    format!("--cluster.advertise-address=127.0.0.1:{cluster}"),
+                    format!("--cluster.peer=127.0.0.1:{peer}"),
+                    "--cluster.gossip-interval=100ms".into(),
+                    "--cluster.pushpull-interval=2s".into(),
+                    "--cluster.settle-timeout=2s".into(),
+                ]),
+                &d.join(log),
+            )
+        };
+        self.am = Some(member(
+            self.am_port,
+            c1,
+            c2,
+            "am-data",
+            "alertmanager-ha1.log",
+        ));
+        let peer = AmPeer {
+            port: port2,
+            cluster_port: c2,
+            proc_: Some(member(port2, c2, c1, "am2-data", "alertmanager-ha2.log")),
+        };
+        for url in [self.am_url(), peer.url()] {
+            wait_for(
+                &format!("Alertmanager {url} to be ready"),
+                Duration::from_secs(30),
+                || get(&format!("{url}/-/ready")),
+            );
+        }
+        // Both members see each other as cluster peers.
+        for url in [self.am_url(), peer.url()] {
+            wait_for(
+                &format!("Alertmanager {url} to see its peer"),
+                Duration::from_secs(60),
+                || {
+                    let body = get(&format!("{url}/api/v2/status"))?;
+                    let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+                    let n = v["cluster"]["peers"]
+                        .as_array()
+                        .map(|p| p.len())
+                        .unwrap_or(0);
+                    (n >= 2).then_some(())
+                },
+            );
+        }
+        peer
+    }
+
+    /// Posts alerts (a JSON array of `{labels, annotations, startsAt?, endsAt?}`) to one
+    /// Alertmanager, e.g. a peer's URL.
+    pub fn post_alerts_to(&self, am_url: &str, alerts: &serde_json::Value) {
+        let (code, v) = http_json("POST", &format!("{am_url}/api/v2/alerts"), Some(alerts))
+            .expect("post alerts to Alertmanager");
+        assert_eq!(code, 200, "Alertmanager {am_url} refused the alerts: {v}");
+    }
+
+    /// Runs the `watchdesk` CLI against this stack's Prometheus and the given Alertmanagers (one
+    /// site, an HA cluster): (exit ok, stdout, stderr).
+    pub fn watchdesk_with(
+        &self,
+        alertmanagers: &[String],
+        args: &[&str],
+    ) -> (bool, String, String) {
+        let mut cmd = Command::new(watchdesk_bin());
+        cmd.args(["--prometheus", &self.prom_url()]);
+        for am in alertmanagers {
+            cmd.args(["--alertmanager", am]);
+        }
+        let out = cmd
+            .args(["--cache", &self.cache_path().display().to_string()])
+            .args(args)
+            .env("RUST_LOG", "watchdesk=warn")
+            .output()
+            .expect("run watchdesk");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    }
+
+    /// The desktop app's arguments for this stack: its Prometheus, its Alertmanager, its cache.
+    pub fn app_args(&self) -> Vec<String> {
+        vec![
+            "--prometheus".into(),
+            self.prom_url(),
+            "--alertmanager".into(),
+            self.am_url(),
+            "--cache".into(),
+            self.cache_path().display().to_string(),
+        ]
+    }
+}
