@@ -510,13 +510,28 @@ impl Poller {
     /// run in their own loop and never wait for this. A window Prometheus answers without samples is
     /// still recorded as fetched: a gap the source itself has ([`Cache::gaps`]), drawn as a gap.
     pub async fn backfill(&self, site: &Site, now: Millis, max_pieces: usize) -> BackfillReport {
+        let exprs = self.site_exprs(site).await;
+        self.backfill_exprs(site, &exprs, now, max_pieces).await
+    }
+
+    /// The distinct (expression, step) pairs of every dashboard's plan on `site`.
+    async fn site_exprs(&self, site: &Site) -> BTreeSet<(String, i64)> {
         let planned = self.plan_site(site).await;
-        let exprs: BTreeSet<(String, i64)> =
-            planned.into_iter().map(|q| (q.expr, q.step_ms)).collect();
+        planned.into_iter().map(|q| (q.expr, q.step_ms)).collect()
+    }
+
+    /// [`Poller::backfill`] for a known set of queries (a loop of rounds plans once).
+    async fn backfill_exprs(
+        &self,
+        site: &Site,
+        exprs: &BTreeSet<(String, i64)>,
+        now: Millis,
+        max_pieces: usize,
+    ) -> BackfillReport {
         let mut report = BackfillReport::default();
         // (from, to, expr, step, whether the piece closes its hole)
         let mut pieces: Vec<(Millis, Millis, String, i64, bool)> = Vec::new();
-        for (expr, step) in exprs {
+        for (expr, step) in exprs.iter().cloned() {
             let floor = align_down(now - self.settings.backfill_ms, step);
             let end = align_down(now, step);
             match self.cache.holes(&site.name, &expr, step, floor, end) {
@@ -634,9 +649,10 @@ impl Poller {
             );
             // Then the missing history, oldest first, until it is complete or the source fails.
             if metrics.unreachable.is_none() {
+                let exprs = self.site_exprs(site).await;
                 for _ in 0..10_000 {
                     let b = self
-                        .backfill(site, now, self.settings.max_concurrency)
+                        .backfill_exprs(site, &exprs, now, self.settings.max_concurrency)
                         .await;
                     metrics.samples += b.samples;
                     metrics.errors.extend(b.errors.iter().cloned());
@@ -740,9 +756,10 @@ impl Poller {
             },
             Job::Backfill => {
                 // Piece after piece while there is work; live updates run in their own loop.
+                let exprs = self.site_exprs(site).await;
                 loop {
                     let b = self
-                        .backfill(site, now_ms(), self.settings.max_concurrency)
+                        .backfill_exprs(site, &exprs, now_ms(), self.settings.max_concurrency)
                         .await;
                     for (expr, e) in &b.errors {
                         tracing::warn!("{}: backfill of {expr}: {e}", site.name);

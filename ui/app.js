@@ -1098,10 +1098,16 @@
     where.setAttribute('title', (inst ? 'instance=' + inst : '') + (job ? '  job=' + job : '') + (a.source ? '  source=' + a.source : ''));
     row.appendChild(where);
     row.appendChild(stateCell(a));
-    const since = el('span', 'a-since', 'since ' + ago(Number(a.starts_at)));
-    since.dataset.since = String(Number(a.starts_at));
-    since.dataset.prefix = 'since ';
-    since.setAttribute('title', 'started ' + fullTime(Number(a.starts_at)));
+    // A resolved alert shows how long it was active, not a clock still counting from its start.
+    const resolvedAt = isResolvedUnacked(a) ? Number(a.resolved_at) : 0;
+    const since = el('span', 'a-since', resolvedAt > 0
+      ? 'was active ' + duration(Math.max(0, resolvedAt - Number(a.starts_at)))
+      : 'since ' + ago(Number(a.starts_at)));
+    if (resolvedAt <= 0) {
+      since.dataset.since = String(Number(a.starts_at));
+      since.dataset.prefix = 'since ';
+    }
+    since.setAttribute('title', 'started ' + fullTime(Number(a.starts_at)) + (resolvedAt > 0 ? ', resolved ' + fullTime(resolvedAt) : ''));
     row.appendChild(since);
     const summary = str(a.summary) || str(a.annotations && a.annotations.summary);
     const sm = el('span', 'a-summary', summary);
@@ -1367,11 +1373,20 @@
       const times = el('div', 'dtimes');
       times.appendChild(document.createTextNode('Started '));
       times.appendChild(el('b', '', fullTime(Number(a.starts_at))));
-      times.appendChild(document.createTextNode('  ·  active for '));
-      const dur = el('b', '', ago(Number(a.starts_at)));
-      dur.dataset.since = String(Number(a.starts_at));
-      dur.dataset.prefix = '';
-      times.appendChild(dur);
+      const resolvedAt = isResolvedUnacked(a) ? Number(a.resolved_at) : 0;
+      if (resolvedAt > 0) {
+        // Over: how long it was active, not a clock that keeps counting.
+        times.appendChild(document.createTextNode('  ·  resolved '));
+        times.appendChild(el('b', '', fullTime(resolvedAt)));
+        times.appendChild(document.createTextNode(' after '));
+        times.appendChild(el('b', '', duration(Math.max(0, resolvedAt - Number(a.starts_at)))));
+      } else {
+        times.appendChild(document.createTextNode('  ·  active for '));
+        const dur = el('b', '', ago(Number(a.starts_at)));
+        dur.dataset.since = String(Number(a.starts_at));
+        dur.dataset.prefix = '';
+        times.appendChild(dur);
+      }
       head.appendChild(times);
       const summary = str(a.summary) || str(a.annotations && a.annotations.summary);
       if (summary) head.appendChild(el('div', 'dsummary', summary));

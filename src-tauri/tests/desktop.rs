@@ -65,7 +65,9 @@ fn notification_click_opens_the_alert_and_markup_stays_text() {
     std::thread::sleep(Duration::from_secs(2));
     driver.screenshot(&screenshots().join("dashboard.png"));
 
-    // A service goes down: one notification for ServiceDown reaches the daemon.
+    // A service goes down: one notification for ServiceDown reaches the daemon. Nothing else is on
+    // screen, so `dunstctl action 0` below clicks that one.
+    let _ = Command::new("dunstctl").args(["close-all"]).status();
     stack.scenario("service-down?service=go-api");
     wait_for(
         "a ServiceDown notification at the notification daemon",

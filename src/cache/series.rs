@@ -219,6 +219,19 @@ fn merge_into_series(
     Ok(())
 }
 
+/// (id, labels JSON) of every series of a query, sorted by labels; a row of the wrong type is skipped.
+fn series_of(tx: &Transaction<'_>, qid: i64) -> rusqlite::Result<Vec<(i64, String)>> {
+    let mut st =
+        tx.prepare_cached("SELECT id, labels FROM series WHERE query_id = ?1 ORDER BY labels")?;
+    let rows = st.query_map([qid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.filter_map(|r| match r {
+        Ok(x) => Some(Ok(x)),
+        Err(rusqlite::Error::InvalidColumnType(..)) => None,
+        Err(e) => Some(Err(e)),
+    })
+    .collect()
+}
+
 fn query_id(
     tx: &Transaction<'_>,
     source: &str,
@@ -412,18 +425,7 @@ impl Cache {
             let Some(qid) = query_id(&tx, source, expr, step)? else {
                 return Ok(Vec::new());
             };
-            let series: Vec<(i64, String)> = {
-                let mut st = tx.prepare_cached(
-                    "SELECT id, labels FROM series WHERE query_id = ?1 ORDER BY labels",
-                )?;
-                let rows = st.query_map([qid], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                rows.filter_map(|r| match r {
-                    Ok(x) => Some(Ok(x)),
-                    Err(rusqlite::Error::InvalidColumnType(..)) => None,
-                    Err(e) => Some(Err(e)),
-                })
-                .collect::<rusqlite::Result<_>>()?
-            };
+            let series = series_of(&tx, qid)?;
             let mut out = Vec::new();
             for (series_id, labels_text) in series {
                 let Some(labels) = parse_labels(&labels_text) else {
@@ -474,13 +476,7 @@ impl Cache {
             let Some(qid) = query_id(&tx, source, expr, step_ms)? else {
                 return Ok(Vec::new());
             };
-            let series: Vec<(i64, String)> = tx
-                .prepare_cached(
-                    "SELECT id, labels FROM series WHERE query_id = ?1 ORDER BY labels",
-                )?
-                .query_map([qid], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .filter_map(|r| r.ok())
-                .collect();
+            let series = series_of(&tx, qid)?;
             let mut out = Vec::new();
             for (series_id, labels_text) in series {
                 let Some(labels) = parse_labels(&labels_text) else {

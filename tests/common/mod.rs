@@ -459,24 +459,7 @@ scrape_configs:
 
     /// Runs the `watchdesk` CLI against this stack: (exit ok, stdout, stderr).
     pub fn watchdesk(&self, args: &[&str]) -> (bool, String, String) {
-        let out = Command::new(watchdesk_bin())
-            .args([
-                "--prometheus",
-                &self.prom_url(),
-                "--alertmanager",
-                &self.am_url(),
-                "--cache",
-                &self.cache_path().display().to_string(),
-            ])
-            .args(args)
-            .env("RUST_LOG", "watchdesk=warn")
-            .output()
-            .expect("run watchdesk");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).to_string(),
-            String::from_utf8_lossy(&out.stderr).to_string(),
-        )
+        self.watchdesk_with(&[self.am_url()], args)
     }
 }
 
@@ -516,6 +499,13 @@ impl NotifyLog {
             std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
             "no D-Bus session: run the desktop tests through scripts/with-desktop.sh (scripts/test.sh does)"
         );
+        // Notifications left on screen by an earlier test (critical ones never time out) would sit
+        // above this test's in dunst's stack, where `dunstctl action 0` clicks.
+        let _ = Command::new("dunstctl")
+            .args(["close-all"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let out = std::fs::File::create(path).expect("notify log");
         let child = Command::new(mon)
             .args(["--session", "interface='org.freedesktop.Notifications'"])
