@@ -22,7 +22,7 @@ for _ in $(seq 120); do
   kill -0 $stack 2>/dev/null || { echo "demo: the stack did not start" >&2; exit 1; }
   sleep 0.5
 done
-echo "demo: waiting 20 s for the first scrapes"; sleep 20
+echo "demo: waiting 35 s for the first scrapes (rates need two)"; sleep 35
 "$WD" --cache "$CACHE" check
 "$WD" --cache "$CACHE" poll --once
 "$WD" --cache "$CACHE" render --from -15m --out "$OUT"
