@@ -748,24 +748,37 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
         "INSTANCE",
         "SINCE"
     );
-    for a in &all {
-        let sev = if a.severity.is_empty() {
-            "unknown"
-        } else {
-            a.severity.as_str()
-        };
+    // One row: severity, state, name, source, instance, since, summary.
+    let row = |sev: &str,
+               state: &str,
+               name: &str,
+               source: &str,
+               labels: &watchdesk::source::Labels,
+               annotations: &watchdesk::source::Labels,
+               starts_at: i64| {
         outln!(
             "{:<9} {:<10} {:<28} {:<10} {:<26} {:<12} {}",
             sev,
-            view::alert_state_word(a),
-            a.alertname,
-            a.source,
-            a.labels.get("instance").map(String::as_str).unwrap_or("-"),
-            human_duration(now - a.starts_at),
-            a.annotations
+            state,
+            name,
+            source,
+            labels.get("instance").map(String::as_str).unwrap_or("-"),
+            human_duration(now - starts_at),
+            annotations
                 .get("summary")
                 .map(|s| s.replace(['\n', '\r'], " "))
                 .unwrap_or_default()
+        );
+    };
+    for a in &all {
+        row(
+            &sev_word(&a.severity),
+            view::alert_state_word(a),
+            &a.alertname,
+            &a.source,
+            &a.labels,
+            &a.annotations,
+            a.starts_at,
         );
         if let Some(k) = ack_of(a) {
             outln!(
@@ -778,18 +791,14 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
         }
     }
     for r in &resolved {
-        outln!(
-            "{:<9} {:<10} {:<28} {:<10} {:<26} {:<12} {}",
-            sev_word(&r.severity),
+        row(
+            &sev_word(&r.severity),
             "resolved",
-            r.alertname,
-            r.source,
-            r.labels.get("instance").map(String::as_str).unwrap_or("-"),
-            human_duration(now - r.starts_at),
-            r.annotations
-                .get("summary")
-                .map(|s| s.replace(['\n', '\r'], " "))
-                .unwrap_or_default()
+            &r.alertname,
+            &r.source,
+            &r.labels,
+            &r.annotations,
+            r.starts_at,
         );
         outln!(
             "          {RESOLVED_UNACKED} (resolved {} ago): watchdesk ack {}",

@@ -232,6 +232,60 @@ fn series_of(tx: &Transaction<'_>, qid: i64) -> rusqlite::Result<Vec<(i64, Strin
     .collect()
 }
 
+/// The samples of every series of query `qid` in [from, to] that has some there: raw samples, or with
+/// `tier: Some(res)` the buckets of that tier as first/min/max/last points, the older parts the tier
+/// no longer holds from coarser tiers, and parts without any tier from the raw chunks.
+fn read_series(
+    tx: &Transaction<'_>,
+    qid: i64,
+    step_ms: i64,
+    tier: Option<i64>,
+    from: Millis,
+    to: Millis,
+) -> rusqlite::Result<Vec<CachedSeries>> {
+    let mut out = Vec::new();
+    for (series_id, labels_text) in series_of(tx, qid)? {
+        let Some(labels) = parse_labels(&labels_text) else {
+            tracing::warn!(series_id, "skipping a cached series with unreadable labels");
+            continue;
+        };
+        // Newest part first from the chosen tier, then older parts from coarser ones.
+        let mut parts: Vec<Vec<Sample>> = Vec::new();
+        let mut until = to;
+        if let Some(res) = tier {
+            for r in super::tier::tiers_for(step_ms).filter(|&r| r >= res) {
+                if until < from {
+                    break;
+                }
+                let buckets = super::tier::read(tx, series_id, r, from, until)?;
+                if let Some(first) = buckets.first() {
+                    let first_t = first.t;
+                    parts.push(
+                        buckets
+                            .iter()
+                            .flat_map(|b| super::tier::as_points(b, r))
+                            .filter(|p| p.t <= until)
+                            .collect(),
+                    );
+                    until = first_t - 1;
+                }
+            }
+        }
+        if until >= from {
+            parts.push(raw_samples(tx, series_id, from, until)?);
+        }
+        let samples: Vec<Sample> = parts.into_iter().rev().flatten().collect();
+        if !samples.is_empty() {
+            out.push(CachedSeries {
+                labels,
+                step_ms: tier.map_or(step_ms, |res| (res / 4).max(step_ms)),
+                samples,
+            });
+        }
+    }
+    Ok(out)
+}
+
 fn query_id(
     tx: &Transaction<'_>,
     source: &str,
@@ -425,23 +479,7 @@ impl Cache {
             let Some(qid) = query_id(&tx, source, expr, step)? else {
                 return Ok(Vec::new());
             };
-            let series = series_of(&tx, qid)?;
-            let mut out = Vec::new();
-            for (series_id, labels_text) in series {
-                let Some(labels) = parse_labels(&labels_text) else {
-                    tracing::warn!(series_id, "skipping a cached series with unreadable labels");
-                    continue;
-                };
-                let samples = raw_samples(&tx, series_id, from, to)?;
-                if !samples.is_empty() {
-                    out.push(CachedSeries {
-                        labels,
-                        step_ms: step,
-                        samples,
-                    });
-                }
-            }
-            Ok(out)
+            read_series(&tx, qid, step, None, from, to)
         };
         run(&mut conn).map_err(self.err("read cached samples"))
     }
@@ -476,48 +514,7 @@ impl Cache {
             let Some(qid) = query_id(&tx, source, expr, step_ms)? else {
                 return Ok(Vec::new());
             };
-            let series = series_of(&tx, qid)?;
-            let mut out = Vec::new();
-            for (series_id, labels_text) in series {
-                let Some(labels) = parse_labels(&labels_text) else {
-                    continue;
-                };
-                // Newest part first from the chosen tier, then older parts from coarser ones.
-                let mut parts: Vec<Vec<Sample>> = Vec::new();
-                let mut until = to;
-                for r in super::tier::tiers_for(step_ms).filter(|&r| r >= res) {
-                    if until < from {
-                        break;
-                    }
-                    let buckets = super::tier::read(&tx, series_id, r, from, until)?;
-                    if let Some(first) = buckets.first() {
-                        let first_t = first.t;
-                        parts.push(
-                            buckets
-                                .iter()
-                                .flat_map(|b| super::tier::as_points(b, r))
-                                .filter(|p| p.t <= until)
-                                .collect(),
-                        );
-                        until = first_t - 1;
-                    }
-                }
-                if until >= from {
-                    let raw = raw_samples(&tx, series_id, from, until)?;
-                    if !raw.is_empty() {
-                        parts.push(raw);
-                    }
-                }
-                let samples: Vec<Sample> = parts.into_iter().rev().flatten().collect();
-                if !samples.is_empty() {
-                    out.push(CachedSeries {
-                        labels,
-                        step_ms: (res / 4).max(step_ms),
-                        samples,
-                    });
-                }
-            }
-            Ok(out)
+            read_series(&tx, qid, step_ms, Some(res), from, to)
         };
         let series = run(&mut conn).map_err(self.err("read cached samples"))?;
         Ok((series, Resolution::Tier(res)))
