@@ -41,10 +41,12 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use rand::{Rng, SeedableRng};
 use watchdesk::cache::Cache;
+use watchdesk::config::Settings;
 use watchdesk::dashboard::Dashboard;
 use watchdesk::plan::PlannedQuery;
-use watchdesk::poller::{Poller, Settings, Site};
+use watchdesk::poller::Poller;
 use watchdesk::source::prometheus::PrometheusClient;
+use watchdesk::source::Site;
 use watchdesk::source::{Endpoint, Labels, MetricsSource, RangeSeries, Sample};
 
 const STEP_S: i64 = 15;
@@ -1417,7 +1419,7 @@ fn big_panel(knobs: &Knobs, work: &Path, report: &mut Report) -> Result<()> {
             done += n;
         }
     }
-    watchdesk::plan::store(&cache, SITE, &dash, &plan)?;
+    watchdesk::plan::store(&cache, SITE, &dash, &plan, watchdesk::time::now_ms())?;
     let settings = bench_settings(range_ms)?;
     for (panel_id, total) in [(1i64, 10_000usize), (2, knobs.big)] {
         let panel = dash.panel(panel_id).context("panel")?;

@@ -5,8 +5,8 @@
 
 use crate::cache::acks::{AckAction, PendingAck};
 use crate::cache::Cache;
-use crate::poller::Site;
-use crate::source::{Labels, Matcher, NewSilence, Silence, SilenceState};
+use crate::source::matcher::silence_matches;
+use crate::source::{Labels, Matcher, NewSilence, Silence, SilenceState, Site};
 use crate::time::Millis;
 
 /// The comment prefix of silences that are acknowledgements.
@@ -41,59 +41,6 @@ pub fn default_matchers(labels: &Labels) -> Vec<Matcher> {
         .collect()
 }
 
-/// Whether one matcher matches a label set (a missing label is the empty string, as in Alertmanager).
-pub fn matcher_matches(m: &Matcher, labels: &Labels) -> bool {
-    let v = labels.get(&m.name).map(String::as_str).unwrap_or("");
-    let hit = if m.is_regex {
-        regex::Regex::new(&format!("^(?:{})$", m.value))
-            .map(|re| re.is_match(v))
-            .unwrap_or(false)
-    } else {
-        v == m.value
-    };
-    hit == m.is_equal
-}
-
-/// Parses a label matcher as Prometheus and Alertmanager write it: `job="go-api"`, `job!="x"`,
-/// `alertname=~"High.*"`, `instance!~"10\\..*"` (quotes optional).
-pub fn parse_matcher(s: &str) -> Result<Matcher, String> {
-    let s = s.trim();
-    let ops = ["=~", "!~", "!=", "="];
-    let (pos, op) = ops
-        .iter()
-        .filter_map(|op| s.find(op).map(|p| (p, *op)))
-        .min_by_key(|(p, op)| (*p, std::cmp::Reverse(op.len())))
-        .ok_or_else(|| {
-            format!("{s:?} is not a matcher; write it like job=\"go-api\" or alertname=~\"High.*\"")
-        })?;
-    let name = s[..pos].trim();
-    let raw = s[pos + op.len()..].trim();
-    let value = raw
-        .strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .unwrap_or(raw)
-        .replace("\\\"", "\"");
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(format!("{s:?}: {name:?} is not a label name"));
-    }
-    let is_regex = op.contains('~');
-    if is_regex && regex::Regex::new(&value).is_err() {
-        return Err(format!(
-            "{s:?}: {value:?} is not a valid regular expression"
-        ));
-    }
-    Ok(Matcher {
-        name: name.to_string(),
-        value,
-        is_regex,
-        is_equal: !op.starts_with('!'),
-    })
-}
-
-pub fn silence_matches(s: &Silence, labels: &Labels) -> bool {
-    !s.matchers.is_empty() && s.matchers.iter().all(|m| matcher_matches(m, labels))
-}
-
 fn active(s: &Silence, now: Millis) -> bool {
     s.state == SilenceState::Active
         || (s.starts_at <= now && now < s.ends_at && s.state != SilenceState::Expired)
@@ -126,6 +73,18 @@ pub fn maintenance_of<'a>(
         .collect()
 }
 
+/// Whether an acknowledgement of this alert is queued (no Alertmanager accepted it yet).
+pub fn pending_for(source: &str, labels: &Labels, pending: &[PendingAck]) -> bool {
+    pending.iter().any(|p| {
+        p.source == source
+            && p.action == AckAction::Ack
+            && !p.matchers.is_empty()
+            && p.matchers
+                .iter()
+                .all(|m| crate::source::matcher::matcher_matches(m, labels))
+    })
+}
+
 /// What became of an (un)acknowledgement.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -135,10 +94,53 @@ pub enum Outcome {
     Queued { id: i64, reason: String },
 }
 
+/// The shortest and longest acknowledgement. Longer is a maintenance window: make that a silence in
+/// Alertmanager, where everyone sees it as one.
+pub const MIN_ACK_MS: i64 = 60_000;
+pub const MAX_ACK_MS: i64 = 7 * 86_400_000;
+
+/// Why an (un)acknowledgement was not made. Nothing is queued or sent in these cases.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AckError {
+    #[error("an acknowledgement is for one alert: it needs alertname=\"…\" (and usually instance); for a wider silence, such as a maintenance window, use Alertmanager")]
+    NeedsAlertname,
+    #[error("an acknowledgement lasts between 1 min and 7 days, not {0}; for longer, make a maintenance silence in Alertmanager")]
+    Duration(String),
+    #[error("an acknowledgement needs an author (--author NAME, or the name field)")]
+    NoAuthor,
+    #[error("the site {0:?} has no Alertmanager configured, so nothing can be acknowledged there")]
+    NoAlertmanager(String),
+    #[error("Alertmanager refused the acknowledgement: {0}")]
+    Refused(String),
+    #[error("the acknowledgement could not be kept: {0}")]
+    Cache(#[from] crate::cache::CacheError),
+}
+
+/// Checks what an acknowledgement may be: one alert's matchers, 1 min..7 days, an author.
+pub fn check_ack(matchers: &[Matcher], duration_ms: i64, author: &str) -> Result<(), AckError> {
+    let names_alert = matchers
+        .iter()
+        .any(|m| m.name == "alertname" && m.is_equal && !m.is_regex && !m.value.is_empty());
+    if !names_alert {
+        return Err(AckError::NeedsAlertname);
+    }
+    if !(MIN_ACK_MS..=MAX_ACK_MS).contains(&duration_ms) {
+        return Err(AckError::Duration(crate::time::human_duration(duration_ms)));
+    }
+    if author.trim().is_empty() {
+        return Err(AckError::NoAuthor);
+    }
+    Ok(())
+}
+
 /// Sends to the first member that answers; `Err` for a refusal (bad matchers...), `Ok(None)` when
 /// no member could be reached.
-async fn send(site: &Site, p: &PendingAck) -> Result<Option<String>, String> {
-    let mut last = String::from("the site has no Alertmanager configured");
+async fn send(site: &Site, p: &PendingAck) -> Result<Option<String>, AckError> {
+    if site.alertmanagers.is_empty() {
+        return Err(AckError::NoAlertmanager(site.name.clone()));
+    }
+    let mut last = String::new();
     for am in &site.alertmanagers {
         let res = match &p.action {
             AckAction::Ack => {
@@ -160,26 +162,73 @@ async fn send(site: &Site, p: &PendingAck) -> Result<Option<String>, String> {
         match res {
             Ok(id) => return Ok(Some(id)),
             Err(e) if e.is_unreachable() => last = e.to_string(),
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(AckError::Refused(e.to_string())),
         }
-    }
-    if site.alertmanagers.is_empty() {
-        return Err(last);
     }
     tracing::info!("{}: acknowledgement queued: {last}", site.name);
     Ok(None)
 }
 
-async fn send_or_queue(cache: &Cache, site: &Site, p: PendingAck) -> Result<Outcome, String> {
+/// The silence an accepted (un)acknowledgement made, as the next alerts round will see it.
+fn as_silence(p: &PendingAck, id: &str) -> Option<Silence> {
+    match &p.action {
+        AckAction::Ack => Some(Silence {
+            id: id.to_string(),
+            state: SilenceState::Active,
+            matchers: p.matchers.clone(),
+            starts_at: p.starts_at,
+            ends_at: p.ends_at,
+            updated_at: Some(p.queued_at),
+            created_by: p.created_by.clone(),
+            comment: p.comment.clone(),
+        }),
+        AckAction::Unack { .. } => None,
+    }
+}
+
+async fn send_or_queue(cache: &Cache, site: &Site, p: PendingAck) -> Result<Outcome, AckError> {
     match send(site, &p).await? {
-        Some(id) => Ok(Outcome::Sent(id)),
+        Some(id) => {
+            remember(cache, site, &p, &id);
+            Ok(Outcome::Sent(id))
+        }
         None => {
-            let id = cache.queue_ack(&p).map_err(|e| e.to_string())?;
+            let id = cache.queue_ack(&p)?;
             Ok(Outcome::Queued {
                 id,
                 reason: "no Alertmanager of the site answered; it is sent when one does".into(),
             })
         }
+    }
+}
+
+/// Keeps what an Alertmanager accepted in the cache at once, so the list (and the notification
+/// clock, which stops repeating an acknowledged alert) sees it before the next alerts round.
+fn remember(cache: &Cache, site: &Site, p: &PendingAck, id: &str) {
+    let res = match (&p.action, as_silence(p, id)) {
+        (_, Some(s)) => cache.put_silence(&site.name, &s),
+        (AckAction::Unack { silence_id }, None) => cache
+            .silences(Some(&site.name))
+            .map(|all| {
+                all.into_iter()
+                    .map(|(_, s)| s)
+                    .find(|s| &s.id == silence_id)
+            })
+            .and_then(|found| match found {
+                Some(mut s) => {
+                    s.state = SilenceState::Expired;
+                    s.ends_at = s.ends_at.min(p.queued_at);
+                    cache.put_silence(&site.name, &s)
+                }
+                None => Ok(()),
+            }),
+        _ => Ok(()),
+    };
+    if let Err(e) = res {
+        tracing::warn!(
+            "{}: the acknowledgement is sent but not yet in the cache: {e}",
+            site.name
+        );
     }
 }
 
@@ -192,25 +241,16 @@ pub async fn acknowledge(
     author: &str,
     comment: &str,
     now: Millis,
-) -> Result<Outcome, String> {
-    if matchers.is_empty() {
-        return Err("an acknowledgement needs at least one matcher (alertname, instance…)".into());
-    }
-    if duration_ms <= 0 {
-        return Err("the acknowledgement must last longer than 0 s".into());
-    }
-    let author = author.trim();
-    if author.is_empty() {
-        return Err("an acknowledgement needs an author (--author NAME)".into());
-    }
+) -> Result<Outcome, AckError> {
+    check_ack(&matchers, duration_ms, author)?;
     let p = PendingAck {
         id: 0,
         source: site.name.clone(),
         action: AckAction::Ack,
         matchers,
         starts_at: now,
-        ends_at: now + duration_ms,
-        created_by: author.to_string(),
+        ends_at: now.saturating_add(duration_ms),
+        created_by: author.trim().to_string(),
         comment: format!("{ACK_PREFIX}{}", comment.trim()),
         queued_at: now,
         attempts: 0,
@@ -226,7 +266,7 @@ pub async fn unacknowledge(
     silence_id: &str,
     author: &str,
     now: Millis,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, AckError> {
     let p = PendingAck {
         id: 0,
         source: site.name.clone(),
@@ -260,6 +300,7 @@ pub async fn flush(cache: &Cache, site: &Site) -> usize {
             Ok(Some(id)) => {
                 tracing::info!("{}: queued acknowledgement sent (silence {id})", site.name);
                 let _ = cache.ack_sent(p.id);
+                remember(cache, site, &p, &id);
                 sent += 1;
             }
             Ok(None) => {
@@ -268,8 +309,9 @@ pub async fn flush(cache: &Cache, site: &Site) -> usize {
             }
             Err(e) => {
                 // Refused (e.g. the silence no longer exists): kept with the reason for the operator.
-                let _ = cache.ack_failed(p.id, &e);
-                if e.contains("not found") {
+                let msg = e.to_string();
+                let _ = cache.ack_failed(p.id, &msg);
+                if msg.contains("not found") {
                     let _ = cache.ack_sent(p.id);
                 }
             }
@@ -298,47 +340,38 @@ mod tests {
         }
     }
 
-    #[track_caller]
-    fn check(matcher: Matcher, l: &[(&str, &str)], expect: bool) {
+    /// Regression: `ack` accepted any matchers and any duration (a 100-year silence on
+    /// severity="critical" was made as an "acknowledgement").
+    #[test]
+    fn the_ack_command_accepted_any_matchers_and_any_duration() {
+        let one = vec![
+            m("alertname", "ServiceDown", false, true),
+            m("instance", "a:1", false, true),
+        ];
+        assert_eq!(check_ack(&one, 3_600_000, "sam"), Ok(()));
+        let wide = vec![m("severity", "critical", false, true)];
         assert_eq!(
-            matcher_matches(&matcher, &labels(l)),
-            expect,
-            "{matcher:?} on {l:?}"
+            check_ack(&wide, 3_600_000, "sam"),
+            Err(AckError::NeedsAlertname)
         );
-    }
-
-    #[track_caller]
-    fn check_parse(input: &str, expect: Option<(&str, &str, bool, bool)>) {
-        let got = parse_matcher(input).ok();
-        let want = expect.map(|(n, v, r, e)| m(n, v, r, e));
-        assert_eq!(got, want, "{input}");
-    }
-
-    #[test]
-    fn parsing_matchers() {
-        check_parse("job=\"go-api\"", Some(("job", "go-api", false, true)));
-        check_parse("job != \"go-api\"", Some(("job", "go-api", false, false)));
-        check_parse(
-            "alertname=~\"High.*\"",
-            Some(("alertname", "High.*", true, true)),
+        let regex = vec![m("alertname", ".*", true, true)];
+        assert_eq!(
+            check_ack(&regex, 3_600_000, "sam"),
+            Err(AckError::NeedsAlertname)
         );
-        check_parse("instance!~10.*", Some(("instance", "10.*", true, false)));
-        check_parse("x=\"a=b\"", Some(("x", "a=b", false, true)));
-        check_parse("nonsense", None);
-        check_parse("=\"v\"", None);
-        check_parse("bad name=\"v\"", None);
-        check_parse("a=~\"(\"", None);
-    }
-
-    #[test]
-    fn matchers() {
-        check(m("job", "go-api", false, true), &[("job", "go-api")], true);
-        check(m("job", "go-api", false, true), &[("job", "go")], false);
-        check(m("job", "go-.*", true, true), &[("job", "go-api")], true);
-        check(m("job", "go", true, true), &[("job", "go-api")], false);
-        check(m("job", "go-api", false, false), &[("job", "x")], true);
-        check(m("job", "", false, true), &[], true);
-        check(m("job", "(", true, true), &[("job", "(")], false);
+        let century = 100 * 365 * 86_400_000i64;
+        let err = check_ack(&one, century, "sam").unwrap_err();
+        assert!(matches!(err, AckError::Duration(_)), "{err:?}");
+        assert!(err.to_string().contains("7 days"), "{err}");
+        assert!(matches!(
+            check_ack(&one, 0, "sam"),
+            Err(AckError::Duration(_))
+        ));
+        assert!(matches!(
+            check_ack(&one, i64::MAX, "sam"),
+            Err(AckError::Duration(_))
+        ));
+        assert_eq!(check_ack(&one, 3_600_000, "  "), Err(AckError::NoAuthor));
     }
 
     #[test]

@@ -82,6 +82,68 @@ pub struct SiteConfig {
     pub alertmanagers: Vec<Endpoint>,
 }
 
+/// `--dashboard` values: an existing file, or the uid or title of the built-in or a configured
+/// dashboard.
+fn dashboard_args(
+    values: &[String],
+    configured: &[DashboardRef],
+) -> Result<Vec<DashboardRef>, ConfigError> {
+    let builtin_uid = crate::dashboard::parse(BUILTIN_DASHBOARD)
+        .map(|(d, _)| d.uid)
+        .unwrap_or_else(|_| "rta-overview".into());
+    let mut out = Vec::new();
+    for v in values {
+        let p = Path::new(v);
+        if p.is_file() {
+            out.push(DashboardRef::File(p.to_path_buf()));
+            continue;
+        }
+        if *v == builtin_uid || v == BUILTIN_DASHBOARD_NAME {
+            out.push(DashboardRef::Builtin);
+            continue;
+        }
+        let found = configured.iter().find(|r| {
+            r.load_text()
+                .ok()
+                .and_then(|t| crate::dashboard::parse(&t).ok())
+                .is_some_and(|(d, _)| d.uid == *v || d.title == *v)
+        });
+        match found {
+            Some(r) => out.push(r.clone()),
+            None => {
+                return Err(ConfigError::Invalid(format!(
+                    "--dashboard {v:?} is neither a file nor the uid of a configured dashboard (built in: {builtin_uid})"
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl SiteConfig {
+    /// The health components of this site, named as the poller records them: `prometheus` and
+    /// `alertmanager <url>` with the URL as the clients show it ([`crate::source::display_url`]).
+    pub fn health_components(&self) -> Vec<String> {
+        std::iter::once(crate::cache::health::PROMETHEUS.to_string())
+            .chain(self.alertmanagers.iter().map(|a| {
+                crate::cache::health::alertmanager_component(&crate::source::display_url(&a.url))
+            }))
+            .collect()
+    }
+}
+
+/// (source, component) of every configured health component, for [`crate::cache::Cache::health_of`].
+pub fn health_keys(sites: &[SiteConfig]) -> Vec<(String, String)> {
+    sites
+        .iter()
+        .flat_map(|s| {
+            s.health_components()
+                .into_iter()
+                .map(|c| (s.name.clone(), c))
+        })
+        .collect()
+}
+
 /// The whole, validated configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -128,7 +190,9 @@ pub struct Overrides {
     pub prometheus: Option<String>,
     pub alertmanagers: Vec<String>,
     pub cache: Option<PathBuf>,
-    pub dashboards: Vec<PathBuf>,
+    /// `--dashboard` values: a Grafana dashboard JSON file, or the uid (or title) of the built-in
+    /// or a configured dashboard.
+    pub dashboards: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -193,15 +257,24 @@ struct FileEndpointFull {
     max_body_mb: Option<usize>,
 }
 
+/// The folder name of Watchdesk's config and data: `watchdesk`, and `watchdesk-dev` for development
+/// (debug) builds, so that a developer's build never reads an installed operator's config or touches
+/// their cache.
+pub const APP_DIR: &str = if cfg!(debug_assertions) {
+    "watchdesk-dev"
+} else {
+    "watchdesk"
+};
+
 pub fn default_config_path() -> Option<PathBuf> {
-    dirs::config_dir().map(|d| d.join("watchdesk").join("config.toml"))
+    dirs::config_dir().map(|d| d.join(APP_DIR).join("config.toml"))
 }
 
 pub fn default_cache_path() -> PathBuf {
     dirs::data_local_dir()
         .or_else(dirs::home_dir)
         .unwrap_or_else(std::env::temp_dir)
-        .join("watchdesk")
+        .join(APP_DIR)
         .join("cache.db")
 }
 
@@ -429,18 +502,19 @@ impl Config {
             });
         }
 
-        let dashboards = if !ov.dashboards.is_empty() {
-            ov.dashboards
-                .iter()
-                .map(|p| DashboardRef::File(p.clone()))
-                .collect()
-        } else if let Some(list) = &fc.dashboards {
-            let base = file.and_then(Path::parent).unwrap_or(Path::new("."));
-            list.iter()
-                .map(|p| DashboardRef::File(base.join(p)))
-                .collect()
+        let configured = match &fc.dashboards {
+            Some(list) => {
+                let base = file.and_then(Path::parent).unwrap_or(Path::new("."));
+                list.iter()
+                    .map(|p| DashboardRef::File(base.join(p)))
+                    .collect()
+            }
+            None => vec![DashboardRef::Builtin],
+        };
+        let dashboards = if ov.dashboards.is_empty() {
+            configured
         } else {
-            vec![DashboardRef::Builtin]
+            dashboard_args(&ov.dashboards, &configured)?
         };
 
         let cache = ov
@@ -493,7 +567,7 @@ impl Config {
                 .map(|rule| {
                     rule.iter()
                         .map(|m| {
-                            crate::ack::parse_matcher(m)
+                            crate::source::matcher::parse_matcher(m)
                                 .map_err(|e| ConfigError::Invalid(format!("quiet rule: {e}")))
                         })
                         .collect::<Result<Vec<_>, _>>()
@@ -517,6 +591,41 @@ impl Config {
             ));
         }
         Ok(cfg)
+    }
+}
+
+/// Timing and limits of the poller (from [`Config`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub step_ms: i64,
+    pub scrape_interval_ms: i64,
+    /// How far back history is fetched (first start, and after the app was closed or offline).
+    pub backfill_ms: i64,
+    /// The newest part fetched first on each round; older missing history is backfilled after it.
+    pub live_window_ms: i64,
+    pub refresh_ms: i64,
+    pub alert_interval_ms: i64,
+    pub targets_interval_ms: i64,
+    pub max_concurrency: usize,
+    pub retention: crate::cache::Retention,
+}
+
+/// The newest hour is fetched first; anything older that is missing is backfilled after it.
+pub const LIVE_WINDOW_MS: i64 = 3_600_000;
+
+impl Settings {
+    pub fn from_config(c: &Config) -> Settings {
+        Settings {
+            step_ms: c.step_ms,
+            scrape_interval_ms: c.scrape_interval_ms,
+            backfill_ms: c.backfill_ms,
+            live_window_ms: LIVE_WINDOW_MS.min(c.backfill_ms),
+            refresh_ms: c.refresh_ms,
+            alert_interval_ms: c.alert_interval_ms,
+            targets_interval_ms: c.targets_interval_ms,
+            max_concurrency: c.max_concurrency,
+            retention: c.retention,
+        }
     }
 }
 
@@ -608,7 +717,7 @@ mod tests {
             prometheus: Some("http://127.0.0.1:1234".into()),
             alertmanagers: vec!["http://127.0.0.1:1".into(), "http://127.0.0.1:2".into()],
             cache: Some("/tmp/x.db".into()),
-            dashboards: vec!["/d.json".into()],
+            dashboards: vec!["rta-overview".into()],
             ..Default::default()
         };
         let c = load(

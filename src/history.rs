@@ -23,11 +23,11 @@ pub const MIN_GAP_MS: i64 = 60_000;
 /// The CSV header of the shift log.
 pub const CSV_HEADER: &str = "time,source,alertname,event,fingerprint,detail";
 
-/// One CSV field: always quoted; a leading `= + - @` gets a `'` so that a spreadsheet does not run
-/// it as a formula.
+/// One CSV field: always quoted; a leading `= + - @`, tab or carriage return gets a `'` so that a
+/// spreadsheet does not run it as a formula (OWASP's CSV injection guidance).
 pub fn csv_field(s: &str) -> String {
     let s = s.replace('"', "\"\"");
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
         s
@@ -201,50 +201,47 @@ pub fn external_labels(current: &[crate::cache::CachedAlert], series: &[RangeSer
         .collect()
 }
 
-fn last_sync_key(source: &str) -> String {
-    format!("history/alerts_synced/{source}")
+/// Why the missed alert history could not be rebuilt (tried again after the next sync).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HistoryError {
+    #[error("the missed alert history waits for Prometheus to answer again")]
+    PrometheusDown,
+    #[error("rebuilding the missed alert history from Prometheus: {0}")]
+    Source(#[from] crate::source::SourceError),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
 }
 
 /// Called after each successful alert sync of `source`: when the previous one is longer ago than
 /// [`MIN_GAP_MS`] (the app was closed, or offline), the missed window is rebuilt from
-/// Prometheus' `ALERTS` series. Returns how many events were added. A failure is returned as a
-/// message and leaves the mark, so the next round tries again.
+/// Prometheus' `ALERTS` series. Returns how many events were added. A failure leaves the mark, so
+/// the next round tries again.
 pub async fn after_sync(
     cache: &Cache,
     source: &str,
     prometheus: &dyn MetricsSource,
     now: Millis,
-) -> Result<usize, String> {
-    let key = last_sync_key(source);
-    let last: Option<Millis> = cache
-        .get_meta(&key)
-        .map_err(|e| e.to_string())?
-        .and_then(|v| v.parse().ok());
+) -> Result<usize, HistoryError> {
+    let last = cache.alerts_synced_at(source)?;
     let Some(last) = last.filter(|l| now - *l > MIN_GAP_MS && *l < now) else {
-        cache
-            .set_meta(&key, &now.to_string())
-            .map_err(|e| e.to_string())?;
+        cache.set_alerts_synced_at(source, now)?;
         return Ok(0);
     };
     // Prometheus known to be down: try again on a later round, without waiting for a timeout now.
-    let prom_down = cache.health().map_err(|e| e.to_string())?.iter().any(|h| {
-        h.source == source && h.component == crate::poller::PROMETHEUS && h.consecutive_failures > 0
+    let prom_down = cache.health()?.iter().any(|h| {
+        h.source == source
+            && h.component == crate::cache::health::PROMETHEUS
+            && h.consecutive_failures > 0
     });
     if prom_down {
-        return Err("the missed alert history waits for Prometheus to answer again".into());
+        return Err(HistoryError::PrometheusDown);
     }
     let step = ((now - last) / 10_000).max(15_000);
     let from = last - last.rem_euclid(step);
-    let answer = prometheus
-        .query_range(ALERTS_EXPR, from, now, step)
-        .await
-        .map_err(|e| format!("rebuilding the missed alert history from Prometheus: {e}"))?;
-    let existing = cache
-        .alert_events(Some(source), None, from - START_TOLERANCE_MS)
-        .map_err(|e: CacheError| e.to_string())?;
-    let current = cache
-        .current_alerts(Some(source))
-        .map_err(|e| e.to_string())?;
+    let answer = prometheus.query_range(ALERTS_EXPR, from, now, step).await?;
+    let existing = cache.alert_events(Some(source), None, from - START_TOLERANCE_MS)?;
+    let current = cache.current_alerts(Some(source))?;
     // Prometheus adds its external labels to the alerts it sends, not to `ALERTS`: add them back so
     // the fingerprints are Alertmanager's.
     let ext = external_labels(&current, &answer.data);
@@ -256,10 +253,8 @@ pub async fn after_sync(
     }
     let firing_now: Vec<String> = current.into_iter().map(|a| a.fingerprint).collect();
     let events = rebuild(source, &series, step, (from, now), &existing, &firing_now);
-    let n = cache.add_alert_events(&events).map_err(|e| e.to_string())?;
-    cache
-        .set_meta(&key, &now.to_string())
-        .map_err(|e| e.to_string())?;
+    let n = cache.add_alert_events(&events)?;
+    cache.set_alerts_synced_at(source, now)?;
     if n > 0 {
         tracing::info!(
             "{source}: {n} alert events of {}..{} rebuilt from Prometheus ALERTS",
@@ -431,13 +426,24 @@ mod tests {
         assert!(line.ends_with("\"'=HYPERLINK(\"\"x\"\")\""), "{line}");
     }
 
+    /// Regression: the CSV formula guard caught `= + - @` but not a leading tab or carriage
+    /// return, which spreadsheets also treat as the start of a formula.
+    #[test]
+    fn csv_formula_guard_misses_a_leading_tab_or_cr() {
+        for bad in ["\t=1+1", "\r=1+1", "-2+3", "@SUM(A1)"] {
+            let f = csv_field(bad);
+            assert!(f.starts_with("\"'"), "{bad:?} -> {f}");
+        }
+        assert_eq!(csv_field("ok"), "\"ok\"");
+    }
+
     #[test]
     fn external_labels_are_what_every_alert_has_and_alerts_series_lack() {
         let alert = |pairs: &[(&str, &str)]| crate::cache::CachedAlert {
             source: "s".into(),
             fingerprint: String::new(),
             alertname: String::new(),
-            severity: String::new(),
+            severity_label: String::new(),
             state: crate::source::AlertState::Active,
             silenced_by: vec![],
             inhibited_by: vec![],

@@ -1,5 +1,5 @@
-//! `watchdesk`: the engine's command line. Check a setup, poll into the cache, draw panels from the
-//! cache, list alerts.
+//! `watchdesk`: the engine's command line. Argument parsing and formatting only: every command is
+//! one call into the desk (`watchdesk::desk`), which the desktop app shares.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,12 +8,10 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use watchdesk::cache::Cache;
-use watchdesk::config::{Config, DashboardRef, Overrides, BUILTIN_DASHBOARD};
-use watchdesk::dashboard::{self, Dashboard};
-use watchdesk::poller::{Poller, Settings, Site};
-use watchdesk::time::{human_duration, local_datetime, now_ms, parse_time, to_rfc3339};
-use watchdesk::{chart, plan, view};
+use watchdesk::config::Overrides;
+use watchdesk::desk::{self, Desk, ListedAlert, NamedAck, OpenOptions, TimeRange};
+use watchdesk::text::for_terminal as safe;
+use watchdesk::time::{human_duration, local_datetime, now_ms, parse_duration_ms, to_rfc3339};
 
 /// `println!` that ends the program quietly when stdout is closed (`watchdesk alerts | head`)
 /// instead of panicking.
@@ -94,7 +92,7 @@ enum Cmd {
         /// Only this instance (default: the alert's own instance, or all instances of the name).
         #[arg(long)]
         instance: Option<String>,
-        /// How long, e.g. 30m, 1h, 8h.
+        /// How long, e.g. 30m, 1h, 8h (1 min to 7 days).
         #[arg(long = "for", default_value = "1h", value_name = "DURATION")]
         duration: String,
         #[arg(long)]
@@ -147,240 +145,95 @@ fn main() -> ExitCode {
     }
 }
 
-/// A loaded dashboard and where it came from.
-struct Loaded {
-    reference: DashboardRef,
-    dash: Dashboard,
-    issues: Vec<dashboard::Issue>,
-}
-
-fn builtin_uid() -> String {
-    dashboard::parse(BUILTIN_DASHBOARD)
-        .map(|(d, _)| d.uid)
-        .unwrap_or_else(|_| "rta-overview".into())
-}
-
-/// `--dashboard` values: an existing file, or the uid of the built-in or a configured dashboard.
-fn dashboard_refs(values: &[String], cfg: &Config) -> Result<Vec<DashboardRef>> {
-    let mut out = Vec::new();
-    for v in values {
-        let p = Path::new(v);
-        if p.is_file() {
-            out.push(DashboardRef::File(p.to_path_buf()));
-            continue;
-        }
-        if *v == builtin_uid() || v == watchdesk::config::BUILTIN_DASHBOARD_NAME {
-            out.push(DashboardRef::Builtin);
-            continue;
-        }
-        let mut found = None;
-        for r in &cfg.dashboards {
-            if let Ok(text) = r.load_text() {
-                if let Ok((d, _)) = dashboard::parse(&text) {
-                    if d.uid == *v || d.title == *v {
-                        found = Some(r.clone());
-                    }
-                }
-            }
-        }
-        match found {
-            Some(r) => out.push(r),
-            None => bail!(
-                "--dashboard {v:?} is neither a file nor the uid of a configured dashboard (built in: {})",
-                builtin_uid()
-            ),
-        }
-    }
-    Ok(out)
-}
-
-fn load_config(cli: &Cli) -> Result<Config> {
-    let ov = Overrides {
+fn overrides(cli: &Cli) -> Overrides {
+    Overrides {
         config: cli.config.clone(),
         prometheus: cli.prometheus.clone(),
         alertmanagers: cli.alertmanager.clone(),
         cache: cli.cache.clone(),
-        dashboards: Vec::new(),
-    };
-    let mut cfg = Config::load(&ov)?;
-    if !cli.dashboard.is_empty() {
-        cfg.dashboards = dashboard_refs(&cli.dashboard, &cfg)?;
+        dashboards: cli.dashboard.clone(),
     }
-    Ok(cfg)
 }
 
-fn load_dashboards(cfg: &Config) -> Result<Vec<Loaded>> {
-    let mut out = Vec::new();
-    for r in &cfg.dashboards {
-        let text = r.load_text()?;
-        let (dash, issues) =
-            dashboard::parse(&text).with_context(|| format!("dashboard {}", r.display()))?;
-        out.push(Loaded {
-            reference: r.clone(),
-            dash,
-            issues,
-        });
+fn open(cli: &Cli) -> Result<Desk> {
+    let d = Desk::open(&overrides(cli), OpenOptions::default())?;
+    for w in d.warnings() {
+        eprintln!("watchdesk: {w}");
     }
-    Ok(out)
-}
-
-fn open_cache(cfg: &Config) -> Result<Arc<Cache>> {
-    let (cache, note) = Cache::open(&cfg.cache)?;
-    if let Some(n) = note {
-        eprintln!(
-            "watchdesk: the cache {} could not be used ({}); it was moved to {} and a new one was started",
-            cfg.cache.display(),
-            n.reason,
-            n.moved_aside.display()
-        );
-    }
-    Ok(Arc::new(cache))
-}
-
-fn pick_sites<'a>(cfg: &'a Config, want: &Option<String>) -> Result<Vec<&'a str>> {
-    match want {
-        None => Ok(cfg.sites.iter().map(|s| s.name.as_str()).collect()),
-        Some(w) => match cfg.sites.iter().find(|s| s.name == *w) {
-            Some(s) => Ok(vec![s.name.as_str()]),
-            None => bail!(
-                "no source named {w:?}; configured: {}",
-                cfg.sites
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        },
-    }
+    Ok(d)
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let cfg = load_config(&cli)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let source = cli.source.as_deref();
     match &cli.cmd {
-        Cmd::Check => rt.block_on(check(&cfg)),
-        Cmd::Poll { once } => rt.block_on(poll(&cfg, *once)),
+        Cmd::Check => rt.block_on(check(&overrides(&cli))),
+        Cmd::Poll { once } => rt.block_on(poll(open(&cli)?, *once)),
         Cmd::Render {
             from,
             to,
             out,
             format,
             width,
-        } => render(&cfg, &cli.source, from, to, out, *format, *width),
-        Cmd::Alerts { json } => alerts(&cfg, &cli.source, *json),
+        } => render(&open(&cli)?, source, from, to, out, *format, *width),
+        Cmd::Alerts { json } => alerts(&open(&cli)?, source, *json),
         Cmd::Ack {
             alert,
             instance,
             duration,
             comment,
             author,
-        } => rt.block_on(ack(
-            &cfg,
-            &cli.source,
-            alert,
-            instance,
-            duration,
-            comment,
-            author,
-        )),
+        } => {
+            let d = open(&cli)?;
+            let dur = parse_duration_ms(duration)
+                .with_context(|| format!("--for {duration:?}: write it like 30m, 1h or 8h"))?;
+            let named = NamedAck {
+                source,
+                alert,
+                instance: instance.as_deref(),
+            };
+            let author = author.clone().unwrap_or_else(desk::os_user);
+            rt.block_on(ack(&d, named, dur, &author, comment))
+        }
         Cmd::Unack {
             alert,
             instance,
             author,
-        } => rt.block_on(unack(&cfg, &cli.source, alert, instance, author)),
-        Cmd::History { since, csv } => history(&cfg, &cli.source, since, *csv),
+        } => {
+            let d = open(&cli)?;
+            let named = NamedAck {
+                source,
+                alert,
+                instance: instance.as_deref(),
+            };
+            let author = author.clone().unwrap_or_else(desk::os_user);
+            for (id, o) in rt.block_on(d.unacknowledge_named(named, &author))? {
+                match o {
+                    watchdesk::ack::Outcome::Sent(_) => outln!("acknowledgement {id} expired"),
+                    watchdesk::ack::Outcome::Queued { id: q, reason } => {
+                        outln!("expiry of acknowledgement {id} queued (#{q}): {reason}")
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::History { since, csv } => history(&open(&cli)?, source, since, *csv),
     }
 }
 
-async fn check(cfg: &Config) -> Result<ExitCode> {
-    let mut problems = 0;
-    match &cfg.file {
-        Some(f) => outln!("config     {}: ok", f.display()),
-        None => outln!("config     (none: built-in defaults and flags): ok"),
-    }
-    match Cache::open_read_only(&cfg.cache) {
-        Ok(c) => match c.stats() {
-            Ok(st) => outln!(
-                "cache      {}: {} queries, {} series, {} samples in {} chunks ({} bytes of chunks, {:.2} B/sample; file {} bytes)",
-                cfg.cache.display(),
-                st.queries,
-                st.series,
-                st.samples,
-                st.chunks,
-                st.chunk_bytes,
-                if st.samples > 0 { st.chunk_bytes as f64 / st.samples as f64 } else { 0.0 },
-                st.file_bytes
-            ),
-            Err(e) => outln!("cache      {}: {e}", cfg.cache.display()),
-        },
-        Err(_) => outln!("cache      {} (not created yet)", cfg.cache.display()),
-    }
-    for s in &cfg.sites {
-        let site = match Site::connect(s) {
-            Ok(site) => site,
-            Err(e) => {
-                problems += 1;
-                outln!("source     {}: FAILED: {e}", s.name);
-                continue;
-            }
-        };
-        let t0 = std::time::Instant::now();
-        match site.prometheus.query("vector(1)", None).await {
-            Ok(_) => outln!(
-                "prometheus {} {}: ok ({} ms)",
-                s.name,
-                s.prometheus.url,
-                t0.elapsed().as_millis()
-            ),
-            Err(e) => {
-                problems += 1;
-                outln!("prometheus {} {}: FAILED: {e}", s.name, s.prometheus.url);
-            }
-        }
-        for am in &site.alertmanagers {
-            match am.status().await {
-                Ok(st) => outln!(
-                    "alertmanager {} {}: ok (version {}, cluster {})",
-                    s.name,
-                    am.url(),
-                    st.version,
-                    st.cluster_status
-                ),
-                Err(e) => {
-                    problems += 1;
-                    outln!("alertmanager {} {}: FAILED: {e}", s.name, am.url());
-                }
-            }
+async fn check(ov: &Overrides) -> Result<ExitCode> {
+    let report = Desk::check(ov).await?;
+    for l in &report.lines {
+        outln!("{:<10} {}", l.what, safe(&l.text));
+        for n in &l.notes {
+            outln!("           note: {}", safe(n));
         }
     }
-    for r in &cfg.dashboards {
-        let parsed = r
-            .load_text()
-            .map_err(anyhow::Error::from)
-            .and_then(|t| dashboard::parse(&t).map_err(anyhow::Error::from));
-        match parsed {
-            Ok((d, issues)) => {
-                outln!(
-                    "dashboard  {} ({:?}, {} panels): ok",
-                    r.display(),
-                    d.title,
-                    d.panels.len()
-                );
-                for i in issues {
-                    outln!("           note: {}", issue_text(&i));
-                }
-            }
-            Err(e) => {
-                problems += 1;
-                outln!("dashboard  {}: FAILED: {e:#}", r.display());
-            }
-        }
-    }
-    if problems > 0 {
-        outln!("{problems} problem(s)");
+    if report.problems > 0 {
+        outln!("{} problem(s)", report.problems);
         Ok(ExitCode::FAILURE)
     } else {
         outln!("all ok");
@@ -388,44 +241,10 @@ async fn check(cfg: &Config) -> Result<ExitCode> {
     }
 }
 
-fn issue_text(i: &dashboard::Issue) -> String {
-    match &i.panel {
-        Some((id, title)) => format!("panel {id} {title:?}: {}", i.message),
-        None => i.message.clone(),
-    }
-}
-
-fn build_poller(cfg: &Config) -> Result<Poller> {
-    let cache = open_cache(cfg)?;
-    let mut sites = Vec::new();
-    for s in &cfg.sites {
-        sites.push(Arc::new(
-            Site::connect(s).with_context(|| format!("source {}", s.name))?,
-        ));
-    }
-    let dashboards = load_dashboards(cfg)?
-        .into_iter()
-        .map(|l| {
-            for i in &l.issues {
-                tracing::info!("{}: {}", l.reference.display(), issue_text(i));
-            }
-            Arc::new(l.dash)
-        })
-        .collect();
-    Ok(Poller::new(
-        Settings::from_config(cfg),
-        cache,
-        sites,
-        dashboards,
-    ))
-}
-
-async fn poll(cfg: &Config, once: bool) -> Result<ExitCode> {
-    let poller = build_poller(cfg)?;
+async fn poll(d: Desk, once: bool) -> Result<ExitCode> {
     if once {
-        let reports = poller.poll_once().await;
         let mut ok = true;
-        for r in &reports {
+        for r in &d.poll_once().await {
             let m = &r.metrics;
             outln!(
                 "{}: {} queries ({} fetched, {} up to date), {} samples; alerts: {}; targets: {}",
@@ -447,7 +266,7 @@ async fn poll(cfg: &Config, once: bool) -> Result<ExitCode> {
                 outln!("{}: Prometheus unreachable: {e}", r.site);
             }
             for (expr, e) in &m.errors {
-                outln!("{}: query {expr}: {e}", r.site);
+                outln!("{}: query {}: {}", r.site, safe(expr), safe(e));
             }
             ok &= r.ok();
         }
@@ -457,13 +276,16 @@ async fn poll(cfg: &Config, once: bool) -> Result<ExitCode> {
             ExitCode::FAILURE
         });
     }
-    let poller = Arc::new(poller);
     let (tx, rx) = tokio::sync::watch::channel(false);
-    let run = tokio::spawn(poller.clone().run(rx));
+    let d = Arc::new(d);
+    let run = tokio::spawn({
+        let d = d.clone();
+        async move { d.run_poller(rx).await }
+    });
     tracing::info!(
         "polling {} source(s) into {}; Ctrl-C to stop",
-        cfg.sites.len(),
-        cfg.cache.display()
+        d.sources().len(),
+        d.config().cache.display()
     );
     wait_for_signal().await;
     tracing::info!("stopping");
@@ -520,50 +342,31 @@ fn html_escape(s: &str) -> String {
 }
 
 fn render(
-    cfg: &Config,
-    source: &Option<String>,
+    d: &Desk,
+    source: Option<&str>,
     from: &str,
     to: &str,
     out: &Path,
     format: Format,
     width: u32,
 ) -> Result<ExitCode> {
-    let now = now_ms();
-    let from_ms = parse_time(from, now).with_context(|| {
-        format!("--from {from:?}: write it like -6h, now-24h or 2026-11-24T14:00:00Z")
-    })?;
-    let to_ms = parse_time(to, now)
-        .with_context(|| format!("--to {to:?}: write it like now, -1h or an RFC 3339 time"))?;
-    if to_ms <= from_ms {
-        bail!("--from must be before --to");
-    }
+    let range = TimeRange::parse(from, to)?;
     let width = width.clamp(320, 10_000);
-    let site = pick_sites(cfg, source)?[0].to_string();
-    let cache = open_cache(cfg)?;
-    let settings = Settings::from_config(cfg);
+    let site = d.pick_source(source)?;
     let mut written = 0;
-    for l in load_dashboards(cfg)? {
-        let d = &l.dash;
-        let key = slug(&plan::dashboard_key(d));
-        let dir = out.join(&key);
+    for (key, _) in d.dashboards() {
+        let dash = d.dashboard(&key)?.clone();
+        let dir = out.join(slug(&key));
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        let p = plan::load(&cache, &site, d).unwrap_or_else(|| {
-            // Never polled with this cache: use the dashboard's own variable values.
-            plan::plan(
-                d,
-                &plan::offline_vars(d, &plan::load_selection(&cache, &site, d)),
-                &settings,
-            )
-        });
         let mut html = format!(
             "<!doctype html><meta charset=utf-8><title>{}</title>\
              <style>body{{background:#0b0e13;margin:0}}.p{{position:absolute}}</style>\n",
-            html_escape(&d.title)
+            html_escape(&dash.title)
         );
-        for panel in &d.panels {
-            let (w, h) = view::panel_size(panel, width);
-            let spec = view::panel_spec(&cache, &site, d, panel, &p, from_ms, to_ms, w, h, now);
+        for panel in &dash.panels {
+            let (w, h) = watchdesk::view::panel_size(panel, width);
+            let spec = d.panel_spec(&site, &dash, panel, range, w, h);
             let name = format!(
                 "{:02}-{}.{}",
                 panel.id,
@@ -572,10 +375,9 @@ fn render(
             );
             let path = dir.join(&name);
             let bytes = match format {
-                Format::Svg => chart::render_svg(&spec).into_bytes(),
-                Format::Png => {
-                    chart::render_png(&spec).with_context(|| format!("panel {:?}", panel.title))?
-                }
+                Format::Svg => watchdesk::chart::render_svg(&spec).into_bytes(),
+                Format::Png => watchdesk::chart::render_png(&spec)
+                    .with_context(|| format!("panel {:?}", panel.title))?,
             };
             std::fs::write(&path, bytes)
                 .with_context(|| format!("cannot write {}", path.display()))?;
@@ -592,109 +394,55 @@ fn render(
             .with_context(|| format!("cannot write {}", dir.join("index.html").display()))?;
         outln!(
             "{}: {} panels -> {}",
-            d.title,
-            d.panels.len(),
+            safe(&dash.title),
+            dash.panels.len(),
             dir.display()
         );
     }
-    if let Some(b) = view::stale_banner(&cache, &site) {
+    if let Some(b) = d.stale_banner(&site) {
         outln!("{site}: {b}");
     }
     outln!("{written} files written");
     Ok(ExitCode::SUCCESS)
 }
 
-fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode> {
-    let cache = open_cache(cfg)?;
-    let now = now_ms();
-    let mut all = Vec::new();
-    for site in pick_sites(cfg, source)? {
-        all.extend(cache.current_alerts(Some(site))?);
-    }
-    let all = view::sorted_alerts(all);
-    // Resolved while nobody acknowledged them: listed until an operator does (setting
-    // keep_resolved_unacknowledged).
-    let mut resolved = Vec::new();
-    if cfg.keep_resolved_unacknowledged {
-        for site in pick_sites(cfg, source)? {
-            resolved.extend(cache.resolved_unacknowledged(Some(site))?);
-        }
-    }
-    let silences: Vec<_> = cache.silences(None)?.into_iter().map(|(_, s)| s).collect();
-    let ack_of =
-        |a: &watchdesk::cache::CachedAlert| watchdesk::ack::ack_of(&a.labels, &silences, now);
-    let pending = cache.pending_acks(None)?;
-    let sev_word = |s: &str| {
-        if s.is_empty() {
-            "unknown".to_string()
-        } else {
-            s.to_string()
-        }
-    };
+fn alert_json(a: &ListedAlert) -> serde_json::Value {
+    serde_json::json!({
+        "source": a.source,
+        "fingerprint": a.fingerprint,
+        "alertname": a.alertname,
+        "severity": a.severity.as_str(),
+        "severityLabel": a.severity_label,
+        "state": a.state,
+        "startsAt": to_rfc3339(a.starts_at),
+        "resolvedAt": a.resolved_at.map(to_rfc3339),
+        "labels": a.labels,
+        "annotations": a.annotations,
+        "silencedBy": a.silenced_by,
+        "inhibitedBy": a.inhibited_by,
+        "reportedBy": a.reported_by,
+        "acknowledgement": a.ack.as_ref().map(|k| serde_json::json!({
+            "by": k.by,
+            "at": to_rfc3339(k.at),
+            "until": to_rfc3339(k.until),
+            "comment": k.comment,
+            "silenceId": k.silence_id,
+        })),
+        "acknowledgementQueued": a.pending_ack,
+    })
+}
+
+fn alerts(d: &Desk, source: Option<&str>, json: bool) -> Result<ExitCode> {
+    let list = d.alerts(source)?;
     if json {
-        let resolved_json = resolved.iter().map(|r| {
-            serde_json::json!({
-                "source": r.source,
-                "fingerprint": r.fingerprint,
-                "alertname": r.alertname,
-                "severity": sev_word(&r.severity),
-                "state": RESOLVED_UNACKED,
-                "startsAt": to_rfc3339(r.starts_at),
-                "resolvedAt": to_rfc3339(r.resolved_at),
-                "labels": r.labels,
-                "annotations": r.annotations,
-                "silencedBy": [],
-                "inhibitedBy": [],
-                "reportedBy": r.reported_by,
-                "acknowledgement": null,
-            })
-        });
-        let arr: Vec<serde_json::Value> = all
-            .iter()
-            .map(|a| {
-                serde_json::json!({
-                    "source": a.source,
-                    "fingerprint": a.fingerprint,
-                    "alertname": a.alertname,
-                    "severity": if a.severity.is_empty() { "unknown" } else { a.severity.as_str() },
-                    "state": view::alert_state_word(a),
-                    "startsAt": to_rfc3339(a.starts_at),
-                    "labels": a.labels,
-                    "annotations": a.annotations,
-                    "silencedBy": a.silenced_by,
-                    "inhibitedBy": a.inhibited_by,
-                    "reportedBy": a.reported_by,
-                    "acknowledgement": ack_of(a).map(|k| serde_json::json!({
-                        "by": k.by,
-                        "at": to_rfc3339(k.at),
-                        "until": to_rfc3339(k.until),
-                        "comment": k.comment,
-                        "silenceId": k.silence_id,
-                    })),
-                })
-            })
-            .chain(resolved_json)
-            .collect();
+        let arr: Vec<serde_json::Value> = list.alerts.iter().map(alert_json).collect();
         outln!("{}", serde_json::to_string_pretty(&arr)?);
         return Ok(ExitCode::SUCCESS);
     }
-    for site in pick_sites(cfg, source)? {
+    let now = now_ms();
+    for site in d.pick_sources(source)? {
         // One member of an HA cluster down: the list is still complete from the others.
-        let members = cfg
-            .sites
-            .iter()
-            .find(|s| s.name == site)
-            .map(|s| s.alertmanagers.len())
-            .unwrap_or(0);
-        let down: Vec<String> = view::current_health(&cache, &cfg.sites)
-            .into_iter()
-            .filter(|h| h.source == site && h.consecutive_failures > 0)
-            .filter_map(|h| {
-                h.component
-                    .strip_prefix("alertmanager ")
-                    .map(str::to_string)
-            })
-            .collect();
+        let (down, members) = d.alertmanagers_down(&site);
         if members > 0 && !down.is_empty() {
             outln!(
                 "warning: {} of {members} Alertmanagers of {site} unreachable: {} ({})",
@@ -707,10 +455,12 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
                 }
             );
         }
-        for h in view::current_health(&cache, &cfg.sites)
-            .into_iter()
-            .filter(|h| h.source == site)
-        {
+        match d.heartbeat(&site) {
+            Some(true) => outln!("heartbeat: the Watchdog alert of {site} arrives (the alerting pipeline works)"),
+            Some(false) => outln!("heartbeat: the Watchdog alert of {site} is missing: Prometheus rules or the path to Alertmanager may be down"),
+            None => {}
+        }
+        for h in d.health().into_iter().filter(|h| h.source == site) {
             if h.consecutive_failures > 0 {
                 outln!(
                     "! {site} {}: unreachable since {} failed polls; last good data {}: {}",
@@ -719,23 +469,23 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
                     h.last_success
                         .map(local_datetime)
                         .unwrap_or_else(|| "never".into()),
-                    h.last_error.unwrap_or_default()
+                    safe(&h.last_error.unwrap_or_default())
                 );
             }
         }
     }
-    for p in &pending {
+    for p in &d.cache().pending_acks(None)? {
         outln!(
             "! acknowledgement by {} queued since {} (not yet accepted by an Alertmanager{})",
-            p.created_by,
+            safe(&p.created_by),
             local_datetime(p.queued_at),
             p.last_error
                 .as_ref()
-                .map(|e| format!(": {e}"))
+                .map(|e| format!(": {}", safe(e)))
                 .unwrap_or_default()
         );
     }
-    if all.is_empty() && resolved.is_empty() {
+    if list.alerts.is_empty() {
         outln!("no current alerts");
         return Ok(ExitCode::SUCCESS);
     }
@@ -748,286 +498,106 @@ fn alerts(cfg: &Config, source: &Option<String>, json: bool) -> Result<ExitCode>
         "INSTANCE",
         "SINCE"
     );
-    // One row: severity, state, name, source, instance, since, summary.
-    let row = |sev: &str,
-               state: &str,
-               name: &str,
-               source: &str,
-               labels: &watchdesk::source::Labels,
-               annotations: &watchdesk::source::Labels,
-               starts_at: i64| {
+    for a in &list.alerts {
+        let resolved = a.state == desk::RESOLVED_UNACKED;
         outln!(
             "{:<9} {:<10} {:<28} {:<10} {:<26} {:<12} {}",
-            sev,
-            state,
-            name,
-            source,
-            labels.get("instance").map(String::as_str).unwrap_or("-"),
-            human_duration(now - starts_at),
-            annotations
-                .get("summary")
-                .map(|s| s.replace(['\n', '\r'], " "))
-                .unwrap_or_default()
+            a.severity.as_str(),
+            if resolved { "resolved" } else { a.state },
+            safe(&a.alertname),
+            safe(&a.source),
+            safe(a.labels.get("instance").map(String::as_str).unwrap_or("-")),
+            human_duration(now - a.starts_at),
+            safe(&a.summary)
         );
-    };
-    for a in &all {
-        row(
-            &sev_word(&a.severity),
-            view::alert_state_word(a),
-            &a.alertname,
-            &a.source,
-            &a.labels,
-            &a.annotations,
-            a.starts_at,
-        );
-        if let Some(k) = ack_of(a) {
+        if let Some(k) = &a.ack {
             outln!(
                 "          acknowledged by {}, {} ago, until {}: {}",
-                k.by,
+                safe(&k.by),
                 human_duration(now - k.at),
                 local_datetime(k.until),
-                k.comment
+                safe(&k.comment)
+            );
+        }
+        if let Some(at) = a.resolved_at {
+            outln!(
+                "          {} (resolved {} ago): watchdesk ack {}",
+                desk::RESOLVED_UNACKED,
+                human_duration(now - at),
+                safe(&a.fingerprint)
             );
         }
     }
-    for r in &resolved {
-        row(
-            &sev_word(&r.severity),
-            "resolved",
-            &r.alertname,
-            &r.source,
-            &r.labels,
-            &r.annotations,
-            r.starts_at,
-        );
-        outln!(
-            "          {RESOLVED_UNACKED} (resolved {} ago): watchdesk ack {}",
-            human_duration(now - r.resolved_at),
-            r.fingerprint
-        );
-    }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The state of an alert that resolved while nobody acknowledged it.
-const RESOLVED_UNACKED: &str = "resolved, not acknowledged";
-
-fn os_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "operator".into())
-}
-
-/// The current alerts an `ack`/`unack` argument names: a fingerprint, or an alert name (and instance).
-fn named_alerts(
-    cache: &Cache,
-    site: &str,
-    alert: &str,
-    instance: &Option<String>,
-) -> Result<Vec<watchdesk::cache::CachedAlert>> {
-    let all = cache.current_alerts(Some(site))?;
-    if let Some(a) = all.iter().find(|a| a.fingerprint == alert) {
-        return Ok(vec![a.clone()]);
-    }
-    Ok(all
-        .into_iter()
-        .filter(|a| a.alertname == alert)
-        .filter(|a| instance.is_none() || a.labels.get("instance") == instance.as_ref())
-        .collect())
-}
-
-fn site_for(cfg: &Config, source: &Option<String>) -> Result<Site> {
-    let name = pick_sites(cfg, source)?[0].to_string();
-    let sc = cfg
-        .sites
-        .iter()
-        .find(|s| s.name == name)
-        .context("no such source")?;
-    Ok(Site::connect(sc)?)
 }
 
 async fn ack(
-    cfg: &Config,
-    source: &Option<String>,
-    alert: &str,
-    instance: &Option<String>,
-    duration: &str,
+    d: &Desk,
+    named: NamedAck<'_>,
+    duration_ms: i64,
+    author: &str,
     comment: &str,
-    author: &Option<String>,
 ) -> Result<ExitCode> {
-    use watchdesk::source::Matcher;
-    let dur = watchdesk::time::parse_duration_ms(duration)
-        .filter(|d| *d > 0)
-        .with_context(|| format!("--for {duration:?}: write it like 30m, 1h or 8h"))?;
-    let cache = open_cache(cfg)?;
-    let site = site_for(cfg, source)?;
-    let found = named_alerts(&cache, &site.name, alert, instance)?;
-    let author_name = author.clone().unwrap_or_else(os_user);
-    // Resolved while nobody acknowledged them: a local acknowledgement, no silence needed.
-    let resolved: Vec<_> = cache
-        .resolved_unacknowledged(Some(&site.name))?
-        .into_iter()
-        .filter(|r| {
-            r.fingerprint == alert
-                || (r.alertname == alert
-                    && (instance.is_none() || r.labels.get("instance") == instance.as_ref()))
-        })
-        .collect();
-    for r in &resolved {
-        if cache.acknowledge_resolved(
-            &site.name,
-            &r.fingerprint,
-            &author_name,
-            comment,
-            now_ms(),
-        )? {
-            outln!(
-                "acknowledged {} on {} (resolved {} ago) by {author_name}",
-                r.alertname,
-                r.labels.get("instance").map(String::as_str).unwrap_or("-"),
-                human_duration(now_ms() - r.resolved_at)
-            );
-        }
-    }
-    if found.is_empty() && !resolved.is_empty() {
-        return Ok(ExitCode::SUCCESS);
-    }
-    let eq = |name: &str, value: &str| Matcher {
-        name: name.into(),
-        value: value.into(),
-        is_regex: false,
-        is_equal: true,
-    };
-    let matchers = match (found.as_slice(), instance) {
-        ([one], _) => watchdesk::ack::default_matchers(&one.labels),
-        (_, Some(i)) => vec![eq("alertname", alert), eq("instance", i)],
-        (many, None) => {
-            if many.len() > 1 {
-                outln!(
-                    "{alert} fires on {} instances: acknowledging all of them (use --instance to narrow)",
-                    many.len()
-                );
-            } else {
-                outln!("{alert} is not in the cache's current alerts: acknowledging by name");
-            }
-            vec![eq("alertname", alert)]
-        }
-    };
-    let author = author_name;
+    let r = d
+        .acknowledge_named(named, duration_ms, author, comment)
+        .await?;
     let now = now_ms();
-    let described = matchers
-        .iter()
-        .map(|m| format!("{}={:?}", m.name, m.value))
-        .collect::<Vec<_>>()
-        .join(", ");
-    match watchdesk::ack::acknowledge(&cache, &site, matchers, dur, &author, comment, now).await {
-        Ok(watchdesk::ack::Outcome::Sent(id)) => {
-            outln!(
-                "acknowledged {{{described}}} by {author} until {} (silence {id})",
-                local_datetime(now + dur)
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Ok(watchdesk::ack::Outcome::Queued { id, reason }) => {
-            outln!("acknowledgement of {{{described}}} queued (#{id}): {reason}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => bail!("acknowledging {{{described}}} failed: {e}"),
+    for (name, instance, resolved_at) in &r.resolved {
+        outln!(
+            "acknowledged {} on {} (resolved {} ago) by {}",
+            safe(name),
+            safe(if instance.is_empty() { "-" } else { instance }),
+            human_duration(now - resolved_at),
+            safe(author)
+        );
     }
-}
-
-async fn unack(
-    cfg: &Config,
-    source: &Option<String>,
-    alert: &str,
-    instance: &Option<String>,
-    author: &Option<String>,
-) -> Result<ExitCode> {
-    let cache = open_cache(cfg)?;
-    let site = site_for(cfg, source)?;
-    // Fresh silences when an Alertmanager answers; else what the cache last saw.
-    for am in &site.alertmanagers {
-        if let Ok(s) = am.silences().await {
-            cache.replace_silences(&site.name, &s)?;
-            break;
-        }
+    if let Some(note) = &r.note {
+        outln!("{}", safe(note));
     }
-    let silences: Vec<_> = cache
-        .silences(Some(&site.name))?
-        .into_iter()
-        .map(|(_, s)| s)
-        .collect();
-    let now = now_ms();
-    let found = named_alerts(&cache, &site.name, alert, instance)?;
-    let mut ids: Vec<String> = found
-        .iter()
-        .filter_map(|a| watchdesk::ack::ack_of(&a.labels, &silences, now))
-        .map(|a| a.silence_id)
-        .collect();
-    if found.is_empty() {
-        // Resolved since: acknowledgements whose alertname matcher names it.
-        ids = silences
+    if let Some((matchers, outcome)) = &r.silence {
+        let described = matchers
             .iter()
-            .filter(|s| {
-                watchdesk::ack::is_ack(s) && s.state == watchdesk::source::SilenceState::Active
-            })
-            .filter(|s| {
-                s.matchers
-                    .iter()
-                    .any(|m| m.name == "alertname" && m.value == alert)
-            })
-            .map(|s| s.id.clone())
-            .collect();
-    }
-    ids.sort();
-    ids.dedup();
-    if ids.is_empty() {
-        bail!("{alert} has no active acknowledgement");
-    }
-    let author = author.clone().unwrap_or_else(os_user);
-    for id in ids {
-        match watchdesk::ack::unacknowledge(&cache, &site, &id, &author, now).await {
-            Ok(watchdesk::ack::Outcome::Sent(_)) => outln!("acknowledgement {id} expired"),
-            Ok(watchdesk::ack::Outcome::Queued { id: q, reason }) => {
-                outln!("expiry of acknowledgement {id} queued (#{q}): {reason}")
-            }
-            Err(e) => bail!("expiring acknowledgement {id} failed: {e}"),
+            .map(|m| format!("{}={:?}", m.name, m.value))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match outcome {
+            watchdesk::ack::Outcome::Sent(id) => outln!(
+                "acknowledged {{{}}} by {} until {} (silence {id})",
+                safe(&described),
+                safe(author),
+                local_datetime(r.until)
+            ),
+            watchdesk::ack::Outcome::Queued { id, reason } => outln!(
+                "acknowledgement of {{{}}} queued (#{id}): {reason}",
+                safe(&described)
+            ),
         }
+    }
+    if r.resolved.is_empty() && r.silence.is_none() {
+        bail!("nothing to acknowledge");
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn history(cfg: &Config, source: &Option<String>, since: &str, csv: bool) -> Result<ExitCode> {
-    let now = now_ms();
-    let from = parse_time(since, now)
-        .with_context(|| format!("--since {since:?}: write it like -8h or 2026-11-24T22:00:00Z"))?;
-    let cache = open_cache(cfg)?;
-    let mut events = Vec::new();
-    for site in pick_sites(cfg, source)? {
-        events.extend(cache.alert_events(Some(site), None, from)?);
-    }
-    events.sort_by_key(|e| (e.at, e.id));
+fn history(d: &Desk, source: Option<&str>, since: &str, csv: bool) -> Result<ExitCode> {
+    let events = d.shift_log(source, since)?;
     if csv {
         let text = watchdesk::history::events_csv(&events);
         outln!("{}", text.trim_end_matches('\n'));
         return Ok(ExitCode::SUCCESS);
     }
     if events.is_empty() {
-        outln!("nothing happened since {}", local_datetime(from));
+        outln!("nothing happened since {}", safe(since));
     }
     for e in &events {
-        let detail = if e.kind == "fired" {
-            String::new()
-        } else {
-            e.detail.clone()
-        };
+        let detail = if e.kind == "fired" { "" } else { &e.detail };
         outln!(
             "{}  {:<11} {:<28} {:<10} {}",
             local_datetime(e.at),
             e.kind,
-            e.alertname,
-            e.source,
-            detail.replace(['\n', '\r'], " ")
+            safe(&e.alertname),
+            safe(&e.source),
+            safe(detail)
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -1,101 +1,175 @@
-//! Which alerts deserve a desktop notification, decided once per alert fingerprint and remembered in
-//! the cache, so that neither a restart of the app nor of Alertmanager repeats a notification.
-//! Knows nothing of notification daemons: the desktop shell shows what [`due`] returns.
+//! Which desktop notifications are due, decided from the cache, never from a notification daemon:
+//! each decision is recorded (notification marks, the storm window, pipeline flags) before it is
+//! returned, so neither a restart of the app nor of Alertmanager repeats a notification.
+//!
+//! [`due`] covers alerts (new ones; critical ones nobody acknowledged again every `notify_repeat`;
+//! alerts arriving together as one; a storm as one summary; "resolved" for notified alerts that are
+//! gone). [`pipeline_due`] covers the monitoring itself. The desk's notification clock
+//! (`desk::notifications`) calls both on every alerts change and on a timer, so repeats happen while
+//! nothing changes. The desktop shell only displays what they return.
 
-use crate::cache::{Cache, CacheError, CachedAlert};
-use crate::source::AlertState;
+use std::collections::{HashMap, HashSet};
+
+use crate::cache::{Cache, CacheError, CachedAlert, NotifyMark, PipelineFlag};
+use crate::severity::Severity;
+use crate::source::{AlertState, Matcher, Silence};
 use crate::time::Millis;
+
+/// The always-firing heartbeat alert (a dead man's switch): not an operator alert, so it is neither
+/// listed, counted nor notified; its absence is ("monitoring pipeline broken").
+pub const HEARTBEAT: &str = "Watchdog";
 
 /// Notification settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
-    /// Severities that notify (default: critical only). `"unknown"` matches a missing severity.
-    pub severities: Vec<String>,
+    /// Severities that notify (default: critical only).
+    pub severities: Vec<Severity>,
     /// No notifications before this time (the tray's "mute for 15 min").
     pub muted_until: Option<Millis>,
-    /// A critical alert still firing and not acknowledged (not silenced) is notified again after
-    /// this long; 0 = never again.
+    /// A critical alert still firing that nobody acknowledged is notified again after this long;
+    /// 0 = never again.
     pub critical_repeat_ms: i64,
     /// A notified alert that resolves is notified as resolved.
     pub resolved: bool,
     /// Quiet rules: an alert matching every matcher of one rule raises no notification (it is still
     /// listed and counted).
-    pub quiet: Vec<Vec<crate::source::Matcher>>,
+    pub quiet: Vec<Vec<Matcher>>,
     /// Severities whose notification asks the daemon for a sound (default: critical).
-    pub sound: Vec<String>,
+    pub sound: Vec<Severity>,
 }
 
 impl Default for Policy {
     fn default() -> Self {
         Policy {
-            severities: vec!["critical".into()],
+            severities: vec![Severity::Critical],
             muted_until: None,
             critical_repeat_ms: 5 * 60_000,
             resolved: true,
             quiet: Vec::new(),
-            sound: vec!["critical".into()],
+            sound: vec![Severity::Critical],
         }
     }
+}
+
+/// Severity words of the config (`"critical"`, `"unknown"`, or an alias such as `"page"`).
+fn levels(words: &[String]) -> Vec<Severity> {
+    let mut v: Vec<Severity> = words.iter().map(|w| Severity::from_label(w)).collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
 impl Policy {
     /// The policy of a configuration (not muted).
     pub fn from_config(cfg: &crate::config::Config) -> Policy {
         Policy {
-            severities: cfg.notify_severities.clone(),
+            severities: levels(&cfg.notify_severities),
             muted_until: None,
             critical_repeat_ms: cfg.notify_repeat_ms,
             resolved: true,
             quiet: cfg.quiet.clone(),
-            sound: cfg.notify_sound.clone(),
+            sound: levels(&cfg.notify_sound),
         }
     }
 
-    /// Whether a notification of this severity asks for a sound. Pipeline notifications
-    /// ("monitoring pipeline broken") are critical; "resolved" and "info" ones never sound unless
-    /// configured.
-    pub fn sound_for(&self, severity: &str) -> bool {
-        let sev = if severity.is_empty() {
-            "unknown"
-        } else {
-            severity
-        };
-        self.sound.iter().any(|s| s == sev)
+    /// Whether a notification asks for a sound: its severity is in `notify_sound` ("resolved" and
+    /// "reachable again" never sound).
+    pub fn sound_for(&self, n: &Notification) -> bool {
+        !matches!(n.kind, NoteKind::Resolved | NoteKind::Recovered)
+            && self.sound.contains(&n.severity)
+    }
+
+    pub fn is_muted(&self, now: Millis) -> bool {
+        self.muted_until.is_some_and(|t| now < t)
     }
 
     fn wants(&self, a: &CachedAlert) -> bool {
+        if a.alertname == HEARTBEAT {
+            return false;
+        }
         if self.quiet.iter().any(|rule| {
             !rule.is_empty()
                 && rule
                     .iter()
-                    .all(|m| crate::ack::matcher_matches(m, &a.labels))
+                    .all(|m| crate::source::matcher::matcher_matches(m, &a.labels))
         }) {
             return false;
         }
-        let sev = if a.severity.is_empty() {
-            "unknown"
-        } else {
-            a.severity.as_str()
-        };
-        self.severities.iter().any(|s| s == sev)
+        self.severities.contains(&a.severity())
     }
+}
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteKind {
+    /// One new alert (it can be acknowledged from the notification).
+    Alert,
+    /// A critical alert still firing that nobody acknowledged.
+    Repeat,
+    /// Alerts of one group that arrived together ("ServiceDown on 7 instances").
+    Group,
+    /// More than [`STORM`] new alerts at once: one summary.
+    Storm,
+    /// Notified alerts that are gone.
+    Resolved,
+    /// The monitoring itself: a source unreachable for long, the Watchdog heartbeat missing.
+    Pipeline,
+    /// The monitoring is back.
+    Recovered,
 }
 
 /// A notification to show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notification {
+    pub kind: NoteKind,
     pub source: String,
+    /// The one alert it is about; empty for groups, summaries and pipeline notes.
     pub fingerprint: String,
+    /// What it is about: an alert name, "ServiceDown on 7 instances", "alert storm: 300 new alerts".
     pub alertname: String,
-    pub severity: String,
+    pub severity: Severity,
+    /// "CRITICAL ServiceDown", "RESOLVED ServiceDown".
+    pub title: String,
     pub summary: String,
     pub body: String,
-    /// `watchdesk://alert/<source>/<fingerprint>`: opens the alert's detail view.
+    /// `watchdesk://alert/<source>/<fingerprint>` (opens the alert's detail) or
+    /// `watchdesk://alerts[/<group>]` (the filtered list).
     pub link: String,
 }
 
-fn meta_key(source: &str, fingerprint: &str) -> String {
-    format!("notified/{source}/{fingerprint}")
+impl Notification {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        kind: NoteKind,
+        source: &str,
+        fingerprint: &str,
+        subject: String,
+        severity: Severity,
+        summary: String,
+        body: String,
+        link: String,
+    ) -> Notification {
+        let word = match kind {
+            NoteKind::Resolved => "RESOLVED".to_string(),
+            _ => severity.as_str().to_uppercase(),
+        };
+        Notification {
+            kind,
+            source: source.to_string(),
+            fingerprint: fingerprint.to_string(),
+            title: format!("{word} {subject}"),
+            alertname: subject,
+            severity,
+            summary,
+            body,
+            link,
+        }
+    }
+
+    /// A single alert, which the notification's "Acknowledge 1 h" action can acknowledge.
+    pub fn can_acknowledge(&self) -> bool {
+        matches!(self.kind, NoteKind::Alert | NoteKind::Repeat) && !self.fingerprint.is_empty()
+    }
 }
 
 /// A deep link into the app.
@@ -116,6 +190,12 @@ pub fn alert_link(source: &str, fingerprint: &str) -> String {
         pct_encode(fingerprint)
     )
 }
+
+fn group_link(alertname: &str) -> String {
+    format!("watchdesk://alerts/{}", pct_encode(alertname))
+}
+
+const LIST_LINK: &str = "watchdesk://alerts";
 
 /// Parses `watchdesk://alert/<source>/<fingerprint>` or `watchdesk://alerts[/<group>]`.
 pub fn parse_link(link: &str) -> Option<Link> {
@@ -145,38 +225,96 @@ pub fn parse_link(link: &str) -> Option<Link> {
     }
 }
 
-/// The alerts that are firing, wanted by the policy and not notified before; each is marked as
-/// notified in the cache before it is returned (at most once, even across restarts).
-/// Marks of alerts that are gone are removed, so a later re-fire notifies again.
+/// More new alerts than this in one round is a storm: one summary notification.
+pub const STORM: usize = 20;
+
+/// After a storm, new alerts are folded into its summary until this long passes without any.
+pub const STORM_WINDOW_MS: i64 = 30_000;
+
+/// Whether an alert is acknowledged (an ack silence in the cache, or one queued): acknowledging
+/// stops its repeats at once, before the next alerts round reports it silenced.
+struct Acks {
+    silences: HashMap<String, Vec<Silence>>,
+    pending: Vec<crate::cache::acks::PendingAck>,
+}
+
+impl Acks {
+    fn load(cache: &Cache) -> Result<Acks, CacheError> {
+        let mut silences: HashMap<String, Vec<Silence>> = HashMap::new();
+        for (source, s) in cache.silences(None)? {
+            silences.entry(source).or_default().push(s);
+        }
+        Ok(Acks {
+            silences,
+            pending: cache.pending_acks(None)?,
+        })
+    }
+
+    fn acknowledged(&self, a: &CachedAlert, now: Millis) -> bool {
+        let silences = self
+            .silences
+            .get(&a.source)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        crate::ack::ack_of(&a.labels, silences, now).is_some()
+            || crate::ack::pending_for(&a.source, &a.labels, &self.pending)
+    }
+}
+
+/// A new or repeated notification of one alert, before grouping.
+struct Item {
+    job: String,
+    instance: String,
+    note: Notification,
+}
+
+/// The alerts that are firing, wanted by the policy and not notified before (or due again); each is
+/// marked as notified in the cache before it is returned (at most once, even across restarts).
+/// Marks of alerts that are gone are removed, and notified as resolved, so a later re-fire notifies
+/// again.
 pub fn due(cache: &Cache, policy: &Policy, now: Millis) -> Result<Vec<Notification>, CacheError> {
     let alerts = cache.current_alerts(None)?;
-    let mut out = Vec::new();
-    let muted = policy.muted_until.is_some_and(|t| now < t);
+    let marks: HashMap<(String, String), NotifyMark> = cache
+        .notify_marks()?
+        .into_iter()
+        .map(|m| ((m.source.clone(), m.fingerprint.clone()), m))
+        .collect();
+    let acks = Acks::load(cache)?;
+    let muted = policy.is_muted(now);
+    let mut items = Vec::new();
+    let mut set = Vec::new();
     for a in &alerts {
-        if a.state != AlertState::Active || !policy.wants(a) {
+        if a.state != AlertState::Active || !policy.wants(a) || acks.acknowledged(a, now) {
             continue;
         }
-        let key = meta_key(&a.source, &a.fingerprint);
-        let mut repeat = false;
-        if let Some(last) = cache.get_meta(&key)? {
-            // Already notified: again only for a critical alert nobody acknowledged (an acknowledged
-            // or silenced alert is not Active, so it never gets here).
-            let last: Millis = mark_time(&last).unwrap_or(now);
-            let due_again = policy.critical_repeat_ms > 0
-                && a.severity == "critical"
-                && now - last >= policy.critical_repeat_ms;
-            if !due_again {
-                continue;
+        let severity = a.severity();
+        let kind = match marks.get(&(a.source.clone(), a.fingerprint.clone())) {
+            None => NoteKind::Alert,
+            Some(m) => {
+                // Already notified: again only for a critical alert nobody acknowledged.
+                let due_again = policy.critical_repeat_ms > 0
+                    && severity == Severity::Critical
+                    && now.saturating_sub(m.notified_at) >= policy.critical_repeat_ms;
+                if !due_again {
+                    continue;
+                }
+                NoteKind::Repeat
             }
-            repeat = true;
-        }
+        };
         // Marked even while muted: a muted alert is not notified later in a burst.
-        cache.set_meta(&key, &mark(now, a))?;
+        set.push(NotifyMark {
+            source: a.source.clone(),
+            fingerprint: a.fingerprint.clone(),
+            notified_at: now,
+            alertname: a.alertname.clone(),
+            instance: a.labels.get("instance").cloned().unwrap_or_default(),
+            severity: severity.as_str().to_string(),
+        });
         if muted {
             continue;
         }
         let summary = a.annotations.get("summary").cloned().unwrap_or_default();
-        let mut body = if repeat {
+        let mut body = if kind == NoteKind::Repeat {
             format!(
                 "still firing since {}, not acknowledged\n{summary}",
                 crate::time::local_hhmm(a.starts_at)
@@ -190,138 +328,106 @@ pub fn due(cache: &Cache, policy: &Policy, now: Millis) -> Result<Vec<Notificati
             }
             body.push_str(inst);
         }
-        out.push((
-            a.labels.get("job").cloned().unwrap_or_default(),
-            a.labels.get("instance").cloned().unwrap_or_default(),
-            Notification {
-                source: a.source.clone(),
-                fingerprint: a.fingerprint.clone(),
-                alertname: a.alertname.clone(),
-                severity: if a.severity.is_empty() {
-                    "unknown".into()
-                } else {
-                    a.severity.clone()
-                },
+        items.push(Item {
+            job: a.labels.get("job").cloned().unwrap_or_default(),
+            instance: a.labels.get("instance").cloned().unwrap_or_default(),
+            note: Notification::new(
+                kind,
+                &a.source,
+                &a.fingerprint,
+                a.alertname.clone(),
+                severity,
                 summary,
                 body,
-                link: alert_link(&a.source, &a.fingerprint),
-            },
-        ));
+                alert_link(&a.source, &a.fingerprint),
+            ),
+        });
     }
-    let resolved = forget_gone(cache, &alerts)?;
+    let current: HashSet<(&str, &str)> = alerts
+        .iter()
+        .map(|a| (a.source.as_str(), a.fingerprint.as_str()))
+        .collect();
+    let gone: Vec<NotifyMark> = marks
+        .into_values()
+        .filter(|m| !current.contains(&(m.source.as_str(), m.fingerprint.as_str())))
+        .collect();
+    let forget: Vec<(String, String)> = gone
+        .iter()
+        .map(|m| (m.source.clone(), m.fingerprint.clone()))
+        .collect();
+    cache.update_notify_marks(&set, &forget)?;
     // A storm that spans several alert rounds stays one summary: while one is on (and as long as
     // new alerts keep arriving), the newcomers are folded into it; they are in the alert list.
-    let storm_until: Option<Millis> = cache.get_meta(STORM_KEY)?.and_then(|v| v.parse().ok());
-    let in_storm = storm_until.is_some_and(|t| now < t);
-    if out.len() > STORM || (in_storm && !out.is_empty()) {
-        cache.set_meta(STORM_KEY, &(now + STORM_WINDOW_MS).to_string())?;
+    let in_storm = cache.storm_until()?.is_some_and(|t| now < t);
+    if items.len() > STORM || (in_storm && !items.is_empty()) {
+        cache.set_storm_until(now.saturating_add(STORM_WINDOW_MS))?;
     }
-    let mut notes = if in_storm && !out.is_empty() {
+    let mut notes = if in_storm && !items.is_empty() {
         tracing::info!(
             "{} more new alerts during an alert storm: folded into its summary",
-            out.len()
+            items.len()
         );
         Vec::new()
     } else {
-        group(out)
+        group(items)
     };
     if policy.resolved && !muted {
-        notes.extend(resolved_notes(resolved));
+        notes.extend(resolved_notes(gone));
     }
     Ok(notes)
 }
 
-/// What is remembered of a notified alert: when, and enough to say "resolved" after it is gone.
-fn mark(now: Millis, a: &CachedAlert) -> String {
-    serde_json::json!({
-        "t": now,
-        "name": a.alertname,
-        "instance": a.labels.get("instance").cloned().unwrap_or_default(),
-        "severity": a.severity,
-    })
-    .to_string()
-}
-
-/// The time of a mark (older marks were the bare time).
-fn mark_time(v: &str) -> Option<Millis> {
-    v.parse().ok().or_else(|| {
-        serde_json::from_str::<serde_json::Value>(v)
-            .ok()?
-            .get("t")?
-            .as_i64()
-    })
-}
-
-fn resolved_notes(gone: Vec<(String, serde_json::Value)>) -> Vec<Notification> {
-    let named: Vec<(String, String, String, String)> = gone
-        .into_iter()
-        .filter_map(|(source, v)| {
-            let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
-            let name = s("name");
-            (!name.is_empty()).then(|| (source, name, s("instance"), s("severity")))
-        })
-        .collect();
-    match named.len() {
+fn resolved_notes(mut gone: Vec<NotifyMark>) -> Vec<Notification> {
+    gone.retain(|m| !m.alertname.is_empty());
+    gone.sort_by(|a, b| (&a.source, &a.alertname).cmp(&(&b.source, &b.alertname)));
+    match gone.len() {
         0 => Vec::new(),
         1 => {
-            let (source, name, instance, _) = named.into_iter().next().unwrap_or_default();
-            vec![Notification {
-                source,
-                fingerprint: String::new(),
-                alertname: name,
-                severity: "resolved".into(),
-                summary: instance.clone(),
-                body: instance,
-                link: "watchdesk://alerts".into(),
-            }]
+            let m = &gone[0];
+            vec![Notification::new(
+                NoteKind::Resolved,
+                &m.source,
+                "",
+                m.alertname.clone(),
+                Severity::parse_word(&m.severity).unwrap_or(Severity::Unknown),
+                m.instance.clone(),
+                m.instance.clone(),
+                LIST_LINK.into(),
+            )]
         }
         n => {
-            let mut names: Vec<String> = named.iter().map(|x| x.1.clone()).collect();
-            names.sort();
+            let mut names: Vec<String> = gone.iter().map(|m| m.alertname.clone()).collect();
             names.dedup();
-            vec![Notification {
-                source: named[0].0.clone(),
-                fingerprint: String::new(),
-                alertname: format!("{n} alerts"),
-                severity: "resolved".into(),
-                summary: names.join(", "),
-                body: names.join(", "),
-                link: "watchdesk://alerts".into(),
-            }]
+            let worst = gone
+                .iter()
+                .filter_map(|m| Severity::parse_word(&m.severity))
+                .min()
+                .unwrap_or(Severity::Unknown);
+            vec![Notification::new(
+                NoteKind::Resolved,
+                &gone[0].source,
+                "",
+                format!("{n} alerts"),
+                worst,
+                names.join(", "),
+                names.join(", "),
+                LIST_LINK.into(),
+            )]
         }
-    }
-}
-
-/// More new alerts than this in one round is a storm: one summary notification.
-pub const STORM: usize = 20;
-
-/// After a storm, new alerts are folded into its summary until this long passes without any.
-pub const STORM_WINDOW_MS: i64 = 30_000;
-
-const STORM_KEY: &str = "notify/storm_until";
-
-fn sev_rank(s: &str) -> u8 {
-    match s {
-        "critical" => 0,
-        "warning" => 1,
-        "unknown" => 2,
-        _ => 3,
     }
 }
 
 /// Alerts that arrive together for the same group (source, alertname, job) become one notification
 /// ("ServiceDown on 7 instances"); a storm becomes one summary. Respecting grouping: one instance
 /// down should not produce twenty notifications.
-fn group(items: Vec<(String, String, Notification)>) -> Vec<Notification> {
+fn group(items: Vec<Item>) -> Vec<Notification> {
     if items.len() > STORM {
-        let mut counts: Vec<(String, usize)> = Vec::new();
-        for (_, _, n) in &items {
-            match counts.iter_mut().find(|(k, _)| *k == n.alertname) {
-                Some((_, c)) => *c += 1,
-                None => counts.push((n.alertname.clone(), 1)),
-            }
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for i in &items {
+            *counts.entry(i.note.alertname.as_str()).or_default() += 1;
         }
-        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut counts: Vec<(&str, usize)> = counts.into_iter().collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         let mut body: Vec<String> = counts
             .iter()
             .take(5)
@@ -332,343 +438,69 @@ fn group(items: Vec<(String, String, Notification)>) -> Vec<Notification> {
         }
         let worst = items
             .iter()
-            .map(|(_, _, n)| n.severity.as_str())
-            .min_by_key(|s| sev_rank(s))
-            .unwrap_or("unknown")
-            .to_string();
-        return vec![Notification {
-            source: items[0].2.source.clone(),
-            fingerprint: String::new(),
-            alertname: format!("alert storm: {} new alerts", items.len()),
-            severity: worst,
-            summary: body.join(", "),
-            body: body.join("\n"),
-            link: "watchdesk://alerts".into(),
-        }];
+            .map(|i| i.note.severity)
+            .min()
+            .unwrap_or(Severity::Unknown);
+        return vec![Notification::new(
+            NoteKind::Storm,
+            &items[0].note.source,
+            "",
+            format!("alert storm: {} new alerts", items.len()),
+            worst,
+            body.join(", "),
+            body.join("\n"),
+            LIST_LINK.into(),
+        )];
     }
-    // (source, alertname, job) -> [(instance, notification)]
-    type Group = ((String, String, String), Vec<(String, Notification)>);
-    let mut groups: Vec<Group> = Vec::new();
-    for (job, instance, n) in items {
-        let key = (n.source.clone(), n.alertname.clone(), job);
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, v)) => v.push((instance, n)),
-            None => groups.push((key, vec![(instance, n)])),
+    // (source, alertname, job) -> [(instance, notification)], in order of arrival.
+    let mut order: Vec<(String, String, String)> = Vec::new();
+    let mut groups: HashMap<(String, String, String), Vec<(String, Notification)>> = HashMap::new();
+    for i in items {
+        let key = (i.note.source.clone(), i.note.alertname.clone(), i.job);
+        let entry = groups.entry(key.clone()).or_default();
+        if entry.is_empty() {
+            order.push(key);
         }
+        entry.push((i.instance, i.note));
     }
-    groups
+    order
         .into_iter()
-        .map(|((source, alertname, job), mut v)| {
+        .filter_map(|key| {
+            let mut v = groups.remove(&key)?;
+            let (source, alertname, job) = key;
             if v.len() == 1 {
-                return v.remove(0).1;
+                return v.pop().map(|(_, n)| n);
             }
-            let instances: Vec<String> = v.iter().map(|(i, _)| i.clone()).collect();
-            let mut body = instances
+            let mut body = v
                 .iter()
                 .take(4)
-                .cloned()
+                .map(|(i, _)| i.clone())
                 .collect::<Vec<_>>()
                 .join(", ");
-            if instances.len() > 4 {
-                body.push_str(&format!(" and {} more", instances.len() - 4));
+            if v.len() > 4 {
+                body.push_str(&format!(" and {} more", v.len() - 4));
             }
             let worst = v
                 .iter()
-                .map(|(_, n)| n.severity.as_str())
-                .min_by_key(|s| sev_rank(s))
-                .unwrap_or("unknown")
-                .to_string();
-            Notification {
-                link: format!(
-                    "watchdesk://alerts/{}",
-                    url::form_urlencoded::byte_serialize(alertname.as_bytes()).collect::<String>()
-                ),
-                alertname: format!("{alertname} on {} instances", v.len()),
-                summary: if job.is_empty() {
+                .map(|(_, n)| n.severity)
+                .min()
+                .unwrap_or(Severity::Unknown);
+            Some(Notification::new(
+                NoteKind::Group,
+                &source,
+                "",
+                format!("{alertname} on {} instances", v.len()),
+                worst,
+                if job.is_empty() {
                     String::new()
                 } else {
                     format!("job {job}")
                 },
                 body,
-                severity: worst,
-                fingerprint: String::new(),
-                source,
-            }
+                group_link(&alertname),
+            ))
         })
         .collect()
-}
-
-/// Removes the marks of alerts that are gone and returns them as (source, mark).
-fn forget_gone(
-    cache: &Cache,
-    current: &[CachedAlert],
-) -> Result<Vec<(String, serde_json::Value)>, CacheError> {
-    let keys = cache.meta_keys("notified/")?;
-    let mut gone = Vec::new();
-    for k in keys {
-        let still = current
-            .iter()
-            .any(|a| meta_key(&a.source, &a.fingerprint) == k);
-        if !still {
-            let v = cache.get_meta(&k)?.unwrap_or_default();
-            cache.delete_meta(&k)?;
-            let source = k
-                .strip_prefix("notified/")
-                .and_then(|r| r.rsplit_once('/'))
-                .map(|(s, _)| s.to_string())
-                .unwrap_or_default();
-            gone.push((source, serde_json::from_str(&v).unwrap_or_default()));
-        }
-    }
-    Ok(gone)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn n(name: &str, job: &str, inst: &str, sev: &str) -> (String, String, Notification) {
-        (
-            job.into(),
-            inst.into(),
-            Notification {
-                source: "s".into(),
-                fingerprint: format!("{name}{inst}"),
-                alertname: name.into(),
-                severity: sev.into(),
-                summary: String::new(),
-                body: String::new(),
-                link: alert_link("s", &format!("{name}{inst}")),
-            },
-        )
-    }
-
-    #[test]
-    fn once_per_alert_and_again_only_for_unacknowledged_criticals() {
-        use crate::cache::ReportedAlert;
-        use crate::source::{Alert, AlertState, Labels};
-        let c = Cache::open_in_memory().unwrap();
-        let alert = |fp: &str, sev: &str, state: AlertState| {
-            let mut labels = Labels::new();
-            labels.insert("alertname".into(), format!("A{fp}"));
-            labels.insert("severity".into(), sev.into());
-            ReportedAlert {
-                alert: Alert {
-                    fingerprint: fp.into(),
-                    labels,
-                    annotations: Labels::new(),
-                    starts_at: 1,
-                    updated_at: None,
-                    ends_at: None,
-                    generator_url: None,
-                    receivers: vec![],
-                    state,
-                    silenced_by: if state == AlertState::Suppressed {
-                        vec!["s1".into()]
-                    } else {
-                        vec![]
-                    },
-                    inhibited_by: vec![],
-                },
-                reported_by: vec![],
-            }
-        };
-        let p = Policy {
-            severities: vec!["critical".into(), "warning".into()],
-            ..Policy::default()
-        };
-        c.sync_alerts(
-            "s",
-            &[
-                alert("1", "critical", AlertState::Active),
-                alert("2", "warning", AlertState::Active),
-            ],
-            true,
-            0,
-        )
-        .unwrap();
-        assert_eq!(due(&c, &p, 1_000).unwrap().len(), 2);
-        assert!(
-            due(&c, &p, 2_000).unwrap().is_empty(),
-            "no repeat within the interval"
-        );
-        let again = due(&c, &p, 1_000 + p.critical_repeat_ms).unwrap();
-        assert_eq!(again.len(), 1, "the critical one, not the warning");
-        assert!(again[0].body.starts_with("still firing since"));
-        // Acknowledged (silenced): never again.
-        c.sync_alerts(
-            "s",
-            &[
-                alert("1", "critical", AlertState::Suppressed),
-                alert("2", "warning", AlertState::Active),
-            ],
-            true,
-            0,
-        )
-        .unwrap();
-        assert!(due(&c, &p, 10 * p.critical_repeat_ms).unwrap().is_empty());
-        // A restart reads the same marks: nothing new.
-        assert!(due(&c, &p, 10 * p.critical_repeat_ms + 1)
-            .unwrap()
-            .is_empty());
-    }
-
-    #[test]
-    fn a_storm_over_several_rounds_is_one_summary() {
-        use crate::cache::ReportedAlert;
-        use crate::source::{Alert, AlertState, Labels};
-        let c = Cache::open_in_memory().unwrap();
-        let alert = |i: usize| {
-            let mut labels = Labels::new();
-            labels.insert("alertname".into(), "StormProbe".into());
-            labels.insert("severity".into(), "critical".into());
-            labels.insert("instance".into(), format!("10.0.0.{i}:80"));
-            ReportedAlert {
-                alert: Alert {
-                    fingerprint: format!("f{i}"),
-                    labels,
-                    annotations: Labels::new(),
-                    starts_at: 1,
-                    updated_at: None,
-                    ends_at: None,
-                    generator_url: None,
-                    receivers: vec![],
-                    state: AlertState::Active,
-                    silenced_by: vec![],
-                    inhibited_by: vec![],
-                },
-                reported_by: vec![],
-            }
-        };
-        let p = Policy::default();
-        let first: Vec<_> = (0..150).map(alert).collect();
-        c.sync_alerts("s", &first, true, 0).unwrap();
-        let n = due(&c, &p, 1_000).unwrap();
-        assert_eq!(n.len(), 1);
-        assert_eq!(n[0].alertname, "alert storm: 150 new alerts");
-        // The rest of the storm arrives in the next rounds: folded, not notified.
-        let all: Vec<_> = (0..300).map(alert).collect();
-        c.sync_alerts("s", &all[..290], true, 5_000).unwrap();
-        assert!(due(&c, &p, 6_000).unwrap().is_empty());
-        c.sync_alerts("s", &all, true, 30_000).unwrap();
-        assert!(
-            due(&c, &p, 31_000).unwrap().is_empty(),
-            "the window runs on while alerts keep arriving"
-        );
-        // Quiet for the window: a new alert is notified on its own again.
-        let mut more = all.clone();
-        more.push(alert(999));
-        c.sync_alerts("s", &more, true, 31_000 + STORM_WINDOW_MS)
-            .unwrap();
-        let n = due(&c, &p, 31_000 + STORM_WINDOW_MS).unwrap();
-        assert_eq!(n.len(), 1);
-        assert_eq!(n[0].fingerprint, "f999");
-    }
-
-    #[test]
-    fn alerts_arriving_together_are_grouped() {
-        let out = group(vec![
-            n("ServiceDown", "go-api", "a:1", "critical"),
-            n("ServiceDown", "go-api", "b:1", "critical"),
-            n("ServiceDown", "minio", "m:1", "critical"),
-            n("HighCPUUsage", "node", "h:1", "critical"),
-        ]);
-        let names: Vec<&str> = out.iter().map(|x| x.alertname.as_str()).collect();
-        assert_eq!(
-            names,
-            vec!["ServiceDown on 2 instances", "ServiceDown", "HighCPUUsage"]
-        );
-        assert_eq!(out[0].link, "watchdesk://alerts/ServiceDown");
-        assert_eq!(out[0].body, "a:1, b:1");
-        assert_eq!(
-            parse_link(&out[0].link),
-            Some(Link::Alerts {
-                group: Some("ServiceDown".into())
-            })
-        );
-        assert!(
-            out[1].link.starts_with("watchdesk://alert/"),
-            "a single alert opens its detail"
-        );
-    }
-
-    #[test]
-    fn a_storm_is_one_summary() {
-        let mut items: Vec<_> = (0..300)
-            .map(|i| {
-                n(
-                    "ServiceDown",
-                    "recording-service",
-                    &format!("10.0.0.{i}:80"),
-                    "critical",
-                )
-            })
-            .collect();
-        items.push(n("HighLatency", "go-api", "x", "warning"));
-        let out = group(items);
-        assert_eq!(out.len(), 1);
-        assert_eq!(out[0].alertname, "alert storm: 301 new alerts");
-        assert_eq!(out[0].severity, "critical");
-        assert!(
-            out[0].summary.starts_with("ServiceDown ×300"),
-            "{}",
-            out[0].summary
-        );
-        assert_eq!(out[0].link, "watchdesk://alerts");
-    }
-
-    #[test]
-    fn sound_per_severity() {
-        let p = Policy::default();
-        assert!(p.sound_for("critical"), "critical sounds by default");
-        assert!(!p.sound_for("warning") && !p.sound_for("resolved") && !p.sound_for("info"));
-        let p = Policy {
-            sound: vec!["warning".into(), "unknown".into()],
-            ..Policy::default()
-        };
-        assert!(!p.sound_for("critical"));
-        assert!(p.sound_for("warning"));
-        assert!(p.sound_for(""), "a missing severity is \"unknown\"");
-        let p = Policy {
-            sound: vec![],
-            ..Policy::default()
-        };
-        assert!(!p.sound_for("critical"), "sound off for all");
-    }
-
-    #[track_caller]
-    fn check_link(input: &str, expect: Option<Link>) {
-        assert_eq!(parse_link(input), expect, "{input}");
-    }
-
-    #[test]
-    fn links() {
-        check_link(
-            "watchdesk://alert/default/abc123",
-            Some(Link::Alert {
-                source: "default".into(),
-                fingerprint: "abc123".into(),
-            }),
-        );
-        check_link(
-            &alert_link("site a/b", "f"),
-            Some(Link::Alert {
-                source: "site a/b".into(),
-                fingerprint: "f".into(),
-            }),
-        );
-        check_link("watchdesk://alerts", Some(Link::Alerts { group: None }));
-        check_link(
-            "watchdesk://alerts/ServiceDown",
-            Some(Link::Alerts {
-                group: Some("ServiceDown".into()),
-            }),
-        );
-        check_link("watchdesk://alert/x", None);
-        check_link("https://evil/alert/a/b", None);
-        check_link("watchdesk://", None);
-        check_link("watchdesk://alert//", None);
-    }
 }
 
 /// How long the monitoring pipeline may be silent before the operator is told.
@@ -699,16 +531,22 @@ impl PipelineLimits {
     }
 }
 
-fn pipeline_note(source: &str, severity: &str, title: String, body: String) -> Notification {
-    Notification {
-        source: source.to_string(),
-        fingerprint: String::new(),
-        alertname: title,
-        severity: severity.into(),
-        summary: body.clone(),
+fn pipeline_note(source: &str, kind: NoteKind, title: String, body: String) -> Notification {
+    let severity = if kind == NoteKind::Recovered {
+        Severity::Info
+    } else {
+        Severity::Critical
+    };
+    Notification::new(
+        kind,
+        source,
+        "",
+        title,
+        severity,
+        body.clone(),
         body,
-        link: "watchdesk://alerts".into(),
-    }
+        LIST_LINK.into(),
+    )
 }
 
 /// Notifications about the monitoring itself: a dead man's switch on the always-firing `Watchdog`
@@ -722,20 +560,19 @@ pub fn pipeline_due(
     now: Millis,
 ) -> Result<Vec<Notification>, CacheError> {
     let mut out = Vec::new();
-    let muted = policy.muted_until.is_some_and(|t| now < t);
-    let health = crate::view::current_health(cache, sites);
+    let health = cache.health_of(&crate::config::health_keys(sites))?;
     for site in sites {
         // Sources unreachable for too long, and back again.
         for h in health.iter().filter(|h| h.source == site.name) {
-            let flag = format!("pipeline/unreachable/{}/{}", h.source, h.component);
-            let was = cache.get_meta(&flag)?.is_some();
+            let flag = cache.pipeline_flag(&h.source, PipelineFlag::Unreachable, &h.component)?;
             let down_since = h.last_success.unwrap_or(h.last_attempt);
-            let down = h.consecutive_failures > 0 && now - down_since >= limits.unreachable_ms;
-            if down && !was {
-                cache.set_meta(&flag, &now.to_string())?;
+            let down = h.consecutive_failures > 0
+                && now.saturating_sub(down_since) >= limits.unreachable_ms;
+            if down && flag.is_none() {
+                cache.set_pipeline_flag(&h.source, PipelineFlag::Unreachable, &h.component, now)?;
                 out.push(pipeline_note(
                     &site.name,
-                    "critical",
+                    NoteKind::Pipeline,
                     format!("{} {} unreachable", site.name, h.component),
                     format!(
                         "no answer since {}: {}",
@@ -743,11 +580,11 @@ pub fn pipeline_due(
                         h.last_error.clone().unwrap_or_default()
                     ),
                 ));
-            } else if was && h.consecutive_failures == 0 {
-                cache.delete_meta(&flag)?;
+            } else if flag.is_some() && h.consecutive_failures == 0 {
+                cache.clear_pipeline_flag(&h.source, PipelineFlag::Unreachable, &h.component)?;
                 out.push(pipeline_note(
                     &site.name,
-                    "info",
+                    NoteKind::Recovered,
                     format!("{} {} reachable again", site.name, h.component),
                     "data is current again".into(),
                 ));
@@ -762,38 +599,43 @@ pub fn pipeline_due(
         if site.alertmanagers.is_empty() || !am_ok {
             continue;
         }
-        let seen_key = format!("pipeline/watchdog_seen/{}", site.name);
-        let flag = format!("pipeline/watchdog_missing/{}", site.name);
         let present = cache
             .current_alerts(Some(&site.name))?
             .iter()
-            .any(|a| a.alertname == "Watchdog");
+            .any(|a| a.alertname == HEARTBEAT);
         if present {
-            cache.set_meta(&seen_key, &now.to_string())?;
-            if cache.get_meta(&flag)?.is_some() {
-                cache.delete_meta(&flag)?;
+            cache.set_pipeline_flag(&site.name, PipelineFlag::WatchdogSeen, "", now)?;
+            if cache
+                .pipeline_flag(&site.name, PipelineFlag::WatchdogMissing, "")?
+                .is_some()
+            {
+                cache.clear_pipeline_flag(&site.name, PipelineFlag::WatchdogMissing, "")?;
                 out.push(pipeline_note(
                     &site.name,
-                    "info",
+                    NoteKind::Recovered,
                     format!("monitoring pipeline of {} restored", site.name),
                     "the Watchdog alert arrives again".into(),
                 ));
             }
             continue;
         }
-        let seen: Millis = match cache.get_meta(&seen_key)?.and_then(|v| v.parse().ok()) {
+        let seen = match cache.pipeline_flag(&site.name, PipelineFlag::WatchdogSeen, "")? {
             Some(t) => t,
             None => {
                 // Never seen yet: start counting now, so a fresh install does not alarm at once.
-                cache.set_meta(&seen_key, &now.to_string())?;
+                cache.set_pipeline_flag(&site.name, PipelineFlag::WatchdogSeen, "", now)?;
                 now
             }
         };
-        if now - seen >= limits.watchdog_grace_ms && cache.get_meta(&flag)?.is_none() {
-            cache.set_meta(&flag, &now.to_string())?;
+        if now.saturating_sub(seen) >= limits.watchdog_grace_ms
+            && cache
+                .pipeline_flag(&site.name, PipelineFlag::WatchdogMissing, "")?
+                .is_none()
+        {
+            cache.set_pipeline_flag(&site.name, PipelineFlag::WatchdogMissing, "", now)?;
             out.push(pipeline_note(
                 &site.name,
-                "critical",
+                NoteKind::Pipeline,
                 format!("monitoring pipeline of {} broken", site.name),
                 format!(
                     "the always-firing Watchdog alert has not arrived since {}: Prometheus rules or \
@@ -803,102 +645,11 @@ pub fn pipeline_due(
             ));
         }
     }
-    if muted {
+    if policy.is_muted(now) {
         return Ok(Vec::new());
     }
     Ok(out)
 }
 
 #[cfg(test)]
-mod pipeline_tests {
-    use super::*;
-    use crate::config::SiteConfig;
-    use crate::source::{Alert, AlertState, Endpoint, Labels};
-
-    fn site() -> Vec<SiteConfig> {
-        vec![SiteConfig {
-            name: "s".into(),
-            prometheus: Endpoint::new("http://p:9090"),
-            alertmanagers: vec![Endpoint::new("http://a:9093")],
-        }]
-    }
-
-    fn watchdog() -> crate::cache::ReportedAlert {
-        let mut labels = Labels::new();
-        labels.insert("alertname".into(), "Watchdog".into());
-        crate::cache::ReportedAlert {
-            alert: Alert {
-                fingerprint: "w".into(),
-                labels,
-                annotations: Labels::new(),
-                starts_at: 1,
-                updated_at: None,
-                ends_at: None,
-                generator_url: None,
-                receivers: vec![],
-                state: AlertState::Active,
-                silenced_by: vec![],
-                inhibited_by: vec![],
-            },
-            reported_by: vec![],
-        }
-    }
-
-    fn titles(v: &[Notification]) -> Vec<String> {
-        v.iter().map(|n| n.alertname.clone()).collect()
-    }
-
-    #[test]
-    fn watchdog_missing_is_a_broken_pipeline_once_and_its_return_is_told() {
-        let c = Cache::open_in_memory().unwrap();
-        let l = PipelineLimits::default();
-        let p = Policy::default();
-        let am = "alertmanager http://a:9093";
-        c.record_success("s", am, 0, 1).unwrap();
-        c.record_success("s", "prometheus", 0, 1).unwrap();
-        c.sync_alerts("s", &[watchdog()], true, 0).unwrap();
-        assert!(pipeline_due(&c, &site(), l, &p, 1_000).unwrap().is_empty());
-        // Watchdog stops arriving; Alertmanager still answers.
-        c.sync_alerts("s", &[], true, 2_000).unwrap();
-        c.record_success("s", am, 2_000, 1).unwrap();
-        assert!(
-            pipeline_due(&c, &site(), l, &p, 60_000).unwrap().is_empty(),
-            "grace"
-        );
-        let n = pipeline_due(&c, &site(), l, &p, 1_000 + l.watchdog_grace_ms).unwrap();
-        assert_eq!(titles(&n), vec!["monitoring pipeline of s broken"]);
-        assert_eq!(n[0].severity, "critical");
-        assert!(
-            pipeline_due(&c, &site(), l, &p, 900_000)
-                .unwrap()
-                .is_empty(),
-            "once"
-        );
-        c.sync_alerts("s", &[watchdog()], true, 950_000).unwrap();
-        let n = pipeline_due(&c, &site(), l, &p, 960_000).unwrap();
-        assert_eq!(titles(&n), vec!["monitoring pipeline of s restored"]);
-    }
-
-    #[test]
-    fn a_source_unreachable_for_long_is_notified_and_so_is_its_recovery() {
-        let c = Cache::open_in_memory().unwrap();
-        let l = PipelineLimits::default();
-        let p = Policy::default();
-        c.record_success("s", "prometheus", 0, 1).unwrap();
-        c.record_failure("s", "prometheus", 10_000, "connection refused", true)
-            .unwrap();
-        assert!(pipeline_due(&c, &site(), l, &p, 30_000).unwrap().is_empty());
-        let n = pipeline_due(&c, &site(), l, &p, l.unreachable_ms + 1).unwrap();
-        assert_eq!(titles(&n), vec!["s prometheus unreachable"]);
-        assert!(n[0].body.contains("connection refused"));
-        assert!(
-            pipeline_due(&c, &site(), l, &p, 500_000)
-                .unwrap()
-                .is_empty(),
-            "once"
-        );
-        c.record_success("s", "prometheus", 600_000, 1).unwrap();
-        let n = pipeline_due(&c, &site(), l, &p, 600_001).unwrap();
-        assert_eq!(titles(&n), vec!["s prometheus reachable again"]);
-    }
-}
+mod tests;

@@ -4,23 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::cache::{Cache, CacheError};
+use crate::config::Settings;
 use crate::dashboard::{Dashboard, Interp, PanelKind, VarValues};
-use crate::poller::Settings;
-use crate::time::{parse_duration_ms, parse_time};
+use crate::time::{parse_duration_ms, parse_time, Millis};
 
-/// One target of one panel, ready to fetch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlannedQuery {
-    pub panel_id: i64,
-    pub ref_id: String,
-    /// PromQL with every variable substituted: the key of the cached history.
-    pub expr: String,
-    pub legend: String,
-    pub step_ms: i64,
-}
+pub use crate::cache::PlannedQuery;
 
 /// The name a dashboard is stored under: its uid, else its title.
 pub fn dashboard_key(d: &Dashboard) -> String {
@@ -94,112 +83,32 @@ pub fn plan(d: &Dashboard, vars: &VarValues, s: &Settings) -> Vec<PlannedQuery> 
     out
 }
 
-fn plan_key(site: &str, d: &Dashboard) -> String {
-    format!("plan/{site}/{}", dashboard_key(d))
-}
-
-fn selection_key(site: &str, d: &Dashboard) -> String {
-    format!("vars/{site}/{}", dashboard_key(d))
-}
-
 /// The variable values to use without network: the operator's selection when it is among the
 /// dashboard's saved options, else the dashboard's current values.
 pub fn offline_vars(d: &Dashboard, selected: &BTreeMap<String, Vec<String>>) -> VarValues {
-    use std::future::Future;
-    let fut = crate::dashboard::resolve_variables(d, &Offline, selected);
-    let mut fut = std::pin::pin!(fut);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    // The offline source answers at once, so the future completes on its first poll.
-    for _ in 0..1000 {
-        if let std::task::Poll::Ready((vars, _)) = fut.as_mut().poll(&mut cx) {
-            return vars;
-        }
-    }
-    VarValues::default()
+    crate::dashboard::resolve_offline(d, selected)
 }
 
-/// A source that is never reachable: variable resolution falls back to saved values.
-struct Offline;
-
-#[async_trait::async_trait]
-impl crate::source::MetricsSource for Offline {
-    fn url(&self) -> &str {
-        "offline"
-    }
-    async fn query(
-        &self,
-        _: &str,
-        _: Option<crate::time::Millis>,
-    ) -> Result<crate::source::Answer<Vec<crate::source::InstantSample>>, crate::source::SourceError>
-    {
-        Err(offline())
-    }
-    async fn query_range(
-        &self,
-        _: &str,
-        _: i64,
-        _: i64,
-        _: i64,
-    ) -> Result<crate::source::Answer<Vec<crate::source::RangeSeries>>, crate::source::SourceError>
-    {
-        Err(offline())
-    }
-    async fn targets(&self) -> Result<Vec<crate::source::Target>, crate::source::SourceError> {
-        Err(offline())
-    }
-    async fn rules(&self) -> Result<Vec<crate::source::AlertRule>, crate::source::SourceError> {
-        Err(offline())
-    }
-    async fn alerts(&self) -> Result<Vec<crate::source::PromAlert>, crate::source::SourceError> {
-        Err(offline())
-    }
-    async fn label_values(
-        &self,
-        _: &str,
-        _: &[String],
-    ) -> Result<Vec<String>, crate::source::SourceError> {
-        Err(offline())
-    }
-    async fn series(
-        &self,
-        _: &[String],
-        _: Option<i64>,
-        _: Option<i64>,
-    ) -> Result<Vec<crate::source::Labels>, crate::source::SourceError> {
-        Err(offline())
-    }
-}
-
-fn offline() -> crate::source::SourceError {
-    crate::source::SourceError::Unreachable {
-        url: "offline".into(),
-        reason: "drawing from the cache only".into(),
-    }
-}
-
+/// Stores the plan the poller is about to fetch.
 pub fn store(
     cache: &Cache,
     site: &str,
     d: &Dashboard,
     plan: &[PlannedQuery],
+    now: Millis,
 ) -> Result<(), CacheError> {
-    let json = serde_json::to_string(plan).unwrap_or_else(|_| "[]".into());
-    cache.set_meta(&plan_key(site, d), &json)
+    cache.store_query_plan(site, &dashboard_key(d), plan, now)
 }
 
-/// The plan stored by the last poll, if any (a damaged entry counts as none).
+/// The plan stored by the last poll, if any (an unreadable one counts as none).
 pub fn load(cache: &Cache, site: &str, d: &Dashboard) -> Option<Vec<PlannedQuery>> {
-    let text = cache.get_meta(&plan_key(site, d)).ok()??;
-    serde_json::from_str(&text).ok()
+    cache.query_plan(site, &dashboard_key(d)).ok().flatten()
 }
 
 /// The template variable values the operator chose for this dashboard (empty: defaults).
 pub fn load_selection(cache: &Cache, site: &str, d: &Dashboard) -> BTreeMap<String, Vec<String>> {
     cache
-        .get_meta(&selection_key(site, d))
-        .ok()
-        .flatten()
-        .and_then(|t| serde_json::from_str(&t).ok())
+        .var_selection(site, &dashboard_key(d))
         .unwrap_or_default()
 }
 
@@ -209,6 +118,19 @@ pub fn store_selection(
     d: &Dashboard,
     sel: &BTreeMap<String, Vec<String>>,
 ) -> Result<(), CacheError> {
-    let json = serde_json::to_string(sel).unwrap_or_else(|_| "{}".into());
-    cache.set_meta(&selection_key(site, d), &json)
+    cache.set_var_selection(site, &dashboard_key(d), sel)
+}
+
+/// The query plan of a dashboard on a site: the one the poller stored, else one made from the
+/// dashboard's own variable values (nothing polled yet with this cache).
+pub fn plan_for(
+    cache: &Cache,
+    site: &str,
+    d: &Dashboard,
+    settings: &Settings,
+) -> Vec<PlannedQuery> {
+    load(cache, site, d).unwrap_or_else(|| {
+        let sel = load_selection(cache, site, d);
+        plan(d, &offline_vars(d, &sel), settings)
+    })
 }

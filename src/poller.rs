@@ -2,7 +2,10 @@
 //! site into the cache, on a schedule, with bounded concurrency and backoff.
 //!
 //! One site failing never stops another: each site has its own tasks, and a failure is a value that is
-//! recorded in the cache's source health, never a reason to stop polling.
+//! recorded in the cache's source health, never a reason to stop polling. Every range query — the
+//! live window, backfill pieces, an alert rule's expression for the detail view — goes through one
+//! fetch→ingest path ([`Poller::fetch_pieces`]), so a cache write problem from any of them reaches
+//! the banner ([`Poller::cache_problem`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,64 +15,13 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use tokio::sync::{broadcast, watch, Semaphore};
 
-use crate::cache::{AlertChanges, Cache, ReportedAlert};
-use crate::config::{Config, SiteConfig};
+use crate::cache::health::{alertmanager_component, PROMETHEUS};
+use crate::cache::{AlertChanges, Cache, CacheError, IngestStats, ReportedAlert};
+use crate::config::Settings;
 use crate::dashboard::Dashboard;
 use crate::plan::{self, PlannedQuery};
-use crate::source::alertmanager::AlertmanagerClient;
-use crate::source::prometheus::PrometheusClient;
-use crate::source::{Alert, AlertFilter, AlertSource, AlertState, MetricsSource, SourceError};
+use crate::source::{Alert, AlertFilter, AlertState, Site, SourceError};
 use crate::time::{now_ms, Millis};
-
-/// The health component name of a site's Prometheus.
-pub const PROMETHEUS: &str = "prometheus";
-
-/// The health component name of one Alertmanager.
-pub fn alertmanager_component(url: &str) -> String {
-    format!("alertmanager {url}")
-}
-
-/// One site's clients.
-pub struct Site {
-    pub name: String,
-    pub prometheus: Arc<dyn MetricsSource>,
-    pub alertmanagers: Vec<Arc<dyn AlertSource>>,
-}
-
-impl Site {
-    pub fn connect(cfg: &SiteConfig) -> Result<Site, SourceError> {
-        let prometheus: Arc<dyn MetricsSource> =
-            Arc::new(PrometheusClient::new(cfg.prometheus.clone())?);
-        let mut alertmanagers: Vec<Arc<dyn AlertSource>> = Vec::new();
-        for ep in &cfg.alertmanagers {
-            alertmanagers.push(Arc::new(AlertmanagerClient::new(ep.clone())?));
-        }
-        Ok(Site {
-            name: cfg.name.clone(),
-            prometheus,
-            alertmanagers,
-        })
-    }
-}
-
-/// Timing and limits of the poller (from [`Config`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
-    pub step_ms: i64,
-    pub scrape_interval_ms: i64,
-    /// How far back history is fetched (first start, and after the app was closed or offline).
-    pub backfill_ms: i64,
-    /// The newest part fetched first on each round; older missing history is backfilled after it.
-    pub live_window_ms: i64,
-    pub refresh_ms: i64,
-    pub alert_interval_ms: i64,
-    pub targets_interval_ms: i64,
-    pub max_concurrency: usize,
-    pub retention: crate::cache::Retention,
-}
-
-/// The newest hour is fetched first; anything older that is missing is backfilled after it.
-pub const LIVE_WINDOW_MS: i64 = 3_600_000;
 
 /// Points per series and query of one backfill piece (Prometheus refuses more than 11,000).
 pub const BACKFILL_POINTS: i64 = crate::source::prometheus::MAX_POINTS_PER_QUERY;
@@ -86,23 +38,7 @@ pub struct BackfillReport {
     pub unreachable: Option<String>,
 }
 
-impl Settings {
-    pub fn from_config(c: &Config) -> Settings {
-        Settings {
-            step_ms: c.step_ms,
-            scrape_interval_ms: c.scrape_interval_ms,
-            backfill_ms: c.backfill_ms,
-            live_window_ms: LIVE_WINDOW_MS.min(c.backfill_ms),
-            refresh_ms: c.refresh_ms,
-            alert_interval_ms: c.alert_interval_ms,
-            targets_interval_ms: c.targets_interval_ms,
-            max_concurrency: c.max_concurrency,
-            retention: c.retention,
-        }
-    }
-}
-
-/// What changed, for whoever listens (the desktop shell turns these into UI events).
+/// What changed, for whoever listens (the desk turns these into notifications and UI events).
 #[derive(Debug, Clone, PartialEq)]
 pub enum PollEvent {
     MetricsUpdated {
@@ -129,10 +65,32 @@ pub struct MetricsReport {
     pub up_to_date: usize,
     /// (expression, error) of each failed query.
     pub errors: Vec<(String, String)>,
-    /// Set when the source itself could not be reached (as opposed to a bad query).
+    /// Set when the source itself could not be reached (as opposed to a bad or slow query).
     pub unreachable: Option<String>,
     /// Set when answers could not be stored (disk full, read-only file): the source itself is fine.
     pub cache_error: Option<String>,
+}
+
+/// Why a poll of alerts or targets failed. The cache keeps the last good data either way.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PollError {
+    #[error("no Alertmanager of {site} answered: {errors}")]
+    AlertmanagersDown { site: String, errors: String },
+    #[error("{answered} of {total} Alertmanagers answered; {errors}")]
+    Partial {
+        answered: usize,
+        total: usize,
+        errors: String,
+    },
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error("no source named {0:?}")]
+    NoSuchSource(String),
+    #[error("cache housekeeping stopped: {0}")]
+    Housekeeping(String),
 }
 
 /// The outcome of [`Poller::poll_once`] for one site.
@@ -140,8 +98,8 @@ pub struct MetricsReport {
 pub struct SiteReport {
     pub site: String,
     pub metrics: MetricsReport,
-    pub alerts: Result<usize, String>,
-    pub targets: Result<usize, String>,
+    pub alerts: Result<usize, PollError>,
+    pub targets: Result<usize, PollError>,
 }
 
 impl SiteReport {
@@ -152,6 +110,42 @@ impl SiteReport {
             && self.alerts.is_ok()
             && self.targets.is_ok()
     }
+}
+
+/// One range query to fetch and store: `[from, to]` of `expr` at `step`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Piece {
+    pub from: Millis,
+    pub to: Millis,
+    pub expr: String,
+    pub step: i64,
+    /// A backfill piece that closes its hole.
+    pub closes: bool,
+}
+
+/// Why a piece was not stored.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FetchError {
+    /// The source failed (see [`is_down`]).
+    Source(SourceError),
+    /// The answer could not be stored (disk full, read-only…).
+    Cache(CacheError),
+    /// Not asked: the source was found down earlier in the round.
+    Skipped,
+}
+
+/// A piece as fetched: what was stored, or why not, and how long the request took.
+pub struct Fetched {
+    pub piece: Piece,
+    pub result: Result<IngestStats, FetchError>,
+    pub latency_ms: i64,
+}
+
+/// Whether an error means the server (not one query) cannot be used: no connection, TLS, refused
+/// credentials, an HTML page or a proxy error instead of the API. A timeout is one slow query, not a
+/// dead server: the other queries of the round still go out.
+pub fn is_down(e: &SourceError) -> bool {
+    e.is_unreachable() && !matches!(e, SourceError::Timeout { .. })
 }
 
 pub struct Poller {
@@ -165,7 +159,7 @@ pub struct Poller {
 }
 
 fn align_down(t: Millis, step: i64) -> Millis {
-    t - t.rem_euclid(step)
+    t - t.rem_euclid(step.max(1))
 }
 
 /// Backoff after `failures` consecutive failures: doubling from `period`, capped at
@@ -200,6 +194,11 @@ impl Poller {
         self.events.subscribe()
     }
 
+    /// The site named `name`.
+    pub fn site(&self, name: &str) -> Option<&Arc<Site>> {
+        self.sites.iter().find(|s| s.name == name)
+    }
+
     /// Why new data cannot be stored right now (disk full, read-only cache file), for a banner: what
     /// is cached stays on screen and polling goes on; `None` once a write works again.
     pub fn cache_problem(&self) -> Option<String> {
@@ -209,16 +208,14 @@ impl Poller {
             .clone()
     }
 
-    /// Notes the outcome of a write to the cache; returns the error text of a failed one.
-    fn stored<T>(&self, res: &Result<T, crate::cache::CacheError>) -> Option<String> {
-        use crate::cache::CacheError;
+    /// Notes the outcome of a write to the cache.
+    fn stored<T>(&self, res: &Result<T, CacheError>) {
         let mut problem = self.cache_problem.lock().unwrap_or_else(|e| e.into_inner());
         match res {
             Ok(_) => {
                 if problem.take().is_some() {
                     tracing::info!("the history cache accepts writes again");
                 }
-                None
             }
             Err(e) => {
                 let msg = e.to_string();
@@ -230,9 +227,8 @@ impl Poller {
                 ) && problem.as_deref() != Some(msg.as_str())
                 {
                     tracing::warn!("{msg}");
-                    *problem = Some(msg.clone());
+                    *problem = Some(msg);
                 }
-                Some(msg)
             }
         }
     }
@@ -274,12 +270,92 @@ impl Poller {
                 tracing::debug!("{}: {}: {}", site.name, dash.title, i.message);
             }
             let p = plan::plan(dash, &vars, &self.settings);
-            if let Err(e) = plan::store(&self.cache, &site.name, dash, &p) {
+            if let Err(e) = plan::store(&self.cache, &site.name, dash, &p, now_ms()) {
                 tracing::warn!("cannot store the query plan of {}: {e}", dash.title);
             }
             all.extend(p);
         }
         all
+    }
+
+    /// Fetches `pieces` of `site` (at most `max_concurrency` at once) and stores each answer in its
+    /// own transaction, oldest piece first (so a crash midway leaves the oldest history filled). With
+    /// `stop_when_down`, a server found down skips the pieces not yet asked.
+    pub async fn fetch_pieces(
+        &self,
+        site: &Site,
+        pieces: Vec<Piece>,
+        stop_when_down: bool,
+    ) -> Vec<Fetched> {
+        let sem = Arc::new(Semaphore::new(self.settings.max_concurrency.max(1)));
+        let down = Arc::new(AtomicBool::new(false));
+        let mut tasks = tokio::task::JoinSet::new();
+        for piece in pieces {
+            let sem = sem.clone();
+            let down = down.clone();
+            let prom = site.prometheus.clone();
+            tasks.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                if stop_when_down && down.load(Ordering::Relaxed) {
+                    return (piece, None, 0);
+                }
+                let t0 = Instant::now();
+                let res = prom
+                    .query_range(&piece.expr, piece.from, piece.to, piece.step)
+                    .await;
+                if let Err(e) = &res {
+                    if is_down(e) {
+                        down.store(true, Ordering::Relaxed);
+                    }
+                }
+                (piece, Some(res), t0.elapsed().as_millis() as i64)
+            });
+        }
+        let mut done = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok(x) = joined {
+                done.push(x);
+            }
+        }
+        done.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out = Vec::with_capacity(done.len());
+        for (piece, res, latency_ms) in done {
+            let result = match res {
+                None => Err(FetchError::Skipped),
+                Some(Err(e)) => Err(FetchError::Source(e)),
+                Some(Ok(answer)) => {
+                    for w in &answer.warnings {
+                        tracing::info!("{}: warning for {}: {w}", site.name, piece.expr);
+                    }
+                    let stored = self.cache.ingest_range(
+                        &site.name,
+                        &piece.expr,
+                        piece.step,
+                        (piece.from, piece.to),
+                        &answer.data,
+                    );
+                    self.stored(&stored);
+                    stored.map_err(FetchError::Cache)
+                }
+            };
+            out.push(Fetched {
+                piece,
+                result,
+                latency_ms,
+            });
+        }
+        let samples: usize = out
+            .iter()
+            .filter_map(|f| f.result.as_ref().ok())
+            .map(|s| s.samples)
+            .sum();
+        if samples > 0 {
+            self.emit(PollEvent::MetricsUpdated {
+                site: site.name.clone(),
+                samples,
+            });
+        }
+        out
     }
 
     /// Fetches every planned query of `site` from the last cached sample up to now, at most the live
@@ -293,16 +369,14 @@ impl Poller {
             queries: exprs.len(),
             ..Default::default()
         };
-        let sem = Arc::new(Semaphore::new(self.settings.max_concurrency));
-        let down = Arc::new(AtomicBool::new(false));
-        let mut tasks = tokio::task::JoinSet::new();
+        let mut pieces = Vec::new();
         for (expr, step) in exprs {
             let end = align_down(now, step);
             // The newest part first; what is older and missing is backfilled by `backfill`.
             let window = self.settings.live_window_ms.min(self.settings.backfill_ms);
-            let floor = align_down(now - window, step);
+            let floor = align_down(now.saturating_sub(window), step);
             let start = match self.cache.fetched_until(&site.name, &expr, step) {
-                Ok(Some(until)) => (until + step).max(floor),
+                Ok(Some(until)) => until.saturating_add(step).max(floor),
                 Ok(None) => floor,
                 Err(e) => {
                     report.errors.push((expr, e.to_string()));
@@ -313,73 +387,52 @@ impl Poller {
                 report.up_to_date += 1;
                 continue;
             }
-            let sem = sem.clone();
-            let down = down.clone();
-            let prom = site.prometheus.clone();
-            tasks.spawn(async move {
-                let _permit = sem.acquire_owned().await;
-                if down.load(Ordering::Relaxed) {
-                    return (expr, step, start, end, None, 0);
-                }
-                let t0 = Instant::now();
-                let res = prom.query_range(&expr, start, end, step).await;
-                if let Err(e) = &res {
-                    if e.is_unreachable() {
-                        down.store(true, Ordering::Relaxed);
-                    }
-                }
-                let ms = t0.elapsed().as_millis() as i64;
-                (expr, step, start, end, Some(res), ms)
+            pieces.push(Piece {
+                from: start,
+                to: end,
+                expr,
+                step,
+                closes: false,
             });
         }
+        let asked = pieces.len();
+        let fetched = self.fetch_pieces(site, pieces, true).await;
         let mut latencies = Vec::new();
-        while let Some(joined) = tasks.join_next().await {
-            let Ok((expr, step, start, end, res, ms)) = joined else {
-                continue;
-            };
-            match res {
-                None => {} // skipped: the source is down
-                Some(Ok(answer)) => {
-                    latencies.push(ms);
-                    for w in &answer.warnings {
-                        tracing::info!("{}: warning for {expr}: {w}", site.name);
-                    }
-                    let stored = self.cache.ingest_range(
-                        &site.name,
-                        &expr,
-                        step,
-                        (start, end),
-                        &answer.data,
-                    );
-                    self.stored(&stored);
-                    match stored {
-                        Ok(stats) => {
-                            report.fetched += 1;
-                            report.samples += stats.samples;
-                        }
-                        Err(e) => {
-                            report.cache_error.get_or_insert_with(|| e.to_string());
-                            report.errors.push((expr, e.to_string()))
-                        }
-                    }
+        let mut timeouts = 0;
+        for f in fetched {
+            match f.result {
+                Ok(stats) => {
+                    latencies.push(f.latency_ms);
+                    report.fetched += 1;
+                    report.samples += stats.samples;
                 }
-                Some(Err(e)) => {
-                    if e.is_unreachable() {
-                        report.unreachable.get_or_insert_with(|| e.to_string());
-                    } else {
-                        report.errors.push((expr, e.to_string()));
+                Err(FetchError::Skipped) => {}
+                Err(FetchError::Cache(e)) => {
+                    // Prometheus answered: it is fine, only storing failed (the banner says so).
+                    latencies.push(f.latency_ms);
+                    report.cache_error.get_or_insert_with(|| e.to_string());
+                    report.errors.push((f.piece.expr, e.to_string()));
+                }
+                Err(FetchError::Source(e)) if is_down(&e) => {
+                    report.unreachable.get_or_insert_with(|| e.to_string());
+                }
+                Err(FetchError::Source(e)) => {
+                    if matches!(e, SourceError::Timeout { .. }) {
+                        timeouts += 1;
                     }
+                    report.errors.push((f.piece.expr, e.to_string()));
                 }
             }
+        }
+        // Every query timing out is a server that does not answer; one slow query is not.
+        if report.unreachable.is_none() && asked > 0 && timeouts == asked {
+            report.unreachable = report.errors.first().map(|(_, e)| e.clone());
         }
         let at = now_ms();
         match &report.unreachable {
             Some(msg) => self.record(&site.name, PROMETHEUS, at, Err((msg, true))),
-            // Prometheus answered; only storing failed (the banner says so): not its fault.
-            None if report.fetched == 0
-                && !report.errors.is_empty()
-                && report.cache_error.is_none() =>
-            {
+            // Prometheus answered nothing usable (every query refused): not healthy.
+            None if latencies.is_empty() && !report.errors.is_empty() => {
                 let msg = report.errors[0].1.clone();
                 self.record(&site.name, PROMETHEUS, at, Err((&msg, false)))
             }
@@ -392,18 +445,12 @@ impl Poller {
                 self.record(&site.name, PROMETHEUS, at, Ok(lat))
             }
         }
-        if report.samples > 0 {
-            self.emit(PollEvent::MetricsUpdated {
-                site: site.name.clone(),
-                samples: report.samples,
-            });
-        }
         report
     }
 
     /// Fetches the alerts of every Alertmanager of `site`, deduplicated by fingerprint, into the cache.
     /// Returns how many alerts are current.
-    pub async fn poll_alerts(&self, site: &Site, now: Millis) -> Result<usize, String> {
+    pub async fn poll_alerts(&self, site: &Site, now: Millis) -> Result<usize, PollError> {
         if site.alertmanagers.is_empty() {
             return Ok(0);
         }
@@ -442,13 +489,18 @@ impl Poller {
         }
         if errors.len() == site.alertmanagers.len() {
             // Nothing answered: keep the last known alerts, shown as stale.
-            return Err(errors.join("; "));
+            return Err(PollError::AlertmanagersDown {
+                site: site.name.clone(),
+                errors: errors.join("; "),
+            });
         }
         // Silences (acknowledgements among them) from the first member that answers: members of a
         // cluster share them.
         for am in &site.alertmanagers {
             if let Ok(s) = am.silences().await {
-                if let Err(e) = self.cache.replace_silences(&site.name, &s) {
+                let stored = self.cache.replace_silences(&site.name, &s);
+                self.stored(&stored);
+                if let Err(e) = stored {
                     tracing::warn!("{}: cannot store silences: {e}", site.name);
                 }
                 break;
@@ -456,19 +508,15 @@ impl Poller {
         }
         let alerts: Vec<ReportedAlert> = merged.into_values().collect();
         let n = alerts.len();
-        match self.cache.sync_alerts(&site.name, &alerts, complete, now) {
-            Ok(changes) => {
-                if !changes.fired.is_empty()
-                    || !changes.resolved.is_empty()
-                    || !changes.changed.is_empty()
-                {
-                    self.emit(PollEvent::AlertsChanged {
-                        site: site.name.clone(),
-                        changes,
-                    });
-                }
-            }
-            Err(e) => return Err(e.to_string()),
+        let synced = self.cache.sync_alerts(&site.name, &alerts, complete, now);
+        self.stored(&synced);
+        let changes = synced?;
+        if !changes.fired.is_empty() || !changes.resolved.is_empty() || !changes.changed.is_empty()
+        {
+            self.emit(PollEvent::AlertsChanged {
+                site: site.name.clone(),
+                changes,
+            });
         }
         // What was missed while closed or offline, rebuilt from Prometheus' ALERTS (history.rs).
         if let Err(e) =
@@ -479,26 +527,26 @@ impl Poller {
         if errors.is_empty() {
             Ok(n)
         } else {
-            Err(format!(
-                "{} of {} Alertmanagers answered; {}",
-                site.alertmanagers.len() - errors.len(),
-                site.alertmanagers.len(),
-                errors.join("; ")
-            ))
+            Err(PollError::Partial {
+                answered: site.alertmanagers.len() - errors.len(),
+                total: site.alertmanagers.len(),
+                errors: errors.join("; "),
+            })
         }
     }
 
     /// Fetches target health and alerting rules of `site`. Returns the number of targets.
-    pub async fn poll_targets(&self, site: &Site, now: Millis) -> Result<usize, String> {
-        let targets = site.prometheus.targets().await.map_err(|e| e.to_string())?;
-        self.cache
-            .replace_targets(&site.name, &targets, now)
-            .map_err(|e| e.to_string())?;
+    pub async fn poll_targets(&self, site: &Site, now: Millis) -> Result<usize, PollError> {
+        let targets = site.prometheus.targets().await?;
+        let stored = self.cache.replace_targets(&site.name, &targets, now);
+        self.stored(&stored);
+        stored?;
         match site.prometheus.rules().await {
-            Ok(rules) => self
-                .cache
-                .replace_rules(&site.name, &rules)
-                .map_err(|e| e.to_string())?,
+            Ok(rules) => {
+                let stored = self.cache.replace_rules(&site.name, &rules);
+                self.stored(&stored);
+                stored?
+            }
             Err(e) => tracing::warn!("{}: cannot read alerting rules: {e}", site.name),
         }
         Ok(targets.len())
@@ -529,18 +577,23 @@ impl Poller {
         max_pieces: usize,
     ) -> BackfillReport {
         let mut report = BackfillReport::default();
-        // (from, to, expr, step, whether the piece closes its hole)
-        let mut pieces: Vec<(Millis, Millis, String, i64, bool)> = Vec::new();
+        let mut pieces = Vec::new();
         for (expr, step) in exprs.iter().cloned() {
-            let floor = align_down(now - self.settings.backfill_ms, step);
+            let floor = align_down(now.saturating_sub(self.settings.backfill_ms), step);
             let end = align_down(now, step);
             match self.cache.holes(&site.name, &expr, step, floor, end) {
                 Ok(holes) => {
                     report.remaining += holes.len();
                     if let Some(&(from, to)) = holes.first() {
                         let from = align_down(from, step);
-                        let end = to.min(from + (BACKFILL_POINTS - 1) * step);
-                        pieces.push((from, end, expr, step, end >= to));
+                        let end = to.min(from.saturating_add((BACKFILL_POINTS - 1) * step));
+                        pieces.push(Piece {
+                            from,
+                            to: end,
+                            expr,
+                            step,
+                            closes: end >= to,
+                        });
                     }
                 }
                 Err(e) => report.errors.push((expr, e.to_string())),
@@ -548,66 +601,34 @@ impl Poller {
         }
         pieces.sort();
         pieces.truncate(max_pieces.max(1));
-        let sem = Arc::new(Semaphore::new(self.settings.max_concurrency));
-        let mut tasks = tokio::task::JoinSet::new();
-        for (from, to, expr, step, closes) in pieces {
-            let sem = sem.clone();
-            let prom = site.prometheus.clone();
-            tasks.spawn(async move {
-                let _permit = sem.acquire_owned().await;
-                let res = prom.query_range(&expr, from, to, step).await;
-                (from, to, expr, step, closes, res)
-            });
-        }
-        let mut done = Vec::new();
-        while let Some(joined) = tasks.join_next().await {
-            if let Ok(x) = joined {
-                done.push(x);
-            }
-        }
-        // Stored oldest first, so a crash midway leaves the oldest history filled.
-        done.sort_by_key(|d| d.0);
-        for (from, to, expr, step, closes, res) in done {
-            match res {
-                Ok(answer) => {
-                    let stored =
-                        self.cache
-                            .ingest_range(&site.name, &expr, step, (from, to), &answer.data);
-                    self.stored(&stored);
-                    match stored {
-                        Ok(stats) => {
-                            report.pieces += 1;
-                            if closes {
-                                report.remaining = report.remaining.saturating_sub(1);
-                            }
-                            report.samples += stats.samples;
-                        }
-                        Err(e) => report.errors.push((expr, e.to_string())),
+        for f in self.fetch_pieces(site, pieces, false).await {
+            match f.result {
+                Ok(stats) => {
+                    report.pieces += 1;
+                    if f.piece.closes {
+                        report.remaining = report.remaining.saturating_sub(1);
                     }
+                    report.samples += stats.samples;
                 }
-                Err(e) if e.is_unreachable() => {
+                Err(FetchError::Source(e)) if is_down(&e) => {
                     report.unreachable.get_or_insert_with(|| e.to_string());
                 }
-                Err(e) => report.errors.push((expr, e.to_string())),
+                Err(FetchError::Source(e)) => report.errors.push((f.piece.expr, e.to_string())),
+                Err(FetchError::Cache(e)) => report.errors.push((f.piece.expr, e.to_string())),
+                Err(FetchError::Skipped) => {}
             }
-        }
-        if report.samples > 0 {
-            self.emit(PollEvent::MetricsUpdated {
-                site: site.name.clone(),
-                samples: report.samples,
-            });
         }
         report
     }
 
     /// Drops history past its retention and keeps the file under its size cap (in the background).
-    pub async fn housekeeping(&self, now: Millis) -> Result<crate::cache::PruneStats, String> {
+    pub async fn housekeeping(&self, now: Millis) -> Result<crate::cache::PruneStats, PollError> {
         let cache = self.cache.clone();
         let r = self.settings.retention;
         tokio::task::spawn_blocking(move || cache.enforce_retention(&r, now))
             .await
-            .map_err(|e| format!("housekeeping stopped: {e}"))?
-            .map_err(|e| e.to_string())
+            .map_err(|e| PollError::Housekeeping(e.to_string()))?
+            .map_err(PollError::Cache)
     }
 
     /// Fetches one expression over [from, to] into the cache (e.g. an alert rule's expression for the
@@ -619,23 +640,25 @@ impl Poller {
         from: Millis,
         to: Millis,
         step_ms: i64,
-    ) -> Result<usize, String> {
+    ) -> Result<usize, PollError> {
         let site = self
-            .sites
-            .iter()
-            .find(|s| s.name == site)
-            .ok_or_else(|| format!("no source named {site:?}"))?;
-        let start = align_down(from, step_ms);
-        let end = align_down(to, step_ms);
-        let answer = site
-            .prometheus
-            .query_range(expr, start, end, step_ms)
-            .await
-            .map_err(|e| e.to_string())?;
-        self.cache
-            .ingest_range(&site.name, expr, step_ms, (start, end), &answer.data)
-            .map(|s| s.samples)
-            .map_err(|e| e.to_string())
+            .site(site)
+            .ok_or_else(|| PollError::NoSuchSource(site.to_string()))?
+            .clone();
+        let piece = Piece {
+            from: align_down(from, step_ms),
+            to: align_down(to, step_ms),
+            expr: expr.to_string(),
+            step: step_ms,
+            closes: false,
+        };
+        let mut done = self.fetch_pieces(&site, vec![piece], false).await;
+        match done.pop().map(|f| f.result) {
+            Some(Ok(stats)) => Ok(stats.samples),
+            Some(Err(FetchError::Source(e))) => Err(PollError::Source(e)),
+            Some(Err(FetchError::Cache(e))) => Err(PollError::Cache(e)),
+            Some(Err(FetchError::Skipped)) | None => Ok(0),
+        }
     }
 
     /// One full round for every site, concurrently: metrics, alerts, targets.
@@ -675,16 +698,20 @@ impl Poller {
         futures_join_all(futs).await
     }
 
-    /// Polls until `shutdown` turns true. Each site runs three independent loops.
-    pub async fn run(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
-        let mut tasks = tokio::task::JoinSet::new();
-        let refresh = self
-            .dashboards
+    /// The metrics refresh: the shortest refresh of the dashboards, else the configured one (≥ 5 s).
+    pub fn refresh_ms(&self) -> i64 {
+        self.dashboards
             .iter()
             .filter_map(|d| d.refresh)
             .min()
             .unwrap_or(self.settings.refresh_ms)
-            .max(5_000);
+            .max(5_000)
+    }
+
+    /// Polls until `shutdown` turns true. Each site runs its own loops.
+    pub async fn run(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
+        let mut tasks = tokio::task::JoinSet::new();
+        let refresh = self.refresh_ms();
         let housekeeping = Some(self.sites.first().cloned()).flatten();
         for site in &self.sites {
             let chores = (housekeeping.as_ref().is_some_and(|h| Arc::ptr_eq(h, site)))
@@ -709,7 +736,7 @@ impl Poller {
                         let ok = me.run_job(job, &site).await;
                         failures = if ok { 0 } else { failures.saturating_add(1) };
                         let wait = if ok {
-                            Duration::from_millis(period as u64)
+                            Duration::from_millis(period.max(1) as u64)
                         } else {
                             backoff(period, failures)
                         };
@@ -785,7 +812,7 @@ impl Poller {
                     true
                 }
                 Err(e) => {
-                    tracing::warn!("cache housekeeping: {e}");
+                    tracing::warn!("{e}");
                     false
                 }
             },

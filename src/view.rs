@@ -1,13 +1,21 @@
 //! Read side: turns cached history into what a panel draws, from the cache alone (no network).
 //! Used by `watchdesk render` and by the desktop app.
 
+use crate::cache::health::PROMETHEUS;
 use crate::cache::{Cache, CachedAlert, SourceHealth};
-use crate::chart::{AlertRow, ChartKind, ChartSeries, ChartSpec, Threshold};
+use crate::chart::{ChartKind, ChartSeries, ChartSpec, Threshold};
+use crate::config::Settings;
 use crate::dashboard::{Dashboard, Panel, PanelKind};
 use crate::plan::PlannedQuery;
-use crate::poller::PROMETHEUS;
-use crate::source::AlertState;
 use crate::time::{local_hhmm, Millis};
+
+/// What the read side cannot do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ViewError {
+    #[error("dashboard {dashboard:?} has no panel {panel_id} (it may have changed since the view was opened: reload it)")]
+    NoPanel { dashboard: String, panel_id: i64 },
+}
 
 /// Pixel size of a panel on a dashboard `width` pixels wide (Grafana: 24 columns, 30 px per row unit).
 pub fn panel_size(p: &Panel, dashboard_width: u32) -> (u32, u32) {
@@ -107,61 +115,6 @@ fn reduced_series(
     panel_series(cache, site, panel, plan, from, to, Some(1000))
 }
 
-fn severity_rank(sev: &str) -> u8 {
-    match sev {
-        "critical" => 0,
-        "warning" => 1,
-        "info" => 3,
-        "none" => 4,
-        _ => 2, // unknown or missing: between warning and info, never hidden
-    }
-}
-
-/// Current alerts, most severe first, then oldest first.
-pub fn sorted_alerts(mut alerts: Vec<CachedAlert>) -> Vec<CachedAlert> {
-    alerts.sort_by(|a, b| {
-        severity_rank(&a.severity)
-            .cmp(&severity_rank(&b.severity))
-            .then(a.starts_at.cmp(&b.starts_at))
-            .then(a.alertname.cmp(&b.alertname))
-    });
-    alerts
-}
-
-/// The state word operators read: firing, silenced, inhibited.
-pub fn alert_state_word(a: &CachedAlert) -> &'static str {
-    match a.state {
-        AlertState::Suppressed if !a.silenced_by.is_empty() => "silenced",
-        AlertState::Suppressed if !a.inhibited_by.is_empty() => "inhibited",
-        AlertState::Suppressed => "suppressed",
-        AlertState::Active => "firing",
-        AlertState::Unprocessed => "unprocessed",
-    }
-}
-
-fn alert_rows(cache: &Cache, site: &str) -> Vec<AlertRow> {
-    let alerts = cache.current_alerts(Some(site)).unwrap_or_default();
-    sorted_alerts(alerts)
-        .into_iter()
-        .filter(|a| a.alertname != "Watchdog")
-        .map(|a| {
-            let where_ = ["instance", "job"]
-                .iter()
-                .filter_map(|k| a.labels.get(*k).map(|v| format!("{k}={v}")))
-                .collect::<Vec<_>>()
-                .join(" ");
-            AlertRow {
-                severity: a.severity.clone(),
-                name: a.alertname.clone(),
-                summary: a.annotations.get("summary").cloned().unwrap_or_default(),
-                state: alert_state_word(&a).to_string(),
-                since: a.starts_at,
-                labels: where_,
-            }
-        })
-        .collect()
-}
-
 /// Everything a panel needs to be drawn at `width`×`height` for [from, to], from the cache alone.
 #[allow(clippy::too_many_arguments)]
 pub fn panel_spec(
@@ -183,11 +136,6 @@ pub fn panel_spec(
         panel_series(cache, site, panel, plan, from, to, Some(width))
     } else {
         reduced_series(cache, site, panel, plan, from, to)
-    };
-    let alerts = if matches!(panel.kind, PanelKind::AlertList) {
-        alert_rows(cache, site)
-    } else {
-        Vec::new()
     };
     ChartSpec {
         kind,
@@ -213,108 +161,12 @@ pub fn panel_spec(
         mappings: panel.mappings.clone(),
         reduce: panel.reduce.clone(),
         series,
-        alerts,
+        // An alert list panel's rows are the desk's alert list (`desk::alerts`), filled in there.
+        alerts: Vec::new(),
         stale: stale_banner(cache, site),
         no_value: panel.no_value.clone(),
         now,
     }
-}
-
-/// The worst current state, for the tray icon and the window title.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Overall {
-    Ok,
-    /// A source is unreachable or its data is stale: grey, never green.
-    Stale,
-    Warning,
-    Critical,
-}
-
-impl Overall {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Overall::Ok => "ok",
-            Overall::Stale => "stale",
-            Overall::Warning => "warning",
-            Overall::Critical => "critical",
-        }
-    }
-}
-
-/// Alert counts by severity (firing only; silenced and inhibited alerts are not counted).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub critical: usize,
-    pub warning: usize,
-    pub info: usize,
-    /// Missing or unrecognised severity: counted, never dropped.
-    pub unknown: usize,
-    pub total: usize,
-}
-
-pub fn counts(alerts: &[CachedAlert]) -> Counts {
-    let mut c = Counts::default();
-    for a in alerts
-        .iter()
-        .filter(|a| a.state == AlertState::Active && a.alertname != "Watchdog")
-    {
-        c.total += 1;
-        match a.severity.as_str() {
-            "critical" => c.critical += 1,
-            "warning" => c.warning += 1,
-            "info" | "none" => c.info += 1,
-            _ => c.unknown += 1,
-        }
-    }
-    c
-}
-
-/// The health of the configured sources only (a cache may remember servers it no longer polls).
-/// A configured component that was never polled yet is absent.
-pub fn current_health(cache: &Cache, sites: &[crate::config::SiteConfig]) -> Vec<SourceHealth> {
-    let norm = |u: &str| u.trim_end_matches('/').to_string();
-    let wanted: Vec<(String, String)> = sites
-        .iter()
-        .flat_map(|s| {
-            std::iter::once((s.name.clone(), PROMETHEUS.to_string())).chain(
-                s.alertmanagers.iter().map(|a| {
-                    (
-                        s.name.clone(),
-                        norm(&crate::poller::alertmanager_component(&a.url)),
-                    )
-                }),
-            )
-        })
-        .collect();
-    cache
-        .health()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|h| {
-            wanted
-                .iter()
-                .any(|(s, c)| *s == h.source && *c == norm(&h.component))
-        })
-        .collect()
-}
-
-/// Critical > warning > stale (a source unreachable) > ok.
-pub fn overall(cache: &Cache, sites: &[crate::config::SiteConfig]) -> (Overall, Counts) {
-    let alerts = cache.current_alerts(None).unwrap_or_default();
-    let c = counts(&alerts);
-    let stale = current_health(cache, sites)
-        .iter()
-        .any(|h| h.consecutive_failures > 0);
-    let o = if c.critical > 0 {
-        Overall::Critical
-    } else if c.warning > 0 || c.unknown > 0 {
-        Overall::Warning
-    } else if stale {
-        Overall::Stale
-    } else {
-        Overall::Ok
-    };
-    (o, c)
 }
 
 /// Everything the alert detail view shows, from the cache alone.
@@ -539,32 +391,19 @@ mod tests {
     }
 }
 
-/// The query plan of a dashboard on a site: the one the poller stored, else one made from the
-/// dashboard's own variable values (nothing polled yet with this cache).
-pub fn plan_for(
-    cache: &Cache,
-    site: &str,
-    d: &Dashboard,
-    settings: &crate::poller::Settings,
-) -> Vec<PlannedQuery> {
-    crate::plan::load(cache, site, d).unwrap_or_else(|| {
-        let sel = crate::plan::load_selection(cache, site, d);
-        crate::plan::plan(d, &crate::plan::offline_vars(d, &sel), settings)
-    })
-}
-
 /// Panel `panel_id` of `d` and the dashboard's query plan on `site`.
 fn panel_and_plan<'d>(
     cache: &Cache,
     site: &str,
     d: &'d Dashboard,
     panel_id: i64,
-    settings: &crate::poller::Settings,
-) -> Result<(&'d Panel, Vec<PlannedQuery>), String> {
-    let panel = d
-        .panel(panel_id)
-        .ok_or_else(|| format!("dashboard {:?} has no panel {panel_id}", d.title))?;
-    Ok((panel, plan_for(cache, site, d, settings)))
+    settings: &Settings,
+) -> Result<(&'d Panel, Vec<PlannedQuery>), ViewError> {
+    let panel = d.panel(panel_id).ok_or_else(|| ViewError::NoPanel {
+        dashboard: d.title.clone(),
+        panel_id,
+    })?;
+    Ok((panel, crate::plan::plan_for(cache, site, d, settings)))
 }
 
 /// A panel drawn for a UI: the SVG, the plot area (time series) and the stale banner, if any.
@@ -590,9 +429,9 @@ pub fn render_panel(
     width: u32,
     height: u32,
     now: Millis,
-    settings: &crate::poller::Settings,
+    settings: &Settings,
     with_title: bool,
-) -> Result<RenderedPanel, String> {
+) -> Result<RenderedPanel, ViewError> {
     let (panel, plan) = panel_and_plan(cache, site, d, panel_id, settings)?;
     let mut spec = panel_spec(
         cache,
@@ -633,8 +472,8 @@ pub fn panel_values(
     from: Millis,
     to: Millis,
     at: Millis,
-    settings: &crate::poller::Settings,
-) -> Result<(Millis, Vec<HoverValue>), String> {
+    settings: &Settings,
+) -> Result<(Millis, Vec<HoverValue>), ViewError> {
     let (panel, plan) = panel_and_plan(cache, site, d, panel_id, settings)?;
     // Same series (and so colours) as the chart; a long range reads the tiers, as the chart does.
     let width = (to - from > 6 * 3_600_000).then_some(2000);

@@ -8,9 +8,11 @@ use std::time::Duration;
 
 use common::Stack;
 use watchdesk::cache::Cache;
-use watchdesk::poller::{Poller, Settings, Site, BACKFILL_POINTS};
+use watchdesk::config::Settings;
+use watchdesk::poller::{Poller, BACKFILL_POINTS};
 use watchdesk::source::prometheus::PrometheusClient;
 use watchdesk::source::Endpoint;
+use watchdesk::source::Site;
 use watchdesk::time::now_ms;
 
 const DASH: &str = r#"{"uid":"t","title":"T","time":{"from":"now-1h","to":"now"},

@@ -7,9 +7,12 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+use watchdesk::cache::health::PROMETHEUS;
 use watchdesk::cache::Cache;
-use watchdesk::poller::{Poller, Settings, Site, PROMETHEUS};
+use watchdesk::config::Settings;
+use watchdesk::poller::Poller;
 use watchdesk::source::prometheus::PrometheusClient;
+use watchdesk::source::Site;
 use watchdesk::source::{Endpoint, RangeSeries, Sample};
 use watchdesk::time::now_ms;
 

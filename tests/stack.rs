@@ -173,7 +173,7 @@ fn a_service_down_becomes_a_critical_alert_in_the_cache() {
             count_service_down().into_iter().next()
         },
     );
-    assert_eq!(alert.severity, "critical");
+    assert_eq!(alert.severity_label, "critical");
     assert!(alert.starts_at > 0 && alert.starts_at <= now_ms());
     let cache = Cache::open(&cache_path).unwrap().0;
     let events = cache

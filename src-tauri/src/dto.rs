@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use watchdesk::cache::{AlertEvent, CachedAlert, SourceHealth};
-use watchdesk::dashboard::{Dashboard, Panel};
+use watchdesk::cache::{AlertEvent, SavedView, SourceHealth};
+use watchdesk::dashboard::Panel;
+use watchdesk::desk::{self, Counts, ListedAlert};
 use watchdesk::source::Target;
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
@@ -20,6 +21,34 @@ pub struct View {
     pub refresh_ms: Option<i64>,
 }
 
+impl From<SavedView> for View {
+    fn from(v: SavedView) -> Self {
+        View {
+            view: v.view,
+            dashboard: v.dashboard,
+            source: v.source,
+            fingerprint: v.fingerprint,
+            from: v.from,
+            to: v.to,
+            refresh_ms: v.refresh_ms,
+        }
+    }
+}
+
+impl From<View> for SavedView {
+    fn from(v: View) -> Self {
+        SavedView {
+            view: v.view,
+            dashboard: v.dashboard,
+            source: v.source,
+            fingerprint: v.fingerprint,
+            from: v.from,
+            to: v.to,
+            refresh_ms: v.refresh_ms,
+        }
+    }
+}
+
 #[derive(Serialize)]
 pub struct DashRef {
     pub uid: String,
@@ -31,6 +60,7 @@ pub struct AppState {
     pub dashboards: Vec<DashRef>,
     pub sources: Vec<String>,
     pub view: View,
+    /// What the operator should know from the start (cache moved aside, TLS checks off…).
     pub note: Option<String>,
     pub user: String,
 }
@@ -91,17 +121,29 @@ pub struct DashboardDto {
     pub issues: Vec<String>,
 }
 
-impl DashboardDto {
-    pub fn new(d: &Dashboard, variables: Vec<VariableDto>, issues: Vec<String>) -> Self {
+impl From<desk::DashboardView> for DashboardDto {
+    fn from(v: desk::DashboardView) -> Self {
+        let d = &v.dash;
         DashboardDto {
-            uid: watchdesk::plan::dashboard_key(d),
+            uid: v.key.clone(),
             title: d.title.clone(),
             from: d.time_from.clone(),
             to: d.time_to.clone(),
             refresh_ms: d.refresh,
-            variables,
+            variables: v
+                .variables
+                .into_iter()
+                .map(|x| VariableDto {
+                    name: x.name,
+                    label: x.label,
+                    options: x.options,
+                    current: x.current,
+                    multi: x.multi,
+                    include_all: x.include_all,
+                })
+                .collect(),
             panels: d.panels.iter().map(PanelDto::from).collect(),
-            issues,
+            issues: v.issues,
         }
     }
 }
@@ -123,6 +165,23 @@ pub struct Rendered {
     pub stale: Option<String>,
 }
 
+impl From<desk::PanelImage> for Rendered {
+    fn from(r: desk::PanelImage) -> Self {
+        Rendered {
+            svg: r.svg,
+            plot: r.plot.map(|[left, top, right, bottom]| Plot {
+                left,
+                top,
+                right,
+                bottom,
+            }),
+            from: r.from,
+            to: r.to,
+            stale: r.stale,
+        }
+    }
+}
+
 #[derive(Serialize)]
 pub struct Value {
     pub name: String,
@@ -137,11 +196,23 @@ pub struct Values {
 }
 
 #[derive(Serialize)]
+pub struct AckDto {
+    pub by: String,
+    pub at: i64,
+    pub until: i64,
+    pub comment: String,
+    pub silence_id: String,
+}
+
+#[derive(Serialize)]
 pub struct AlertDto {
     pub source: String,
     pub fingerprint: String,
     pub alertname: String,
+    /// The canonical severity: critical, warning, info, none, unknown.
     pub severity: String,
+    /// The raw `severity` label ("" when missing).
+    pub severity_label: String,
     pub state: String,
     pub starts_at: i64,
     pub summary: String,
@@ -155,24 +226,28 @@ pub struct AlertDto {
     pub resolved_at: Option<i64>,
 }
 
-/// The state word of an alert that resolved while nobody had acknowledged it.
-pub const RESOLVED_UNACKED: &str = "resolved, not acknowledged";
-
-impl From<&watchdesk::cache::alerts::ResolvedAlert> for AlertDto {
-    fn from(r: &watchdesk::cache::alerts::ResolvedAlert) -> Self {
+impl From<&ListedAlert> for AlertDto {
+    fn from(a: &ListedAlert) -> Self {
         AlertDto {
-            source: r.source.clone(),
-            fingerprint: r.fingerprint.clone(),
-            alertname: r.alertname.clone(),
-            severity: r.severity.clone(),
-            state: RESOLVED_UNACKED.into(),
-            starts_at: r.starts_at,
-            summary: r.annotations.get("summary").cloned().unwrap_or_default(),
-            labels: r.labels.clone(),
-            annotations: r.annotations.clone(),
-            ack: None,
-            pending_ack: false,
-            resolved_at: Some(r.resolved_at),
+            source: a.source.clone(),
+            fingerprint: a.fingerprint.clone(),
+            alertname: a.alertname.clone(),
+            severity: a.severity.as_str().to_string(),
+            severity_label: a.severity_label.clone(),
+            state: a.state.to_string(),
+            starts_at: a.starts_at,
+            summary: a.summary.clone(),
+            labels: a.labels.clone(),
+            annotations: a.annotations.clone(),
+            ack: a.ack.as_ref().map(|k| AckDto {
+                by: k.by.clone(),
+                at: k.at,
+                until: k.until,
+                comment: k.comment.clone(),
+                silence_id: k.silence_id.clone(),
+            }),
+            pending_ack: a.pending_ack,
+            resolved_at: a.resolved_at,
         }
     }
 }
@@ -209,18 +284,24 @@ pub struct ExportDto {
 }
 
 #[derive(Serialize)]
-pub struct AckDto {
-    pub by: String,
-    pub at: i64,
-    pub until: i64,
-    pub comment: String,
-    pub silence_id: String,
-}
-
-#[derive(Serialize)]
 pub struct AckResult {
     pub status: String,
     pub detail: String,
+}
+
+impl From<watchdesk::ack::Outcome> for AckResult {
+    fn from(o: watchdesk::ack::Outcome) -> Self {
+        match o {
+            watchdesk::ack::Outcome::Sent(id) => AckResult {
+                status: "sent".into(),
+                detail: format!("silence {id}"),
+            },
+            watchdesk::ack::Outcome::Queued { reason, .. } => AckResult {
+                status: "queued".into(),
+                detail: reason,
+            },
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -229,70 +310,33 @@ pub struct MatcherArg {
     pub value: String,
 }
 
-impl AlertDto {
-    /// With its acknowledgement, from the cached silences and the queue.
-    pub fn with_ack(
-        a: &CachedAlert,
-        silences: &[watchdesk::source::Silence],
-        pending: &[watchdesk::cache::acks::PendingAck],
-        now: i64,
-    ) -> Self {
-        let mut d = AlertDto::from(a);
-        d.ack = watchdesk::ack::ack_of(&a.labels, silences, now).map(|k| AckDto {
-            by: k.by,
-            at: k.at,
-            until: k.until,
-            comment: k.comment,
-            silence_id: k.silence_id,
-        });
-        d.pending_ack = pending.iter().any(|p| {
-            p.source == a.source
-                && p.action == watchdesk::cache::acks::AckAction::Ack
-                && !p.matchers.is_empty()
-                && p.matchers
-                    .iter()
-                    .all(|m| watchdesk::ack::matcher_matches(m, &a.labels))
-        });
-        d
-    }
-}
-
-impl From<&CachedAlert> for AlertDto {
-    fn from(a: &CachedAlert) -> Self {
-        AlertDto {
-            source: a.source.clone(),
-            fingerprint: a.fingerprint.clone(),
-            alertname: a.alertname.clone(),
-            severity: a.severity.clone(),
-            state: watchdesk::view::alert_state_word(a).to_string(),
-            starts_at: a.starts_at,
-            summary: a.annotations.get("summary").cloned().unwrap_or_default(),
-            labels: a.labels.clone(),
-            annotations: a.annotations.clone(),
-            ack: None,
-            pending_ack: false,
-            resolved_at: None,
-        }
-    }
-}
-
 #[derive(Serialize)]
-pub struct Counts {
+pub struct CountsDto {
     pub critical: usize,
     pub warning: usize,
     pub info: usize,
     pub unknown: usize,
-    pub total: usize,
+    pub firing: usize,
+    pub acknowledged: usize,
+    pub silenced: usize,
+    pub pending: usize,
+    pub resolved: usize,
+    pub worst: Option<String>,
 }
 
-impl From<watchdesk::view::Counts> for Counts {
-    fn from(c: watchdesk::view::Counts) -> Self {
-        Counts {
+impl From<Counts> for CountsDto {
+    fn from(c: Counts) -> Self {
+        CountsDto {
             critical: c.critical,
             warning: c.warning,
             info: c.info,
             unknown: c.unknown,
-            total: c.total,
+            firing: c.firing,
+            acknowledged: c.acknowledged,
+            silenced: c.silenced,
+            pending: c.pending,
+            resolved: c.resolved,
+            worst: c.worst.map(|s| s.as_str().to_string()),
         }
     }
 }
@@ -325,7 +369,7 @@ impl From<&SourceHealth> for Health {
 #[derive(Serialize)]
 pub struct AlertsDto {
     pub alerts: Vec<AlertDto>,
-    pub counts: Counts,
+    pub counts: CountsDto,
     pub health: Vec<Health>,
 }
 
@@ -335,6 +379,8 @@ pub struct StatusDto {
     pub worst: String,
     /// Why new data cannot be stored (disk full, read-only cache file); what is cached stays shown.
     pub cache_problem: Option<String>,
+    /// What holds for as long as the app runs: TLS checks off, a source not set up, no history.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -342,6 +388,8 @@ pub struct RuleDto {
     pub name: String,
     pub query: String,
     pub duration_s: f64,
+    /// The canonical severity of the rule's `severity` label.
+    pub severity: String,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
 }
@@ -405,4 +453,39 @@ pub struct AlertDetailDto {
     pub related: Vec<RelatedDto>,
     pub targets: Vec<TargetDto>,
     pub history: Vec<EventDto>,
+}
+
+impl From<desk::AlertDetail> for AlertDetailDto {
+    fn from(d: desk::AlertDetail) -> Self {
+        AlertDetailDto {
+            alert: d.alert.as_ref().map(AlertDto::from),
+            rule: d.rule.map(|r| RuleDto {
+                severity: watchdesk::severity::Severity::from_label(
+                    r.labels.get("severity").map(String::as_str).unwrap_or(""),
+                )
+                .as_str()
+                .to_string(),
+                name: r.name,
+                query: r.query,
+                duration_s: r.duration_s,
+                labels: r.labels,
+                annotations: r.annotations,
+            }),
+            chart: d.chart.map(|c| ChartDto {
+                svg: c.svg,
+                stale: c.stale,
+            }),
+            related: d
+                .related
+                .into_iter()
+                .map(|(uid, panel_id, title)| RelatedDto {
+                    uid,
+                    panel_id,
+                    title,
+                })
+                .collect(),
+            targets: d.targets.iter().map(TargetDto::from).collect(),
+            history: d.history.iter().map(EventDto::from).collect(),
+        }
+    }
 }

@@ -5,19 +5,19 @@
 //! notifications (`desktop.rs`) and keeps the tray icon's colour (`tray.rs`).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod browser;
 mod commands;
 mod desktop;
 mod dto;
+mod error;
+mod events;
 mod state;
 mod tray;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Parser;
 use tauri::{Emitter, Manager};
-
-use state::Shell;
 
 /// The same flags as the `watchdesk` command line, so a script can point the app at any stack.
 #[derive(Parser, Debug, Clone)]
@@ -31,8 +31,9 @@ pub struct Args {
     pub alertmanager: Vec<String>,
     #[arg(long, value_name = "FILE")]
     pub cache: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    pub dashboard: Vec<PathBuf>,
+    /// Dashboard: a Grafana dashboard JSON file, or the uid of a configured one. Repeatable.
+    #[arg(long, value_name = "FILE|UID")]
+    pub dashboard: Vec<String>,
     /// Closing the window quits instead of hiding it to the tray.
     #[arg(long)]
     pub close_quits: bool,
@@ -50,8 +51,8 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let shell = match Shell::new(&args) {
-        Ok(s) => Arc::new(s),
+    let shell = match state::open(&args) {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("watchdesk-app: {e:#}");
             std::process::exit(1);
@@ -102,15 +103,25 @@ fn main() {
                     // Hidden to the tray; "Quit" in the tray menu ends the app.
                     api.prevent_close();
                     let _ = window.hide();
-                    let _ = window.emit("wd:hidden", ());
+                    let _ = window.emit(events::HIDDEN, ());
                 }
             }
         })
-        .run(tauri::generate_context!());
+        .run(context());
     if let Err(e) = result {
         eprintln!("watchdesk-app: the window could not be started: {e}. On Linux, check that a display is available (DISPLAY/WAYLAND_DISPLAY) and that WebKitGTK 4.1 is installed (scripts/install-deps.sh desktop).");
         std::process::exit(1);
     }
+}
+
+/// Tauri's context; development (debug) builds use their own identifier, so their window state and
+/// app data never mix with an installed operator's (the engine's folders do the same: `APP_DIR`).
+fn context() -> tauri::Context<tauri::Wry> {
+    let mut ctx = tauri::generate_context!();
+    if cfg!(debug_assertions) {
+        ctx.config_mut().identifier = format!("{}.dev", ctx.config().identifier);
+    }
+    ctx
 }
 
 /// The main window, if it exists.

@@ -1,14 +1,12 @@
 //! The tray icon: its colour is the worst current state (red critical, amber warning, grey when a
 //! source is unreachable, green all clear), its tooltip and the window title say the same in words.
 
-use std::sync::Arc;
-
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager};
 
-use watchdesk::view::{self, Overall};
+use watchdesk::desk::Overall;
 
 use crate::state::Shell;
 
@@ -80,14 +78,23 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         .menu(&menu)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| {
-            let shell = app.state::<Arc<Shell>>();
-            match event.id.as_ref() {
-                "open" => crate::desktop::show_main(app),
-                "mute15" => shell.mute_for(15 * 60_000),
-                "mute60" => shell.mute_for(60 * 60_000),
-                "unmute" => shell.mute_for(0),
-                "quit" => app.exit(0),
-                _ => {}
+            let desk = app.state::<Shell>();
+            let muted = match event.id.as_ref() {
+                "open" => {
+                    crate::desktop::show_main(app);
+                    Ok(())
+                }
+                "mute15" => desk.mute_for(15 * 60_000),
+                "mute60" => desk.mute_for(60 * 60_000),
+                "unmute" => desk.mute_for(0),
+                "quit" => {
+                    app.exit(0);
+                    Ok(())
+                }
+                _ => Ok(()),
+            };
+            if let Err(e) = muted {
+                tracing::warn!("the mute could not be kept: {e}");
             }
         })
         .on_tray_icon_event(|tray, event| {
@@ -105,8 +112,8 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
 }
 
 /// Recolours the tray and retitles the window from the cache.
-pub fn refresh(app: &AppHandle, shell: &Arc<Shell>) {
-    let (o, c) = view::overall(&shell.cache, &shell.cfg.sites);
+pub fn refresh(app: &AppHandle, desk: &Shell) {
+    let (o, c) = desk.overall();
     let words = match o {
         Overall::Critical => format!("{} critical", c.critical),
         Overall::Warning => format!("{} warning, {} unknown severity", c.warning, c.unknown),
@@ -117,12 +124,12 @@ pub fn refresh(app: &AppHandle, shell: &Arc<Shell>) {
         let _ = tray.set_icon(Some(icon(o)));
         let _ = tray.set_tooltip(Some(format!(
             "Watchdesk — {words} ({} alerts firing)",
-            c.total
+            c.firing
         )));
     }
     if let Some(w) = crate::main_window(app) {
-        let title = if c.total > 0 {
-            format!("({}) Watchdesk — {}", c.total, words)
+        let title = if c.firing > 0 {
+            format!("({}) Watchdesk — {}", c.firing, words)
         } else {
             format!("Watchdesk — {words}")
         };

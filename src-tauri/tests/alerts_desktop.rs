@@ -10,20 +10,12 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{require_bin, wait_for, NotifyLog, Stack};
+use common::app::{require_desktop, time_until_notified, App};
+use common::{wait_for, NotifyLog, Stack};
 
 const APP: &str = env!("CARGO_BIN_EXE_watchdesk-app");
-
-fn require_desktop() {
-    assert!(
-        std::env::var_os("DISPLAY").is_some(),
-        "no X display: run the desktop tests through scripts/with-desktop.sh (it starts Xvfb, D-Bus and dunst)"
-    );
-    require_bin("dunstctl", "dunst");
-}
 
 /// The stack's app arguments plus a config with a short Watchdog grace, so the dead man's switch
 /// is judged within the test.
@@ -37,43 +29,10 @@ fn app_args(stack: &Stack) -> Vec<String> {
     args
 }
 
-/// The real app, started directly (no WebDriver needed: what is checked here is on the bus and
-/// in the cache); killed when dropped, as a crash or a logout would end it.
-struct App(Child);
-
-impl App {
-    fn start(args: &[String], log: &std::path::Path) -> App {
-        let out = std::fs::File::create(log).expect("app log");
-        let child = Command::new(APP)
-            .args(args)
-            .env("RUST_LOG", "watchdesk=info,watchdesk_app=info")
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().expect("app log"))
-            .stderr(out)
-            .spawn()
-            .expect("start watchdesk-app");
-        App(child)
-    }
-    fn alive(&mut self) -> bool {
-        matches!(self.0.try_wait(), Ok(None))
-    }
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-15", &self.0.id().to_string()])
-            .status();
-        let t0 = Instant::now();
-        while t0.elapsed() < Duration::from_secs(5) {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// Whether the Watchdog heartbeat is in the cache (the app's alert rounds run), as the CLI says.
+fn heartbeat_cached(stack: &Stack) -> bool {
+    let (_, out, _) = stack.watchdesk(&["alerts"]);
+    out.contains("heartbeat: the Watchdog alert of default arrives")
 }
 
 /// How many current alerts named `name` the cache holds (read with the CLI, as the app wrote it).
@@ -82,24 +41,6 @@ fn cached(stack: &Stack, name: &str) -> usize {
     serde_json::from_str::<Vec<serde_json::Value>>(&out)
         .map(|v| v.iter().filter(|a| a["alertname"] == name).count())
         .unwrap_or(0)
-}
-
-/// Waits (polling the bus log every 50 ms, finer than `wait_for`) until `needle` was notified;
-/// returns how long that took.
-#[track_caller]
-fn time_until_notified(notes: &NotifyLog, needle: &str, limit: Duration) -> Duration {
-    let t0 = Instant::now();
-    loop {
-        if notes.count_notify(needle) > 0 {
-            return t0.elapsed();
-        }
-        assert!(
-            t0.elapsed() < limit,
-            "timed out after {limit:?} waiting for a {needle:?} notification at the daemon; bus log:\n{}",
-            notes.text().chars().rev().take(3000).collect::<String>().chars().rev().collect::<String>()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]
@@ -118,12 +59,12 @@ fn storm_is_one_summary_restart_repeats_nothing_and_a_silent_watchdog_is_a_broke
     );
     let notes = NotifyLog::start(&stack.dir.path().join("notify.log"));
     let args = app_args(&stack);
-    let mut app = App::start(&args, &stack.dir.path().join("app1.log"));
+    let mut app = App::start(APP, &args, &stack.dir.path().join("app1.log"));
     // The app's engine has synced the alerts once (the Watchdog is in its cache).
     wait_for(
         "the app's first alert round",
         Duration::from_secs(90),
-        || (cached(&stack, "Watchdog") == 1).then_some(()),
+        || heartbeat_cached(&stack).then_some(()),
     );
     std::thread::sleep(Duration::from_secs(3));
 
@@ -178,7 +119,7 @@ fn storm_is_one_summary_restart_repeats_nothing_and_a_silent_watchdog_is_a_broke
     // (iii) The app restarts: nothing is notified again (what was notified is in the cache).
     drop(app);
     let app_log = stack.dir.path().join("app2.log");
-    let mut app = App::start(&args, &app_log);
+    let mut app = App::start(APP, &args, &app_log);
     // New alerts right after a storm are folded into its summary (for 30 s after the last
     // round that brought new ones): wait until that is over.
     if let Some(rest) = Duration::from_secs(36).checked_sub(storm_seen.elapsed()) {

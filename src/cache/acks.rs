@@ -104,6 +104,31 @@ impl Cache {
         tx.commit().map_err(self.err("store silences"))
     }
 
+    /// Adds or updates one silence of `source` (an acknowledgement just accepted, or one just
+    /// expired), so that the list shows it before the next alerts round.
+    pub fn put_silence(&self, source: &str, s: &Silence) -> Result<(), CacheError> {
+        let conn = self.conn();
+        conn.prepare_cached(
+            "INSERT OR REPLACE INTO silence (source, id, state, matchers, starts_at, ends_at,
+                updated_at, created_by, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .and_then(|mut st| {
+            st.execute(params![
+                source,
+                s.id,
+                state_str(s.state),
+                matchers_json(&s.matchers),
+                s.starts_at,
+                s.ends_at,
+                s.updated_at,
+                s.created_by,
+                s.comment
+            ])
+        })
+        .map(|_| ())
+        .map_err(self.err("store a silence"))
+    }
+
     /// Silences of `source` (all sources when `None`), as (source, silence).
     pub fn silences(&self, source: Option<&str>) -> Result<Vec<(String, Silence)>, CacheError> {
         let conn = self.reader();

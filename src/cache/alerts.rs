@@ -32,8 +32,8 @@ pub struct ResolvedAlert {
     pub source: String,
     pub fingerprint: String,
     pub alertname: String,
-    /// The `severity` label, "" when missing.
-    pub severity: String,
+    /// The `severity` label, "" when missing (see [`ResolvedAlert::severity`]).
+    pub severity_label: String,
     pub labels: Labels,
     pub annotations: Labels,
     pub starts_at: Millis,
@@ -63,8 +63,9 @@ pub struct CachedAlert {
     pub source: String,
     pub fingerprint: String,
     pub alertname: String,
-    /// The `severity` label, "" when missing: such alerts are kept and shown, never dropped.
-    pub severity: String,
+    /// The `severity` label, "" when missing: such alerts are kept and shown, never dropped (see
+    /// [`CachedAlert::severity`]).
+    pub severity_label: String,
     pub state: AlertState,
     pub silenced_by: Vec<String>,
     pub inhibited_by: Vec<String>,
@@ -80,6 +81,20 @@ pub struct CachedAlert {
     pub first_seen: Millis,
     /// The last sync that reported it.
     pub last_seen: Millis,
+}
+
+impl CachedAlert {
+    /// Its severity level, from the `severity` label.
+    pub fn severity(&self) -> crate::severity::Severity {
+        crate::severity::Severity::from_label(&self.severity_label)
+    }
+}
+
+impl ResolvedAlert {
+    /// Its severity level, from the `severity` label.
+    pub fn severity(&self) -> crate::severity::Severity {
+        crate::severity::Severity::from_label(&self.severity_label)
+    }
 }
 
 /// One entry of the alert history. See [`kind`] for `kind` and `detail`.
@@ -344,7 +359,7 @@ impl Cache {
                     source: r.get(0)?,
                     fingerprint: r.get(1)?,
                     alertname: r.get(2)?,
-                    severity: r.get(3)?,
+                    severity_label: r.get(3)?,
                     state: AlertState::parse(&r.get::<_, String>(4)?),
                     silenced_by: parse_strings(&r.get::<_, String>(5)?),
                     inhibited_by: parse_strings(&r.get::<_, String>(6)?),
@@ -383,7 +398,7 @@ impl Cache {
                     source: r.get(0)?,
                     fingerprint: r.get(1)?,
                     alertname: r.get(2)?,
-                    severity: r.get(3)?,
+                    severity_label: r.get(3)?,
                     labels: parse_labels(&r.get::<_, String>(4)?).unwrap_or_default(),
                     annotations: parse_labels(&r.get::<_, String>(5)?).unwrap_or_default(),
                     starts_at: r.get(6)?,

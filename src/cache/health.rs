@@ -6,6 +6,14 @@ use super::{labels_json, parse_labels, Cache, CacheError};
 use crate::source::{AlertRule, Target, TargetHealth};
 use crate::time::Millis;
 
+/// The health component name of a site's Prometheus.
+pub const PROMETHEUS: &str = "prometheus";
+
+/// The health component name of one Alertmanager of a site.
+pub fn alertmanager_component(url: &str) -> String {
+    format!("alertmanager {url}")
+}
+
 /// Health of one component of a source: "prometheus", or "alertmanager <url>".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceHealth {
@@ -101,6 +109,20 @@ impl Cache {
             rows.collect()
         };
         run().map_err(self.err("read source health"))
+    }
+
+    /// The health of the given (source, component) pairs only (a cache may remember servers it no
+    /// longer polls); a component never polled yet is absent.
+    pub fn health_of(&self, wanted: &[(String, String)]) -> Result<Vec<SourceHealth>, CacheError> {
+        let all = self.health()?;
+        Ok(all
+            .into_iter()
+            .filter(|h| {
+                wanted
+                    .iter()
+                    .any(|(s, c)| *s == h.source && *c == h.component)
+            })
+            .collect())
     }
 
     /// Replaces the target snapshot of `source` (one transaction).

@@ -13,16 +13,18 @@ pub mod chunk;
 pub mod health;
 pub mod schema;
 pub mod series;
+pub mod state;
 pub mod tier;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 pub use alerts::{AlertChanges, AlertEvent, CachedAlert, ReportedAlert};
 pub use health::SourceHealth;
 pub use series::{CachedQuery, CachedSeries, IngestStats, Resolution};
+pub use state::{NotifyMark, PipelineFlag, PlannedQuery, SavedView};
 
 /// The history cache. One SQLite connection behind a mutex: cheap to share (`Arc<Cache>`) between the
 /// poller and the UI.
@@ -447,48 +449,6 @@ impl Cache {
                 self.path.as_deref().unwrap_or(Path::new(MEMORY_PATH)),
             )
         }
-    }
-
-    /// A value stored with [`Cache::set_meta`].
-    pub fn get_meta(&self, key: &str) -> Result<Option<String>, CacheError> {
-        let conn = self.reader();
-        conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")
-            .and_then(|mut st| st.query_row([key], |r| r.get(0)).optional())
-            .map_err(self.err("read a setting"))
-    }
-
-    /// Stores a small value (UI state, last-used dashboard...).
-    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), CacheError> {
-        let conn = self.conn();
-        conn.prepare_cached(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .and_then(|mut st| st.execute([key, value]))
-        .map(|_| ())
-        .map_err(self.err("save a setting"))
-    }
-
-    /// Keys of stored settings that start with `prefix`.
-    pub fn meta_keys(&self, prefix: &str) -> Result<Vec<String>, CacheError> {
-        let conn = self.reader();
-        conn.prepare_cached(
-            "SELECT key FROM meta WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
-        )
-        .and_then(|mut st| {
-            st.query_map([prefix], |r| r.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .map_err(self.err("list settings"))
-    }
-
-    /// Removes a stored setting (no error when it is absent).
-    pub fn delete_meta(&self, key: &str) -> Result<(), CacheError> {
-        let conn = self.conn();
-        conn.prepare_cached("DELETE FROM meta WHERE key = ?1")
-            .and_then(|mut st| st.execute([key]))
-            .map(|_| ())
-            .map_err(self.err("remove a setting"))
     }
 
     /// `PRAGMA integrity_check`: `"ok"`, or SQLite's list of problems.

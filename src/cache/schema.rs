@@ -194,6 +194,89 @@ CREATE TABLE coverage (
 ) WITHOUT ROWID;
 INSERT INTO coverage (query_id, from_ms, to_ms) SELECT id, fetched_from, fetched_until FROM query;
 "#,
+    r#"
+-- The desk's own state, until now JSON strings in the key/value table `meta` (renamed legacy_meta;
+-- the migration's data step in state.rs moves every known key out of it).
+ALTER TABLE meta RENAME TO legacy_meta;
+
+-- Alerts that were notified: a notification is recorded here before it is shown, so no restart and
+-- no upgrade shows it again; the row goes when the alert does ("resolved" is notified from it).
+CREATE TABLE notify_mark (
+    source      TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    notified_at INTEGER NOT NULL,
+    alertname   TEXT NOT NULL,
+    instance    TEXT NOT NULL,
+    severity    TEXT NOT NULL,
+    PRIMARY KEY (source, fingerprint)
+);
+
+-- One row: the running alert storm's window and the notification mute.
+CREATE TABLE desk_state (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    storm_until INTEGER,
+    muted_until INTEGER
+);
+
+-- The monitoring pipeline's notified states: a source unreachable for long (component = its health
+-- component), the Watchdog heartbeat last seen, "pipeline broken" notified.
+CREATE TABLE pipeline_flag (
+    source    TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    component TEXT NOT NULL,
+    at        INTEGER NOT NULL,
+    PRIMARY KEY (source, kind, component)
+);
+
+-- One row: the view the app showed last.
+CREATE TABLE saved_view (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    view        TEXT NOT NULL,
+    dashboard   TEXT NOT NULL,
+    source      TEXT,
+    fingerprint TEXT,
+    time_from   TEXT NOT NULL,
+    time_to     TEXT NOT NULL,
+    refresh_ms  INTEGER
+);
+
+-- The template variable values an operator chose, per site and dashboard, in order.
+CREATE TABLE var_selection (
+    source    TEXT NOT NULL,
+    dashboard TEXT NOT NULL,
+    name      TEXT NOT NULL,
+    pos       INTEGER NOT NULL,
+    value     TEXT NOT NULL,
+    PRIMARY KEY (source, dashboard, name, pos)
+);
+
+-- The query plan the poller last fetched for a dashboard on a site (drawing uses the same
+-- expressions, offline too). A plan without queries still has its dashboard_plan row.
+CREATE TABLE dashboard_plan (
+    source     TEXT NOT NULL,
+    dashboard  TEXT NOT NULL,
+    planned_at INTEGER NOT NULL,
+    PRIMARY KEY (source, dashboard)
+);
+CREATE TABLE query_plan (
+    source    TEXT NOT NULL,
+    dashboard TEXT NOT NULL,
+    pos       INTEGER NOT NULL,
+    panel_id  INTEGER NOT NULL,
+    ref_id    TEXT NOT NULL,
+    expr      TEXT NOT NULL,
+    legend    TEXT NOT NULL,
+    step_ms   INTEGER NOT NULL,
+    PRIMARY KEY (source, dashboard, pos),
+    FOREIGN KEY (source, dashboard) REFERENCES dashboard_plan (source, dashboard) ON DELETE CASCADE
+);
+
+-- When each source's alerts were last synced: a longer gap is rebuilt from Prometheus' ALERTS.
+CREATE TABLE alert_sync (
+    source    TEXT PRIMARY KEY NOT NULL,
+    synced_at INTEGER NOT NULL
+);
+"#,
 ];
 
 /// The schema version this build writes.
@@ -285,9 +368,31 @@ pub fn migrate(conn: &mut Connection, from: i64) -> rusqlite::Result<()> {
         }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
+        data_step(&tx, version)?;
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
+    }
+    Ok(())
+}
+
+/// What a migration does besides its SQL, in the same transaction.
+fn data_step(tx: &rusqlite::Transaction<'_>, version: i64) -> rusqlite::Result<()> {
+    if version == 5 {
+        let (moved, kept) = super::state::move_meta(tx)?;
+        if moved + kept > 0 {
+            tracing::info!(
+                moved,
+                kept,
+                "cache upgrade: settings moved into their own tables"
+            );
+        }
+        if kept > 0 {
+            tracing::warn!(
+                kept,
+                "cache upgrade: some old settings were not recognised; they are kept in legacy_meta"
+            );
+        }
     }
     Ok(())
 }

@@ -689,7 +689,7 @@ fn alert_lifecycle_produces_events() {
     assert_eq!(cur.len(), 2);
     let f2 = cur.iter().find(|c| c.fingerprint == "f2").expect("f2 kept");
     assert_eq!(
-        (f2.severity.as_str(), f2.alertname.as_str()),
+        (f2.severity_label.as_str(), f2.alertname.as_str()),
         ("", "HighCPUUsage")
     );
     assert_eq!(
@@ -787,7 +787,7 @@ fn alert_updates_without_state_change_make_no_events() {
     let ch = cache.sync_alerts(SRC, &[a2], true, 3000).expect("sync");
     assert_eq!(ch, AlertChanges::default());
     let cur = cache.current_alerts(None).expect("current");
-    assert_eq!(cur[0].severity, "critical");
+    assert_eq!(cur[0].severity_label, "critical");
     assert_eq!(
         cur[0].annotations.get("summary").map(String::as_str),
         Some("still down")
@@ -969,12 +969,35 @@ fn targets_and_rules_are_replaced_per_source() {
 }
 
 #[test]
-fn meta_round_trips() {
+fn desk_state_round_trips() {
     let cache = mem();
-    assert_eq!(cache.get_meta("k").expect("get"), None);
-    cache.set_meta("k", "1").expect("set");
-    cache.set_meta("k", "2").expect("set");
-    assert_eq!(cache.get_meta("k").expect("get").as_deref(), Some("2"));
+    assert_eq!(cache.muted_until().expect("get"), None);
+    cache.set_muted_until(Some(1)).expect("set");
+    cache.set_muted_until(Some(2)).expect("set");
+    assert_eq!(cache.muted_until().expect("get"), Some(2));
+    cache.set_storm_until(7).expect("set");
+    assert_eq!(
+        cache.muted_until().expect("get"),
+        Some(2),
+        "columns are apart"
+    );
+    assert_eq!(cache.storm_until().expect("get"), Some(7));
+    let mut sel = std::collections::BTreeMap::new();
+    sel.insert("job".to_string(), vec!["b".to_string(), "a".to_string()]);
+    cache.set_var_selection("s", "d", &sel).expect("set");
+    assert_eq!(
+        cache.var_selection("s", "d").expect("get"),
+        sel,
+        "order kept"
+    );
+    assert!(cache.var_selection("s", "other").expect("get").is_empty());
+    assert_eq!(cache.query_plan("s", "d").expect("get"), None);
+    cache.store_query_plan("s", "d", &[], 1).expect("set");
+    assert_eq!(
+        cache.query_plan("s", "d").expect("get"),
+        Some(vec![]),
+        "an empty plan is a plan"
+    );
 }
 
 // ---------------------------------------------------------------- files: open, damage, crash, errors
@@ -1008,15 +1031,12 @@ fn open_creates_folders_and_keeps_data_across_reopen() {
     assert_eq!(cache.path(), Some(path.as_path()));
     assert!(!cache.is_read_only());
     ingest(&cache, &[one("a", grid(0, 130, |i| i as f64))]);
-    cache.set_meta("dashboard", "rta").expect("meta");
+    cache.set_alerts_synced_at("rta", 42).expect("state");
     drop(cache);
     let (cache, note) = Cache::open(&path).expect("reopen");
     assert_eq!(note, None);
     assert_eq!(read_all(&cache)[0].samples.len(), 130);
-    assert_eq!(
-        cache.get_meta("dashboard").expect("meta").as_deref(),
-        Some("rta")
-    );
+    assert_eq!(cache.alerts_synced_at("rta").expect("state"), Some(42));
     let journal: String = cache
         .conn()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -1167,7 +1187,7 @@ fn read_only_cache_reads_and_refuses_writes() {
     let ro = Cache::open_read_only(&path).expect("open read-only");
     assert!(ro.is_read_only());
     assert_eq!(read_all(&ro)[0].samples.len(), 10);
-    let err = ro.set_meta("k", "v").expect_err("write must fail");
+    let err = ro.set_muted_until(Some(1)).expect_err("write must fail");
     assert!(matches!(err, CacheError::ReadOnly { .. }), "{err:?}");
     let err = ro
         .ingest_range(SRC, EXPR, STEP, (T0, T0), &[])
@@ -1189,7 +1209,7 @@ fn read_only_cache_reads_and_refuses_writes() {
         let perms_bite = std::fs::OpenOptions::new().write(true).open(&copy).is_err();
         assert_eq!(cache.is_read_only(), perms_bite);
         if perms_bite {
-            let err = cache.set_meta("k", "v").expect_err("write must fail");
+            let err = cache.set_muted_until(Some(1)).expect_err("write must fail");
             assert!(matches!(err, CacheError::ReadOnly { .. }), "{err:?}");
         }
         drop(cache);
@@ -1215,7 +1235,7 @@ fn read_only_cache_reads_and_refuses_writes() {
         .conn()
         .execute_batch("PRAGMA query_only = ON")
         .expect("pragma");
-    let err = cache.set_meta("k", "v").expect_err("write must fail");
+    let err = cache.set_muted_until(Some(1)).expect_err("write must fail");
     assert!(matches!(err, CacheError::ReadOnly { .. }), "{err:?}");
 }
 
@@ -1318,14 +1338,16 @@ fn reads_do_not_wait_for_a_write_in_progress() {
     ingest(&cache, &[one("a", grid(0, 10, |i| i as f64))]);
     let writer = cache.conn();
     writer
-        .execute_batch("BEGIN IMMEDIATE; INSERT INTO meta (key, value) VALUES ('x', 'y');")
+        .execute_batch(
+            "BEGIN IMMEDIATE; INSERT INTO alert_sync (source, synced_at) VALUES ('x', 1);",
+        )
         .expect("begin");
     // The writer's mutex is held and its transaction is open: reads still answer, from the last commit.
     assert_eq!(read_all(&cache)[0].samples.len(), 10);
-    assert_eq!(cache.get_meta("x").expect("meta"), None);
+    assert_eq!(cache.alerts_synced_at("x").expect("state"), None);
     writer.execute_batch("COMMIT").expect("commit");
     drop(writer);
-    assert_eq!(cache.get_meta("x").expect("meta").as_deref(), Some("y"));
+    assert_eq!(cache.alerts_synced_at("x").expect("state"), Some(1));
 }
 
 #[test]

@@ -122,8 +122,7 @@ pub struct ChartSeries {
 /// One row of an alert list.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlertRow {
-    /// `critical`, `warning`, `info`...; anything else or empty shows as UNKNOWN.
-    pub severity: String,
+    pub severity: crate::severity::Severity,
     pub name: String,
     pub summary: String,
     /// Alertmanager state: `active`, `suppressed` (silenced/acknowledged), `unprocessed`, `resolved`.
@@ -208,26 +207,9 @@ pub fn threshold_state(value: f64, spec: &ChartSpec) -> Option<State> {
     threshold_step(value, spec).and_then(|t| state_of_color(&t.color))
 }
 
-thread_local! {
-    /// The plot area of the last time series drawn on this thread (see [`render_svg_with_plot`]).
-    pub(crate) static LAST_PLOT: std::cell::Cell<Option<[i32; 4]>> = const { std::cell::Cell::new(None) };
-}
-
 /// Like [`render_svg`], plus the plot area `[left, top, right, bottom]` in pixels of a time series
 /// panel, so that a UI can map the pointer to a time.
 pub fn render_svg_with_plot(spec: &ChartSpec) -> (String, Option<[i32; 4]>) {
-    LAST_PLOT.with(|c| c.set(None));
-    let svg = render_svg(spec);
-    let plot = if matches!(spec.kind, ChartKind::TimeSeries) {
-        LAST_PLOT.with(|c| c.get())
-    } else {
-        None
-    };
-    (svg, plot)
-}
-
-/// Draws the panel as an SVG document. Never fails: problems become a drawn message.
-pub fn render_svg(spec: &ChartSpec) -> String {
     let (w, h) = clamp_size(spec);
     let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut buf = String::new();
@@ -235,15 +217,23 @@ pub fn render_svg(spec: &ChartSpec) -> String {
             let root = SVGBackend::with_string(&mut buf, (w, h)).into_drawing_area();
             let r = draw_panel(&root, spec, w, h);
             let p = root.present().map_err(|e| e.to_string());
-            r.and(p)
+            r.and_then(|plot| p.map(|()| plot))
         };
-        res.map(|_| buf)
+        res.map(|plot| (buf, plot))
     }));
     match drawn {
-        Ok(Ok(svg)) => svg,
-        Ok(Err(e)) => fallback_svg(w, h, &format!("chart error: {e}")),
-        Err(_) => fallback_svg(w, h, "chart error: internal error while drawing"),
+        Ok(Ok((svg, plot))) => (svg, plot),
+        Ok(Err(e)) => (fallback_svg(w, h, &format!("chart error: {e}")), None),
+        Err(_) => (
+            fallback_svg(w, h, "chart error: internal error while drawing"),
+            None,
+        ),
     }
+}
+
+/// Draws the panel as an SVG document. Never fails: problems become a drawn message.
+pub fn render_svg(spec: &ChartSpec) -> String {
+    render_svg_with_plot(spec).0
 }
 
 /// Draws the panel as PNG bytes. Needs a TrueType font on the system (see [`ChartError::NoFont`]).
@@ -394,13 +384,13 @@ fn fallback_svg(w: u32, h: u32, msg: &str) -> String {
     )
 }
 
-/// Title, stale banner and the panel body.
+/// Title, stale banner and the panel body; the plot area of a time series.
 fn draw_panel<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     spec: &ChartSpec,
     w: u32,
     h: u32,
-) -> DResult {
+) -> Result<Option<[i32; 4]>, String> {
     let (w, h) = (w as i32, h as i32);
     let cv = Canvas {
         area: root,
@@ -409,7 +399,7 @@ fn draw_panel<DB: DrawingBackend>(
     let full = Rect::new(0, 0, w, h);
     cv.fill(full, theme::PANEL)?;
     if w < 24 || h < 16 {
-        return Ok(());
+        return Ok(None);
     }
     let mut y = 0;
     if let Some(stale) = &spec.stale {
@@ -450,17 +440,17 @@ fn draw_panel<DB: DrawingBackend>(
     }
     let body = Rect::new(8, y + 4, w - 16, h - y - 10);
     if body.w < 8 || body.h < 8 {
-        return Ok(());
+        return Ok(None);
     }
     match &spec.kind {
         ChartKind::TimeSeries => timeseries::draw(&cv, spec, body),
-        ChartKind::Stat => panels::stat(&cv, spec, body),
-        ChartKind::Gauge => panels::gauge(&cv, spec, body),
-        ChartKind::BarGauge => panels::bar_gauge(&cv, spec, body),
-        ChartKind::Table => panels::table(&cv, spec, body),
-        ChartKind::AlertList => panels::alert_list(&cv, spec, body),
-        ChartKind::Text(t) => panels::text(&cv, t, body),
-        ChartKind::Unsupported(t) => panels::unsupported(&cv, t, body),
+        ChartKind::Stat => panels::stat(&cv, spec, body).map(|()| None),
+        ChartKind::Gauge => panels::gauge(&cv, spec, body).map(|()| None),
+        ChartKind::BarGauge => panels::bar_gauge(&cv, spec, body).map(|()| None),
+        ChartKind::Table => panels::table(&cv, spec, body).map(|()| None),
+        ChartKind::AlertList => panels::alert_list(&cv, spec, body).map(|()| None),
+        ChartKind::Text(t) => panels::text(&cv, t, body).map(|()| None),
+        ChartKind::Unsupported(t) => panels::unsupported(&cv, t, body).map(|()| None),
     }
 }
 

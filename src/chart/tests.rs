@@ -1,6 +1,7 @@
 //! Rendering tests: no panics, escaping, gaps, PNG output, thresholds.
 
 use super::*;
+use crate::severity::Severity;
 
 const EVIL: &[&str] = &[
     "<img src=x onerror=alert(1)>",
@@ -58,7 +59,7 @@ fn spec(kind: ChartKind) -> ChartSpec {
         ],
         alerts: vec![
             AlertRow {
-                severity: "critical".into(),
+                severity: Severity::Critical,
                 name: "ServiceDown".into(),
                 summary: "go-api is down".into(),
                 state: "active".into(),
@@ -66,7 +67,7 @@ fn spec(kind: ChartKind) -> ChartSpec {
                 labels: "go-api".into(),
             },
             AlertRow {
-                severity: "".into(),
+                severity: Severity::Unknown,
                 name: "Mystery".into(),
                 summary: "no severity label".into(),
                 state: "active".into(),
@@ -74,7 +75,7 @@ fn spec(kind: ChartKind) -> ChartSpec {
                 labels: "x".into(),
             },
             AlertRow {
-                severity: "warning".into(),
+                severity: Severity::Warning,
                 name: "HighCPUUsage".into(),
                 summary: "CPU 85%".into(),
                 state: "suppressed".into(),
@@ -225,7 +226,12 @@ fn no_panics_on_odd_specs() {
         Box::new(|s| {
             s.alerts = (0..500)
                 .map(|i| AlertRow {
-                    severity: ["critical", "warning", "", "info"][i % 4].into(),
+                    severity: [
+                        Severity::Critical,
+                        Severity::Warning,
+                        Severity::Unknown,
+                        Severity::Info,
+                    ][i % 4],
                     name: format!("A{i}"),
                     ..Default::default()
                 })
@@ -261,7 +267,6 @@ fn server_text_is_escaped() {
             a.name = evil.to_string();
             a.summary = evil.to_string();
             a.labels = evil.to_string();
-            a.severity = evil.to_string();
         }
         s.thresholds.push(Threshold {
             value: Some(1.0),

@@ -1,6 +1,6 @@
 //! Time-series panel: lines broken at gaps, M4-reduced, local-time axis, legend, thresholds.
 
-use super::draw::{clip_polyline, fit, text_width, Align, Canvas, DResult, Rect};
+use super::draw::{clip_polyline, fit, text_width, Align, Canvas, Rect};
 use super::theme;
 use super::{draw_no_data, format_value, m4, parse_color, segments, series_color, ChartSpec};
 use crate::time::Millis;
@@ -11,8 +11,13 @@ const AXIS_PX: f64 = 12.0;
 const LEGEND_PX: f64 = 12.0;
 const LEGEND_LINE: i32 = 18;
 
-/// Draws a time-series panel into `r`.
-pub(crate) fn draw<DB: DrawingBackend>(cv: &Canvas<DB>, spec: &ChartSpec, r: Rect) -> DResult {
+/// Draws a time-series panel into `r`; returns the plot area `[left, top, right, bottom]`, so that
+/// a UI can map the pointer to a time.
+pub(crate) fn draw<DB: DrawingBackend>(
+    cv: &Canvas<DB>,
+    spec: &ChartSpec,
+    r: Rect,
+) -> Result<Option<[i32; 4]>, String> {
     let (from, to) = time_range(spec);
     // Y range from the finite points inside the time range.
     let mut lo = f64::INFINITY;
@@ -58,12 +63,12 @@ pub(crate) fn draw<DB: DrawingBackend>(cv: &Canvas<DB>, spec: &ChartSpec, r: Rec
         r.w - label_w - 14,
         r.h - legend_h - 6 - 22,
     );
-    super::LAST_PLOT.with(|c| c.set(Some([plot.x, plot.y, plot.right(), plot.bottom()])));
+    let area = Some([plot.x, plot.y, plot.right(), plot.bottom()]);
     if plot.w < 10 || plot.h < 10 {
         return if has_data {
-            Ok(())
+            Ok(area)
         } else {
-            draw_no_data(cv, spec, r)
+            draw_no_data(cv, spec, r).map(|()| area)
         };
     }
 
@@ -202,7 +207,7 @@ pub(crate) fn draw<DB: DrawingBackend>(cv: &Canvas<DB>, spec: &ChartSpec, r: Rec
         }
         ly += LEGEND_LINE;
     }
-    Ok(())
+    Ok(area)
 }
 
 /// `from..to` with from < to.

@@ -23,8 +23,8 @@ pub use model::{
 };
 pub use parse::parse;
 pub use template::{
-    apply_regex, interval_ms, parse_var_query, rate_interval_ms, resolve_variables, Interp,
-    RegexError, VarQuery, VarValue, VarValues, DEFAULT_SCRAPE_MS,
+    apply_regex, interval_ms, parse_var_query, rate_interval_ms, resolve_offline,
+    resolve_variables, Interp, RegexError, VarQuery, VarValue, VarValues, DEFAULT_SCRAPE_MS,
 };
 
 /// Why a dashboard could not be read at all. Smaller problems are [`Issue`]s.

@@ -364,10 +364,7 @@ pub async fn resolve_variables(
     let now = crate::time::now_ms();
     let start = crate::time::parse_time(&dash.time_from, now);
     let end = crate::time::parse_time(&dash.time_to, now);
-    let range_ms = match (start, end) {
-        (Some(s), Some(e)) if e > s => e - s,
-        _ => 6 * 3_600_000,
-    };
+    let range_ms = dashboard_range_ms(start, end);
     let interval = interval_ms(range_ms, 1000, 0);
     let mut vals = VarValues::default();
     let mut issues = Vec::new();
@@ -412,6 +409,29 @@ pub async fn resolve_variables(
         vals.insert(var.name.clone(), value);
     }
     (vals, issues)
+}
+
+/// The variables without a source (drawing from the cache, the app's variable bar before the first
+/// poll): the options saved in the dashboard JSON, the operator's `selected` values when still
+/// valid, else the saved current value. Pure: no network, no clock.
+pub fn resolve_offline(dash: &Dashboard, selected: &BTreeMap<String, Vec<String>>) -> VarValues {
+    let mut vals = VarValues::default();
+    for var in &dash.variables {
+        // A query variable's options would come from the source: keep its saved value as a failed
+        // fetch would.
+        let failed = var.kind == VarKind::Query;
+        let value = choose(var, var.options.clone(), selected.get(&var.name), failed);
+        vals.insert(var.name.clone(), value);
+    }
+    vals
+}
+
+/// The length of a dashboard's time range, 6 h when it cannot be read.
+fn dashboard_range_ms(start: Option<i64>, end: Option<i64>) -> i64 {
+    match (start, end) {
+        (Some(s), Some(e)) if e > s => e - s,
+        _ => 6 * 3_600_000,
+    }
 }
 
 fn var_issue(kind: IssueKind, var: &Variable, msg: String) -> Issue {

@@ -6,7 +6,11 @@
 
 pub mod alertmanager;
 pub mod http;
+pub mod matcher;
 pub mod prometheus;
+mod site;
+
+pub use site::{display_url, Site};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

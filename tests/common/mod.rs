@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod app;
 pub mod webdriver;
 
 /// The repository root (this harness is shared by the engine's and the app's tests).

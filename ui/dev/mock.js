@@ -1,7 +1,13 @@
-// DEVELOPMENT ONLY: a fake window.__TAURI__ with realistic data, for ui/dev/mock.html.
-// Not shipped in the app. Open mock.html#dashboard | #alerts | #alert | #alert-xss | #alert-unknown | #alert-resolved
-//   | #alert-acked | #alert-maint | #alert-pending | #ack-dialog (list with the acknowledge dialog open)
-// Test helpers: window.__mock.emit(name, payload), window.__mock.calls (log of invokes), window.__mock.links.
+// DEVELOPMENT ONLY: a fake window.__TAURI__ with realistic data, for ui/dev/mock.html and selftest.html.
+// A classic script, run before the UI's modules. Not shipped in the app; the app never loads ui/dev.
+// It answers as the engine does: `alerts` is {alerts (sorted, Watchdog removed), counts, health}, each alert
+// with its canonical `severity` and the raw `severity_label`.
+// Open mock.html#dashboard | #alerts | #alert | #alert-xss | #alert-unknown | #alert-resolved
+//   | #alert-acked | #alert-maint | #alert-pending | #ack-dialog (list with the acknowledge dialog open) | #shiftlog
+//   | #healthy | #offline-site | #hover
+// Test helpers: window.__mock.emit(name, payload), window.__mock.calls (log of invokes), window.__mock.links,
+//   window.__mock.answer: {order(list) -> list, counts(counts) -> counts} to bend the `alerts` answer (checks
+//   that the UI shows the engine's order and counts as they come). Event names: window.__mock.events() (EVENTS).
 'use strict';
 
 (function () {
@@ -194,7 +200,7 @@
 
   function svgAlertList(w, h) {
     let out = svgOpen(w, h);
-    const list = ALERTS.slice(0, Math.floor((h - 10) / 24));
+    const list = engineOrder(ALERTS).slice(0, Math.floor((h - 10) / 24));
     list.forEach((a, i) => {
       const y = 22 + i * 24;
       const sev = a.severity === 'critical' ? ['▲ CRIT', '#D55E00'] : a.severity === 'warning' ? ['◆ WARN', '#E69F00'] : ['? UNKNOWN', '#8e939c'];
@@ -235,6 +241,8 @@
   }
 
   // ------------------------------------------------------------ alerts
+  // What the engine does with a `severity` label (src/severity.rs), for the labels used here.
+  const SEVERITY_OF = { critical: 'critical', page: 'critical', major: 'critical', warning: 'warning', minor: 'warning', info: 'info', none: 'none' };
   let fpn = 0;
   function alert(alertname, severity, state, agoMin, labels, summary, description, extra) {
     fpn++;
@@ -244,7 +252,8 @@
       source: labels.__source || SITE_A,
       fingerprint: ('000000000000' + (0xa1b2c3d4 * fpn).toString(16)).slice(-16),
       alertname,
-      severity: severity || '',
+      severity: SEVERITY_OF[String(severity || '').toLowerCase()] || 'unknown',
+      severity_label: severity || '',
       state,
       starts_at: NOW - agoMin * MIN,
       summary,
@@ -252,6 +261,7 @@
       annotations: ann,
       ack: null,
       pending_ack: false,
+      resolved_at: null,
     };
   }
   const RB = { runbook_url: 'https://wiki.example.org/runbooks/service-down' };
@@ -263,7 +273,7 @@
     alert('HighAPIErrorRate', 'critical', 'firing', 31, { instance: 'go-api:8080', job: 'go-api' }, 'API error rate 7.2 % (> 5 %)', 'Share of 5xx responses over 5 minutes is 7.2 %.', { runbook_url: 'https://wiki.example.org/runbooks/api-errors' }),
     alert('MinIOStorageFull', 'critical', 'firing', 64, { instance: 'minio:9000', job: 'minio' }, 'MinIO disk usage 87 % (> 85 %)', 'Bucket recordings is filling up; about 9 h left at the current rate.', {}),
     alert('PlaybackCacheLowHitRate', 'critical', 'firing', 4, { instance: 'playback-service:9107', job: 'playback-service' }, 'Playback cache hit rate 46 % (< 50 %)', '', {}),
-    alert('APIHighLatency', 'critical', 'firing', 2, { instance: 'go-api:8080', job: 'go-api' }, 'API p95 latency 1.4 s (> 1 s)', '', {}),
+    alert('APIHighLatency', 'page', 'firing', 2, { instance: 'go-api:8080', job: 'go-api' }, 'API p95 latency 1.4 s (> 1 s)', '', {}),
     alert('XSSProbe' + XSS_IMG, 'critical', 'firing', 7,
       { instance: XSS_IMG, job: XSS_SCRIPT, team: '"><svg onload="document.title=\'XSS EXECUTED\'">' },
       XSS_SCRIPT + ' summary ' + XSS_IMG,
@@ -277,11 +287,13 @@
     alert('RecordingQueueBacklog', 'warning', 'firing', 26, { instance: 'recording-service:9104', job: 'recording-service' }, 'Recording queue has 412 pending segments', '', {}),
     alert('SlowPlaybackTransmux', 'warning', 'firing', 53, { instance: 'playback-service:9107', job: 'playback-service' }, 'Transmux p95 3.8 s', '', {}),
     alert('PostgreSQLHighConnections', 'warning', 'firing', 95, { instance: 'postgres-exporter:9187', job: 'postgres-exporter', __source: SITE_B }, '84 of 100 connections in use', '', {}),
-    alert('CacheEvictionRate', 'warning', 'firing', 3, { instance: 'valkey-exporter:9121', job: 'valkey-exporter' }, 'Valkey evicts 230 keys/s', '', {}),
+    alert('CacheEvictionRate', 'minor', 'firing', 3, { instance: 'valkey-exporter:9121', job: 'valkey-exporter' }, 'Valkey evicts 230 keys/s', '', {}),
     alert('CameraFeedFlapping', '', 'firing', 15, { instance: 'vms-service:9101', job: 'vms-service', camera: 'CAM-0412 Harbour gate' }, 'Camera CAM-0412 reconnected 9 times in 15 min', 'This rule has no severity label: it must show as UNKNOWN.', {}),
-    alert('DiskSMARTWarning', 'major', 'firing', 240, { instance: 'node-exporter:9100', job: 'node-exporter', device: 'sdb' }, 'SMART reallocated sectors rising on sdb', 'Severity "major" is not one we know.', {}),
+    alert('DiskSMARTWarning', 'major', 'firing', 240, { instance: 'node-exporter:9100', job: 'node-exporter', device: 'sdb' }, 'SMART reallocated sectors rising on sdb', 'Severity "major": the engine maps it to critical.', {}),
+    alert('NVRFanSpeedLow', 'urgent-ish', 'firing', 48, { instance: 'nvr-07:9100', job: 'node-exporter' }, 'Fan 2 of NVR-07 at 900 rpm', 'Severity "urgent-ish" is not one the engine knows: UNKNOWN.', {}),
+    alert('RecorderDiskLatency', 'warning', 'resolved, not acknowledged', 70, { instance: 'recording-service:9104', job: 'recording-service' }, 'Write latency of the recording disk 180 ms', 'Resolved while nobody acknowledged it.', {}),
     alert('HighRequestRate', 'info', 'firing', 33, { instance: 'go-api:8080', job: 'go-api' }, 'Request rate 1.6× the weekly average', '', {}),
-    alert('Watchdog', 'none', 'firing', 6000, { job: 'prometheus' }, 'Alerting pipeline heartbeat', '', {}),
+    // (the Watchdog heartbeat is in the cache, never in the engine's answer: not listed here)
   ];
   ALERTS.forEach((a) => { delete a.labels.__source; });
   // examples: one acknowledged from Watchdesk, one acknowledgement queued (site B's Alertmanager is down);
@@ -293,18 +305,45 @@
     acked.ack = { by: 'Sam', at: NOW - 10 * MIN, until: NOW + 50 * MIN, comment: 'Re-index running after the 2.14 upgrade, CPU expected high until it finishes. Ticket OPS-4711.', silence_id: silenceId() };
     const pend = ALERTS.find((a) => a.alertname === 'PostgreSQLHighConnections');
     pend.pending_ack = true;
+    ALERTS.find((a) => a.alertname === 'RecorderDiskLatency').resolved_at = NOW - 15 * MIN;
   })();
   const USER = 'mrivera'; // the OS user name the shell reports
 
-  function counts() {
-    const c = { critical: 0, warning: 0, info: 0, unknown: 0, total: 0 };
-    for (const a of ALERTS) {
-      if (a.alertname === 'Watchdog') continue;
-      c.total++;
-      if (a.severity === 'critical' || a.severity === 'warning' || a.severity === 'info') c[a.severity]++;
-      else c.unknown++;
+  // ------------------------------------------------------------ what the engine computes (the `alerts` contract)
+  const RANK = { critical: 0, warning: 1, unknown: 2, info: 3, none: 4 };
+  function attention(a) {
+    if (a.state === 'resolved, not acknowledged') return 1;
+    if (a.ack) return 2;
+    if (a.state === 'firing') return a.pending_ack ? 1 : 0;
+    return 3;
+  }
+  // severity, then firing / ack pending or resolved-not-acknowledged / acknowledged / silenced-inhibited, then oldest
+  function engineOrder(list) {
+    return list.slice().sort((a, b) => RANK[a.severity] - RANK[b.severity] || attention(a) - attention(b) ||
+      a.starts_at - b.starts_at || (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
+  }
+  function counts(list) {
+    const c = { critical: 0, warning: 0, info: 0, unknown: 0, firing: 0, acknowledged: 0, silenced: 0, pending: 0, resolved: 0, worst: null };
+    for (const a of list) {
+      if (a.pending_ack) c.pending++;
+      if (a.ack) c.acknowledged++;
+      else if (a.state === 'silenced' || a.state === 'inhibited') c.silenced++;
+      if (a.state === 'resolved, not acknowledged') c.resolved++;
+      if (a.state !== 'firing' || a.ack) continue;
+      const k = a.severity === 'none' ? 'info' : a.severity;
+      c[k]++;
+      c.firing++;
+      if (c.worst === null || RANK[k] < RANK[c.worst]) c.worst = k;
     }
     return c;
+  }
+  const answer = { order: null, counts: null }; // test hooks (window.__mock.answer)
+  function alertsAnswer() {
+    let list = engineOrder(ALERTS);
+    let c = counts(list);
+    if (answer.order) list = answer.order(list);
+    if (answer.counts) c = answer.counts(c);
+    return { alerts: list, counts: c, health: HEALTH };
   }
 
   // ------------------------------------------------------------ health
@@ -335,7 +374,7 @@
     hist.push({ kind: 'fired', at: start - 26 * HOUR, detail: 'overnight' }, { kind: 'resolved', at: start - 25 * HOUR, detail: 'lasted 58 min' });
     return {
       alert: a || null,
-      rule: { name, query, duration_s: 60, labels: { severity: a ? a.severity : 'critical' }, annotations: a ? a.annotations : { summary: 'Memory of a container above 90 %' } },
+      rule: { name, query, duration_s: 60, labels: { severity: a ? a.severity_label : 'critical' }, annotations: a ? a.annotations : { summary: 'Memory of a container above 90 %' } },
       chart: { svg: chart.svg, stale: a && a.source === SITE_B ? 'offline — showing data up to ' + fmtTime(DR_LAST, 0) : null },
       related: [{ uid: 'rta-overview', panel_id: 8, title: 'CPU usage by container' }, { uid: 'rta-overview', panel_id: 1, title: 'System health status (all services)' }],
       targets: [
@@ -351,11 +390,12 @@
     const h = (location.hash || '').replace('#', '');
     const v = { view: 'dashboard', dashboard: 'rta-overview', source: null, fingerprint: null, from: 'now-6h', to: 'now', refresh_ms: null };
     if (h === 'alerts' || h === 'ack-dialog') v.view = 'alerts';
+    if (h === 'shiftlog') v.view = 'shiftlog';
     if (h.startsWith('alert-') || h === 'alert') {
       v.view = 'alert';
       let a = ALERTS[0];
       if (h === 'alert-xss') a = ALERTS.find((x) => x.alertname.startsWith('XSSProbe'));
-      if (h === 'alert-unknown') a = ALERTS.find((x) => x.severity === '');
+      if (h === 'alert-unknown') a = ALERTS.find((x) => x.severity === 'unknown' && x.severity_label === '');
       if (h === 'alert-acked') a = ALERTS.find((x) => x.ack);
       if (h === 'alert-maint') a = ALERTS.find((x) => x.state === 'silenced' && !x.ack);
       if (h === 'alert-pending') a = ALERTS.find((x) => x.pending_ack);
@@ -377,7 +417,9 @@
   function amDown(source) {
     return HEALTH.some((h) => h.source === source && h.component === 'alertmanager' && h.unreachable);
   }
-  function emitAlertsSoon() { setTimeout(() => window.__mock.emit('wd:alerts', {}), 30); }
+  // The UI's event names, from the one place that defines them (a module: imported, not copied).
+  const EVENTS = import('../events.js').then((m) => m.EVENTS);
+  function emitAlertsSoon() { EVENTS.then((E) => setTimeout(() => window.__mock.emit(E.alerts, {}), 30)); }
   function matching(source, matchers) {
     return ALERTS.filter((a) => a.source === source && matchers.every((m) => String(a.labels[m.name]) === m.value));
   }
@@ -422,6 +464,34 @@
     return { status: 'sent', detail: 'silence ' + args.silenceId + ' expired' };
   }
 
+  function ackResolved(args) {
+    const keys = Object.keys(args).sort().join(',');
+    if (keys !== 'author,comment,fingerprint,source') throw 'ack_resolved: unexpected arguments ' + keys;
+    const i = ALERTS.findIndex((a) => a.source === args.source && a.fingerprint === args.fingerprint && a.state === 'resolved, not acknowledged');
+    if (i < 0) throw 'this alert is no longer in the resolved, not acknowledged list (someone acknowledged it, or it fires again)';
+    const a = ALERTS[i];
+    ALERTS.splice(i, 1);
+    LOG.unshift({ at: Date.now(), source: a.source, alertname: a.alertname, kind: 'acknowledged', fingerprint: a.fingerprint, detail: 'by ' + (args.author || USER) + ' (resolved)' });
+    emitAlertsSoon();
+    return { status: 'local', detail: 'acknowledged by ' + (args.author || USER) };
+  }
+
+  // ------------------------------------------------------------ shift log (newest first)
+  const LOG = [];
+  (function () {
+    for (const a of ALERTS) {
+      LOG.push({ at: a.starts_at, source: a.source, alertname: a.alertname, kind: 'fired', fingerprint: a.fingerprint, detail: JSON.stringify(a.labels) });
+      if (a.ack) LOG.push({ at: a.ack.at, source: a.source, alertname: a.alertname, kind: 'acknowledged', fingerprint: a.fingerprint, detail: 'by ' + a.ack.by + ': "' + a.ack.comment + '"' });
+      if (a.resolved_at) LOG.push({ at: a.resolved_at, source: a.source, alertname: a.alertname, kind: 'resolved', fingerprint: a.fingerprint, detail: 'lasted ' + Math.round((a.resolved_at - a.starts_at) / MIN) + ' min' });
+    }
+    LOG.push({ at: NOW - 5 * HOUR, source: SITE_A, alertname: 'HighMemoryUsage', kind: 'resolved', fingerprint: 'resolved-0001', detail: 'rebuilt from Prometheus ALERTS history' });
+    LOG.sort((x, y) => y.at - x.at);
+  })();
+  function shiftLog(args) {
+    const since = parseTime(args.since, Date.now());
+    return LOG.filter((e) => e.at >= since);
+  }
+
   // ------------------------------------------------------------ the fake bridge
   const listeners = {};
   const calls = [];
@@ -445,9 +515,12 @@
       }
       case 'render_panel': return renderPanel(args);
       case 'panel_values': return panelValues(args);
-      case 'alerts': return { alerts: ALERTS, counts: counts(), health: HEALTH };
+      case 'alerts': return alertsAnswer();
       case 'alert_detail': return detail(args);
-      case 'status': return { health: HEALTH, worst: ALERTS.length ? 'critical' : 'ok' };
+      case 'status': return { health: HEALTH, worst: ALERTS.length ? 'critical' : 'ok', cache_problem: null, warnings: ['TLS certificate checks are off for https://mon.example/ (insecure_skip_verify): anyone on the network path can read and forge its data'] };
+      case 'ack_resolved': return ackResolved(args);
+      case 'shift_log': return shiftLog(args).slice(0, 500);
+      case 'export_shift_log': return { path: '/home/' + USER + '/Downloads/watchdesk-shift-log.csv', events: shiftLog(args).length };
       case 'open_link': links.push(args.url); console.log('open_link', args.url); return null;
       case 'ack': return ack(args);
       case 'unack': return unack(args);
@@ -495,7 +568,9 @@
     }, 1500);
   }
   window.__mock = {
-    calls, links, alerts: ALERTS, health: HEALTH,
+    calls, links, alerts: ALERTS, health: HEALTH, answer, engineOrder,
+    events() { return EVENTS; },
+    listening() { return Object.keys(listeners).filter((k) => listeners[k].length); },
     emit(name, payload) { (listeners[name] || []).forEach((cb) => cb({ event: name, id: 0, payload })); },
   };
 })();

@@ -1,9 +1,12 @@
-// DEVELOPMENT ONLY: scripted checks of the UI against the mock bridge (dev/selftest.html).
-// Run headless: chromium --headless --virtual-time-budget=60000 --dump-dom file:///…/ui/dev/selftest.html
+// DEVELOPMENT ONLY: scripted checks of the real UI (../index.html's markup, ../main.js) against the mock
+// bridge (dev/selftest.html; mock.js runs first). A module: it brings the app in through load-app.js.
+// Run headless: chromium --headless --no-sandbox --allow-file-access-from-files --virtual-time-budget=60000
+//   --dump-dom file:///…/ui/dev/selftest.html   (or serve ui/ over http on a loopback port)
 // Result: <pre id="selftest-result"> with PASS/FAIL lines; document.title starts with "SELFTEST".
-'use strict';
+import { EVENTS } from '../events.js';
+import { indexCsp } from './load-app.js';
 
-(function () {
+{
   const results = [];
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const $ = (s) => document.querySelector(s);
@@ -17,6 +20,12 @@
     await sleep(1500);
     const xssTitle = () => document.title.indexOf('XSS') >= 0;
 
+    // --- the page: the real index.html's markup and module, under the app's CSP
+    const csp = document.querySelector('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    check('dev page CSP = the app\'s except connect-src', csp === indexCsp.replace(/connect-src [^;]*/, "connect-src 'self'") && /script-src 'self'(;|$)/.test(indexCsp) && !/unsafe/.test(indexCsp), indexCsp);
+    check('markup from index.html', $('#view-shiftlog') !== null && $('#nav-shiftlog') !== null && $$('#app').length === 1);
+    check('listens through EVENTS', window.__mock.listening().sort().join(',') === [EVENTS.data, EVENTS.alerts, EVENTS.health, EVENTS.navigate].sort().join(','), window.__mock.listening().join(','));
+
     // --- dashboard
     check('dashboard view shown', !$('#view-dashboard').hidden);
     check('11 panels placed', $$('.panel').length === 11, $$('.panel').length);
@@ -24,8 +33,12 @@
     check('panel images are blob: URLs', imgs.length > 0 && imgs.filter((i) => !i.hidden).every((i) => i.src.startsWith('blob:')), imgs.filter((i) => !i.hidden).length + ' shown');
     const rp = calls('render_panel');
     check('render_panel passes integer CSS sizes', rp.length > 0 && rp.every((c) => Number.isInteger(c[1].width) && Number.isInteger(c[1].height)), rp.length + ' calls');
-    check('title counts firing alerts', document.title === '(17) Watchdesk', document.title);
+    check('title counts firing alerts (engine counts)', document.title === '(18) Watchdesk', document.title);
+    const badge = $('#alert-badge');
+    check('badge: worst firing and count from the engine', badge.className === 'badge badge-crit' && badge.textContent === '▲ 18', badge.className + ' ' + badge.textContent);
+    check('badge title from the engine counts', badge.getAttribute('title') === '18 firing (8 critical, 7 warning, 2 unknown, 1 info), 1 acknowledged, 3 silenced or inhibited, 1 acknowledgement(s) pending, 1 resolved, not acknowledged', badge.getAttribute('title'));
     check('offline banner visible', !$('#offline-banner').hidden && /OFFLINE — showing data up to \d\d:\d\d/.test($('#offline-text').textContent));
+    check('a persistent warning (TLS checks off) is in the error line', !$('#error-line').hidden && /insecure_skip_verify/.test($('#error-line').textContent), $('#error-line').textContent);
     check('status bar: grey NO DATA for unreachable', $$('.src-state.down').some((e) => /NO DATA/.test(e.textContent)));
     check('status bar never green for down source', !$$('.src.down .src-state.ok').length);
 
@@ -54,7 +67,9 @@
     $('#main').scrollTop = 10000;
     $('#main').dispatchEvent(new Event('scroll'));
     await sleep(300);
-    check('below-the-fold panel renders on scroll', hiddenBefore && !lastImg.hidden && lastImg.src.startsWith('blob:'));
+    // (a drawing is swapped in as a new <img> once decoded: look the panel's image up again)
+    const lastAfter = $$('.panel')[10].querySelector('img');
+    check('below-the-fold panel renders on scroll', hiddenBefore && !lastAfter.hidden && lastAfter.src.startsWith('blob:'));
     $('#main').scrollTop = 0;
     $('#main').dispatchEvent(new Event('scroll'));
     await sleep(100);
@@ -68,13 +83,13 @@
     const sv = calls('save_view');
     check('save_view after range change', sv.length > 0 && sv[sv.length - 1][1].view.from === 'now-1h');
 
-    // --- wd:data re-renders visible panels only
+    // --- the data event re-renders visible panels only
     const visible = $$('.panel').filter((p) => { const b = p.getBoundingClientRect(); const m = $('#main').getBoundingClientRect(); return b.bottom > m.top - 200 && b.top < m.bottom + 200; }).length;
     const b2 = calls('render_panel').length;
-    window.__mock.emit('wd:data', { site: 'rta-main' });
+    window.__mock.emit(EVENTS.data, { site: 'rta-main' });
     await sleep(500);
     const n2 = calls('render_panel').length - b2;
-    check('wd:data re-renders visible panels only', n2 > 0 && n2 <= visible && n2 < 11, n2 + ' of ' + visible + ' visible');
+    check('data event re-renders visible panels only', n2 > 0 && n2 <= visible && n2 < 11, n2 + ' of ' + visible + ' visible');
 
     // --- custom range
     $('#custom-toggle').click();
@@ -110,9 +125,10 @@
     await sleep(200);
     check('alerts view shown', !$('#view-alerts').hidden);
     const rows = $$('.arow');
-    check('21 alerts listed (Watchdog hidden)', rows.length === 21, rows.length);
+    check('23 alerts listed (the engine\'s list, as it comes)', rows.length === 23, rows.length);
     check('unknown severity shown and counted', $$('.arow .sev-unknown').length === 2 && /UNKNOWN\s*2/.test($('.sumchip.unknown').textContent));
     check('first row is critical', rows[0].querySelector('.sev-crit') !== null);
+    await orderAndCountChecks();
     check('no injected elements', !document.querySelector('#alert-list img, #alert-list script, #alert-list svg, #alert-list a'));
     check('XSS shown literally', $('#alert-list').textContent.indexOf('<img src=x onerror=') >= 0);
     check('group header text', $$('.agroup-head').some((h) => /ServiceDown\s*— 3 alerts/.test(h.textContent)));
@@ -126,10 +142,10 @@
     f.value = '';
     f.dispatchEvent(new Event('input'));
 
-    // wd:navigate group
-    window.__mock.emit('wd:navigate', { view: 'alerts', group: 'ServiceDown' });
+    // navigate event with a group
+    window.__mock.emit(EVENTS.navigate, { view: 'alerts', group: 'ServiceDown' });
     await sleep(50);
-    check('wd:navigate group filter', $$('.agroup').length === 1 && $$('.arow').length === 3 && $('#group-filter').value === 'ServiceDown');
+    check('navigate event: group filter', $$('.agroup').length === 1 && $$('.arow').length === 3 && $('#group-filter').value === 'ServiceDown');
     $('#filter-clear').click();
 
     // --- detail via click, Escape back
@@ -140,11 +156,11 @@
     await sleep(100);
     check('Escape returns to list', !$('#view-alerts').hidden);
 
-    // --- XSS alert detail via wd:navigate
+    // --- XSS alert detail via the navigate event
     const xss = window.__mock.alerts.find((a) => a.alertname.startsWith('XSSProbe'));
-    window.__mock.emit('wd:navigate', { view: 'alert', source: xss.source, fingerprint: xss.fingerprint });
+    window.__mock.emit(EVENTS.navigate, { view: 'alert', source: xss.source, fingerprint: xss.fingerprint });
     await sleep(400);
-    check('wd:navigate opens the alert', !$('#view-alert').hidden && $('.dname').textContent === xss.alertname);
+    check('navigate event opens the alert', !$('#view-alert').hidden && $('.dname').textContent === xss.alertname);
     check('detail: no injected elements', !document.querySelector('#detail script, #detail a, #detail svg, #detail img:not(.chart-box img)'));
     check('detail: description literal', $('#detail').textContent.indexOf('</text><script>') >= 0);
     check('detail: javascript: runbook not a button', !$$('#detail button').some((b) => /runbook/i.test(b.textContent)));
@@ -201,8 +217,9 @@
     const grp = $$('.agroup').find((g) => g.querySelector('.agroup-name').textContent === 'HighCPUUsage');
     const order = $$('.agroup').length && grp ? Array.from(grp.querySelectorAll('.arow')).map((r) => r.classList.contains('acked') ? 'ack' : r.querySelector('.st-maint') ? 'maint' : 'firing').join(',') : '';
     check('ack: acknowledged sorts after firing of same severity', order === 'firing,firing,ack,maint', order);
-    const firingNoPend = A.filter((a) => a.state === 'firing' && !a.pending_ack && !a.ack && a.alertname !== 'Watchdog').length;
-    check('ack: ACK button on every firing row only', $$('.arow .ack-btn').length === firingNoPend, $$('.arow .ack-btn').length + ' of ' + firingNoPend);
+    const firingNoPend = A.filter((a) => a.state === 'firing' && !a.pending_ack && !a.ack).length;
+    const resolvedRows = A.filter((a) => a.state === 'resolved, not acknowledged').length;
+    check('ack: ACK button on every firing (and resolved) row only', $$('.arow .ack-btn').length === firingNoPend + resolvedRows, $$('.arow .ack-btn').length + ' of ' + firingNoPend + ' + ' + resolvedRows);
     check('ack: summary counts acknowledged apart', /1 acknowledged · 3 silenced\/inhibited · 1 ack pending/.test($('.sumchip.total').textContent), $('.sumchip.total').textContent);
 
     // --- dialog
@@ -220,7 +237,8 @@
     await sleep(50);
     check('ack dialog: comment required', calls('ack').length === 0 && /comment is required/.test($('.mmsg').textContent), $('.mmsg').textContent);
     // widen: drop instance, then put it back through the select
-    $$('.modal .chip-x')[1].click();
+    check('ack dialog: the alertname matcher cannot be removed (an ack names its alert)', $$('.modal .chip-x').length === 1 && /remove matcher instance/.test($$('.modal .chip-x')[0].getAttribute('aria-label')));
+    $$('.modal .chip-x')[0].click();
     check('ack dialog: remove instance widens', chipTexts() === 'alertname=ServiceDown' && /matches 3 alerts/.test($('.modal .mnote').textContent), $('.modal .mnote').textContent);
     const sel = $('.modal select.chip-add');
     sel.value = 'instance';
@@ -311,12 +329,105 @@
     openFromMock(pend);
     await sleep(400);
     check('detail: pending acknowledgement', $('.dack.pending') && /will be sent when Alertmanager returns/.test($('.dack.pending').textContent) && !$$('#detail .dack-btn').length);
+    openFromMock(A.find((a) => a.alertname === 'CameraFeedFlapping'));
+    await sleep(400);
+    check('detail: unknown severity with its title', $('.dhead').classList.contains('s-unknown') && $('.dhead .sev').getAttribute('title') === 'no severity label');
+    openFromMock({ source: 'rta-main', fingerprint: 'resolved-0001' });
+    await sleep(400);
+    check('detail: an alert that is gone shows its rule\'s severity', $('.dresolved') !== null && $('.dhead .sev-crit') !== null && $('.dname').textContent === 'HighMemoryUsage');
     $('#nav-dashboard').click();
     await sleep(300);
   }
 
+  // The list is the engine's: its order (grouped by alertname, each group where its first member is)
+  // and its counts, never re-sorted, re-counted or filtered by the UI.
+  const fps = () => $$('.arow').map((r) => r.dataset.fp);
+  function grouped(list) {
+    const names = [];
+    const by = new Map();
+    for (const a of list) {
+      if (!by.has(a.alertname)) { by.set(a.alertname, []); names.push(a.alertname); }
+      by.get(a.alertname).push(a.fingerprint);
+    }
+    return names.flatMap((n) => by.get(n));
+  }
+  async function answerWith(order, counts) {
+    window.__mock.answer.order = order;
+    window.__mock.answer.counts = counts;
+    window.__mock.emit(EVENTS.alerts, {});
+    await sleep(300);
+  }
+  async function orderAndCountChecks() {
+    const A = window.__mock.alerts;
+    const engine = window.__mock.engineOrder(A);
+    check('order: rows in the engine\'s order, grouped by alertname', fps().join() === grouped(engine).join(), fps().length);
+    const warnGroup = $$('.agroup').find((g) => g.querySelector('.agroup-name').textContent === 'PostgreSQLHighConnections');
+    check('order: ack pending before resolved-not-acknowledged (oldest first)', warnGroup && $$('.agroup').indexOf(warnGroup) < $$('.agroup').findIndex((g) => g.querySelector('.agroup-name').textContent === 'RecorderDiskLatency'));
+    const chips = () => $$('.sumchip').map((c) => c.querySelector('.n').textContent).join(',');
+    check('summary chips from the engine counts', chips() === '8,7,2,1,18' && /CRITICAL/.test($('.sumchip.crit').textContent) && /INFO/.test($('.sumchip.info').textContent), chips());
+
+    // raw severity labels: titles, and the text filter finds them
+    const sevOf = (name) => { const r = $$('.arow').find((x) => x.querySelector('.a-name').textContent === name); return r ? r.querySelector('.sev') : null; };
+    check('severity: no label -> UNKNOWN, "no severity label"', sevOf('CameraFeedFlapping').className === 'sev sev-unknown' && sevOf('CameraFeedFlapping').getAttribute('title') === 'no severity label');
+    check('severity: unrecognised label -> UNKNOWN with the raw value', sevOf('NVRFanSpeedLow').className === 'sev sev-unknown' && sevOf('NVRFanSpeedLow').getAttribute('title') === 'severity "urgent-ish"', sevOf('NVRFanSpeedLow').getAttribute('title'));
+    check('severity: engine alias major -> CRIT, raw value in the title', sevOf('DiskSMARTWarning').textContent === '▲ CRIT' && sevOf('DiskSMARTWarning').getAttribute('title') === 'severity "major"');
+    check('severity: canonical label has no title', sevOf('MinIOStorageFull').getAttribute('title') === null);
+    const f = $('#alert-filter');
+    f.value = 'urgent-ish';
+    f.dispatchEvent(new Event('input'));
+    await sleep(50);
+    check('filter matches the raw severity label', $$('.arow').length === 1 && $('.arow .a-name').textContent === 'NVRFanSpeedLow', $$('.arow').length);
+    f.value = '';
+    f.dispatchEvent(new Event('input'));
+
+    // an order the old UI sort would change (info first, newest first) and counts that are not the list's
+    await answerWith((list) => list.slice().reverse(), (c) => Object.assign({}, c, { critical: 42, firing: 99, worst: 'warning' }));
+    const rev = engine.slice().reverse();
+    check('order: a reversed engine list is shown reversed (no UI re-sort)', fps().join() === grouped(rev).join() && $('.arow .a-name').textContent === 'HighRequestRate', $('.arow .a-name').textContent);
+    check('counts: badge and title follow the engine, not the list', $('#alert-badge').textContent === '◆ 99' && $('#alert-badge').className === 'badge badge-warn' && document.title === '(99) Watchdesk' && /CRITICAL\s*42/.test($('.sumchip.crit').textContent), $('#alert-badge').textContent + ' ' + document.title);
+    // the hidden-alert rule is the engine's: a Watchdog in its answer is listed
+    const wd = Object.assign({}, A[0], { alertname: 'Watchdog', fingerprint: 'watchdog-0001', severity: 'none', severity_label: 'none' });
+    await answerWith((list) => list.concat([wd]), null);
+    check('no UI hidden-alert rule (a Watchdog the engine sends is listed)', fps().includes('watchdog-0001') && $('.arow[data-fp="watchdog-0001"] .sev').className === 'sev sev-none');
+    // nothing at all, all sources up: green OK; zero counts: badge 0
+    const saved = window.__mock.health.map((h) => Object.assign({}, h));
+    window.__mock.health.forEach((h) => { h.unreachable = false; h.ok = true; });
+    await answerWith(() => [], (c) => Object.assign({}, c, { critical: 0, warning: 0, info: 0, unknown: 0, firing: 0, worst: null }));
+    check('empty list: OK — no active alerts, badge 0', /no active alerts/.test($('#alert-list').textContent) && $('#alert-badge').textContent === '0' && $('#alert-badge').className === 'badge badge-none' && document.title === 'Watchdesk', $('#alert-list').textContent);
+    window.__mock.health.forEach((h, i) => Object.assign(h, saved[i]));
+    // counts missing: unknown, never a healthy-looking 0
+    await answerWith(null, () => undefined);
+    check('counts missing: badge ?', $('#alert-badge').textContent === '?' && $$('.arow').length === 23, $('#alert-badge').textContent);
+    await answerWith(null, null);
+    check('back to the engine\'s answer', fps().join() === grouped(engine).join() && $('#alert-badge').textContent === '▲ 18');
+
+    // resolved, not acknowledged: its ACK records a local acknowledgement (no dialog), then it is gone
+    const res = A.find((a) => a.state === 'resolved, not acknowledged');
+    const rr = $('.arow[data-fp="' + res.fingerprint + '"]');
+    check('resolved row: "was active", resolved time, ACK', rr && rr.classList.contains('resolved-unacked') && /✓ resolved \d\d:\d\d, not acknowledged/.test(rr.textContent) && /was active 55 min/.test(rr.textContent) && rr.querySelector('.ack-btn'), rr && rr.textContent);
+    rr.querySelector('.ack-btn').click();
+    await sleep(400);
+    const ar = calls('ack_resolved');
+    check('ack_resolved: {source, fingerprint, author, comment}', ar.length === 1 && JSON.stringify(ar[0][1]) === JSON.stringify({ source: res.source, fingerprint: res.fingerprint, author: 'mrivera', comment: '' }), ar.length && JSON.stringify(ar[0][1]));
+    check('resolved row gone, counts from the engine', !$('.arow[data-fp="' + res.fingerprint + '"]') && $$('.arow').length === 22 && !/resolved/.test($('#alert-badge').getAttribute('title')), $$('.arow').length);
+    check('no modal for a resolved ACK', $('.modal') === null);
+
+    // the shift log (what the desktop test reads: #shift-list .srow, .s-kind, #shift-export, #shift-result)
+    $('#nav-shiftlog').click();
+    await sleep(300);
+    const srows = $$('#shift-list .srow:not(.shead)');
+    const times = srows.map((r) => r.querySelector('.s-time').textContent);
+    check('shift log: newest first, the acknowledgement on top', srows.length > 20 && times.every((t, i) => i === 0 || t <= times[i - 1]) && srows[0].querySelector('.s-kind').textContent === 'acknowledged' && /RecorderDiskLatency/.test(srows[0].textContent), srows.length + ' ' + (srows[0] && srows[0].textContent));
+    check('shift log: fired shows the instance, markup stays text', srows.some((r) => /instance recording-service:9104/.test(r.textContent)) && !document.querySelector('#shift-list b, #shift-list img, #shift-list script'));
+    $('#shift-export').click();
+    await sleep(300);
+    check('shift log: export shows the path', !$('#shift-result').hidden && /\.csv$/.test($('#shift-result').textContent), $('#shift-result').textContent);
+    $('#nav-alerts').click();
+    await sleep(200);
+  }
+
   function openFromMock(a) {
-    window.__mock.emit('wd:navigate', { view: 'alert', source: a.source, fingerprint: a.fingerprint });
+    window.__mock.emit(EVENTS.navigate, { view: 'alert', source: a.source, fingerprint: a.fingerprint });
   }
   run().catch((e) => {
     const pre = document.createElement('pre');
@@ -325,4 +436,4 @@
     document.body.appendChild(pre);
     document.title = 'SELFTEST ERROR';
   });
-})();
+}
