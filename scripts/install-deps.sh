@@ -11,7 +11,7 @@ SUDO=""
 engine_pkgs=(prometheus prometheus-alertmanager prometheus-node-exporter curl ca-certificates fonts-dejavu-core)
 desktop_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev xvfb xauth dbus dbus-x11 dunst libnotify-bin
-  imagemagick webkit2gtk-driver)
+  imagemagick webkit2gtk-driver chromium)
 
 pkgs=()
 case "$what" in

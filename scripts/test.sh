@@ -13,6 +13,8 @@ fi
 export CI=${CI:-true}
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The UI's ES modules against a mock of the IPC, in headless Chromium (seconds).
+bash scripts/ui-selftest.sh
 # The desktop tests drive the built binaries (app, simulator, command line).
 cargo build --workspace --bins --locked
 WATCHDESK_XVFB=1 scripts/with-desktop.sh cargo test --workspace --locked --no-fail-fast

@@ -101,21 +101,7 @@ impl Desk {
             if author.trim().is_empty() {
                 return Err(ack::AckError::NoAuthor.into());
             }
-            for r in &resolved {
-                if self.cache.acknowledge_resolved(
-                    &site,
-                    &r.fingerprint,
-                    author.trim(),
-                    comment,
-                    now,
-                )? {
-                    report.resolved.push((
-                        r.alertname.clone(),
-                        r.labels.get("instance").cloned().unwrap_or_default(),
-                        r.resolved_at,
-                    ));
-                }
-            }
+            report.resolved = self.ack_resolved_ones(&site, &resolved, author, comment, now)?;
             self.emit(DeskEvent::Alerts {
                 site: Some(site.clone()),
             });
@@ -153,23 +139,35 @@ impl Desk {
         .await?;
         report.silence = Some((matchers, outcome));
         // Resolved ones of the same name are acknowledged too.
-        for r in &resolved {
-            if self.cache.acknowledge_resolved(
-                &site,
-                &r.fingerprint,
-                author.trim(),
-                comment,
-                now,
-            )? {
-                report.resolved.push((
+        report.resolved = self.ack_resolved_ones(&site, &resolved, author, comment, now)?;
+        self.after_ack(&site).await;
+        Ok(report)
+    }
+
+    /// Acknowledges resolved-unacknowledged alerts locally: (alertname, instance, resolved at) of
+    /// those still in that list.
+    fn ack_resolved_ones(
+        &self,
+        site: &str,
+        resolved: &[crate::cache::alerts::ResolvedAlert],
+        author: &str,
+        comment: &str,
+        now: i64,
+    ) -> Result<Vec<(String, String, i64)>, DeskError> {
+        let mut out = Vec::new();
+        for r in resolved {
+            if self
+                .cache
+                .acknowledge_resolved(site, &r.fingerprint, author.trim(), comment, now)?
+            {
+                out.push((
                     r.alertname.clone(),
                     r.labels.get("instance").cloned().unwrap_or_default(),
                     r.resolved_at,
                 ));
             }
         }
-        self.after_ack(&site).await;
-        Ok(report)
+        Ok(out)
     }
 
     /// The app's acknowledge dialog: a silence with the operator's chosen `matchers` (name = value).
