@@ -347,6 +347,8 @@ impl MetricsSource for Fake {
             "job" => owned(&["node", "api", "api"]),
             "instance" => owned(&["a:9100", "b:9100", "c:8080"]),
             "__name__" => owned(&["go_goroutines", "up", "go_gc_duration_seconds"]),
+            // A big site: more label values than any list should have, a quarter of them repeated.
+            "camera" => (0..MANY).map(|i| camera(i % (MANY * 3 / 4))).collect(),
             _ => Vec::new(),
         })
     }
@@ -532,4 +534,56 @@ fn resolve() {
     assert!(issues
         .iter()
         .any(|i| i.message.contains("$job") && i.message.contains("connection refused")));
+}
+
+/// Big enough that de-duplicating with `Vec::contains` (quadratic) takes minutes in a test build;
+/// linear code takes a fraction of a second.
+const MANY: usize = 200_000;
+const MAX_HALF: usize = MANY / 2;
+
+fn camera(i: usize) -> String {
+    format!("cam-{i:06}")
+}
+
+/// Hardening #14.2: options of a query variable were de-duplicated with `Vec::contains`: 100,000
+/// label values stalled every metrics poll for 72 s.
+#[test]
+fn label_values_of_a_big_site_are_deduplicated_in_linear_time() {
+    let d = dash(vec![var(
+        "camera",
+        VarKind::Query,
+        "label_values(camera)",
+        &[],
+        &[],
+    )]);
+    let (v, issues) = run(&d, &Fake::new(false), &[]);
+    assert!(issues.is_empty(), "{issues:?}");
+    let options = &v.get("camera").expect("resolved").options;
+    assert_eq!(options.len(), MANY * 3 / 4);
+    assert!(
+        options.iter().enumerate().all(|(i, o)| *o == camera(i)),
+        "first-seen order"
+    );
+}
+
+/// Hardening #14.2: a custom variable with 100,000 options made every start take 32 s
+/// (`parse_custom` de-duplicated with `Vec::contains`).
+#[test]
+fn a_custom_variable_with_many_options_is_deduplicated_in_linear_time() {
+    let query: Vec<String> = (0..MANY).map(|i| camera(i % (MANY / 2))).collect();
+    let got = parse_custom(&query.join(","));
+    assert_eq!(got.len(), MAX_HALF);
+    assert!(got.iter().enumerate().all(|(i, o)| *o == camera(i)));
+}
+
+/// Hardening #14.2: a variable's regex de-duplicated what it extracted with a linear search per
+/// value (`GrafanaRegex::apply`).
+#[test]
+fn a_variable_regex_over_many_values_is_deduplicated_in_linear_time() {
+    let values: Vec<String> = (0..MANY)
+        .map(|i| format!("{}:9100", camera(i % MAX_HALF)))
+        .collect();
+    let got = apply_regex("/(cam-[0-9]+):.*/", &values).expect("regex");
+    assert_eq!(got.len(), MAX_HALF);
+    assert!(got.iter().enumerate().all(|(i, o)| *o == camera(i)));
 }
