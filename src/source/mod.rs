@@ -357,8 +357,16 @@ pub enum SourceError {
     },
     #[error("{url} sent an answer that cannot be read: {reason}. The server or a proxy may have cut it off; it is retried")]
     Malformed { url: String, reason: String },
-    #[error("{url} sent more than {limit_bytes} bytes. Narrow the query or raise max_body_bytes in the config")]
+    #[error("{url} sent more than {} MB ({limit_bytes} bytes). Narrow the query or raise max_body_mb for this server in the config", limit_bytes.div_ceil(1024 * 1024))]
     TooLarge { url: String, limit_bytes: usize },
+    /// The server redirected to another origin (scheme, host or port) or from https to http: its
+    /// answer would come from a server nobody configured.
+    #[error("{url} redirected to {to}, which is {reason}; Watchdesk follows redirects only within the same server (scheme, host and port). If that is the right server, set its address as the URL in the config")]
+    Redirected {
+        url: String,
+        to: String,
+        reason: String,
+    },
     #[error("TLS with {url} failed: {reason}. Check ca_file in the config (or the server's certificate)")]
     Tls { url: String, reason: String },
     #[error("source configuration: {reason}")]
@@ -376,6 +384,7 @@ impl SourceError {
                 | SourceError::Http { .. }
                 | SourceError::NotJson { .. }
                 | SourceError::Auth { .. }
+                | SourceError::Redirected { .. }
         )
     }
 }
