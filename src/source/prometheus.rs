@@ -74,7 +74,12 @@ impl PrometheusClient {
         let resp = self.http.post_form(&API_QUERY_RANGE, &form).await?;
         let mut answer =
             parse_matrix(&resp.body, &resp.url).map_err(|e| resp.with_content_type(e))?;
-        let outside = keep_window(&mut answer.data, start, end);
+        // One step of slack: some servers align the window to their own step grid.
+        let outside = keep_window(
+            &mut answer.data,
+            start.saturating_sub(step_ms),
+            end.saturating_add(step_ms),
+        );
         if outside > 0 {
             answer.warnings.push(format!(
                 "{outside} samples outside the requested window {}..{} were dropped; the server \
@@ -88,9 +93,9 @@ impl PrometheusClient {
     }
 }
 
-/// Drops the samples outside `[start, end]` (a range query answers only within its window; an
-/// answer for other times is not this query's) and series left without samples. Returns how many
-/// samples were dropped.
+/// Drops the samples outside `[start, end]` (a range query answers only within its window, give or
+/// take a step; an answer for other times is not this query's) and series left without samples.
+/// Returns how many samples were dropped.
 pub fn keep_window(series: &mut Vec<RangeSeries>, start: Millis, end: Millis) -> usize {
     let mut dropped = 0;
     for s in series.iter_mut() {
