@@ -814,12 +814,19 @@ fn state_rank(s: AlertState) -> u8 {
 }
 
 /// Merges one Alertmanager's view of an alert into the site's set: the earliest start, the most
-/// severe state (active over suppressed), and every member that reported it.
+/// severe state (active over suppressed), and every member that reported it. The same alert (same
+/// key and labels) from several members is one entry; alerts that share a fingerprint (or have
+/// none) but not their labels stay apart (the cache then gives each its key, see
+/// `source::alert_keys`).
 fn merge_alert(merged: &mut BTreeMap<String, ReportedAlert>, a: Alert, url: &str) {
-    match merged.get_mut(&a.fingerprint) {
+    let key = match merged.get(&a.key()) {
+        Some(r) if r.alert.labels != a.labels => a.distinct_key(),
+        _ => a.key(),
+    };
+    match merged.get_mut(&key) {
         None => {
             merged.insert(
-                a.fingerprint.clone(),
+                key,
                 ReportedAlert {
                     alert: a,
                     reported_by: vec![url.to_string()],

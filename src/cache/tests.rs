@@ -854,6 +854,91 @@ fn alerts_without_fingerprint_are_keyed_by_labels() {
     assert!(ch.fired.iter().all(|f| f.starts_with("labels:")));
 }
 
+/// Hardening #14.5: alerts were keyed by their fingerprint alone (or their labels when it was
+/// empty), and the HA merge by fingerprint: of four alerts, two sharing a fingerprint and two
+/// without one, two vanished. Distinct label sets now always get distinct keys, independent of the
+/// order, and the same alert reported twice is still one.
+#[test]
+fn alerts_sharing_or_missing_a_fingerprint_never_collapse() {
+    let cache = mem();
+    let with = |fp: &str, instance: &str| {
+        let mut a = alert(fp, "CameraDown", Some("critical"), 1000);
+        a.alert.labels.insert("instance".into(), instance.into());
+        a
+    };
+    let genuine = {
+        let mut a = with("", "cam-05");
+        a.alert.fingerprint = a.alert.labels_fingerprint();
+        a
+    };
+    // An impostor with the genuine alert's fingerprint, and one more pair sharing a made-up one.
+    let impostor = with(&genuine.alert.fingerprint, "cam-06");
+    let mut list = vec![
+        with("dup", "cam-01"),
+        with("dup", "cam-02"),
+        with("", "cam-03"),
+        with("", "cam-04"),
+        impostor,
+        genuine.clone(),
+    ];
+    let ch = cache.sync_alerts(SRC, &list, true, 2000).expect("sync");
+    assert_eq!(ch.fired.len(), 6, "{:?}", ch.fired);
+    let current = cache.current_alerts(Some(SRC)).expect("current");
+    let mut instances: Vec<&str> = current
+        .iter()
+        .map(|a| a.labels["instance"].as_str())
+        .collect();
+    instances.sort_unstable();
+    assert_eq!(
+        instances,
+        ["cam-01", "cam-02", "cam-03", "cam-04", "cam-05", "cam-06"]
+    );
+    assert!(
+        current
+            .iter()
+            .any(|a| a.fingerprint == genuine.alert.fingerprint && a.labels["instance"] == "cam-05"),
+        "the alert whose labels give the fingerprint keeps it"
+    );
+    // Another order, and every alert reported twice (two Alertmanagers): the same keys.
+    list.reverse();
+    let twice: Vec<ReportedAlert> = list.iter().chain(&list).cloned().collect();
+    let ch = cache.sync_alerts(SRC, &twice, true, 3000).expect("sync");
+    assert_eq!(
+        ch,
+        AlertChanges::default(),
+        "nothing fired or resolved again"
+    );
+    assert_eq!(cache.current_alerts(Some(SRC)).expect("current").len(), 6);
+}
+
+/// Hardening #14.6: an alert whose startsAt was not a time is kept with a guessed start (its
+/// updatedAt, or when it was read), which moves with every poll: it must not make a new episode
+/// (a new "fired" and notification) each time.
+#[test]
+fn a_guessed_start_never_makes_a_new_episode() {
+    let cache = mem();
+    let guessed = |at: Millis| {
+        let mut a = alert("g1", "CameraDown", Some("critical"), at);
+        a.alert.annotations.insert(
+            crate::source::NOTE_ANNOTATION.into(),
+            "startsAt \"x\" is not a time".into(),
+        );
+        a
+    };
+    let ch = cache
+        .sync_alerts(SRC, &[guessed(5000)], true, 5000)
+        .expect("sync");
+    assert_eq!(ch.fired, vec!["g1"]);
+    let ch = cache
+        .sync_alerts(SRC, &[guessed(9000)], true, 9000)
+        .expect("sync");
+    assert_eq!(ch, AlertChanges::default());
+    let cur = cache.current_alerts(Some(SRC)).expect("current");
+    assert_eq!(cur[0].starts_at, 5000, "the first guess is kept");
+    let fired = events(&cache).iter().filter(|e| e.1 == "fired").count();
+    assert_eq!(fired, 1);
+}
+
 // ---------------------------------------------------------------- health, snapshots, meta
 
 #[test]
