@@ -56,13 +56,30 @@ pub struct CachedQuery {
 struct ChunkRow {
     id: i64,
     start: Millis,
-    end: Millis,
+    /// `None` when the cell does not hold an integer.
+    end: Option<Millis>,
     n: i64,
     data: Vec<u8>,
+    /// Why the row itself is unreadable (a cell of the wrong type: a damaged or edited file).
+    unreadable: Option<String>,
+}
+
+impl ChunkRow {
+    /// A damaged chunk already handed back to the backfill (see [`hand_back`]): its samples are
+    /// gone, its window is no longer covered; the next ingest over it drops the row.
+    fn is_handed_back(&self) -> bool {
+        self.unreadable.is_none() && self.n == 0 && self.data.is_empty()
+    }
 }
 
 /// Decodes a chunk and checks it against its row: count, first and last time, strictly rising times.
 fn decode_checked(row: &ChunkRow) -> Result<Vec<Sample>, String> {
+    if let Some(why) = &row.unreadable {
+        return Err(why.clone());
+    }
+    if row.is_handed_back() {
+        return Err("a damaged chunk waiting to be fetched again".to_owned());
+    }
     let samples = chunk::decode(&row.data).map_err(|e| e.to_string())?;
     let rising = samples.windows(2).all(|w| match w {
         [a, b] => a.t < b.t,
@@ -70,10 +87,9 @@ fn decode_checked(row: &ChunkRow) -> Result<Vec<Sample>, String> {
     });
     let first = samples.first().map(|s| s.t);
     let last = samples.last().map(|s| s.t);
-    if samples.len() as i64 != row.n || first != Some(row.start) || last != Some(row.end) || !rising
-    {
+    if samples.len() as i64 != row.n || first != Some(row.start) || last != row.end || !rising {
         return Err(format!(
-            "chunk header says {} samples from {} to {}, data has {} from {first:?} to {last:?}",
+            "chunk header says {} samples from {} to {:?}, data has {} from {first:?} to {last:?}",
             row.n,
             row.start,
             row.end,
@@ -101,31 +117,137 @@ fn chunk_rows<P: rusqlite::Params>(
     sql: &str,
     params: P,
 ) -> rusqlite::Result<Vec<ChunkRow>> {
+    use rusqlite::types::ValueRef;
+    let int = |v: ValueRef<'_>| match v {
+        ValueRef::Integer(i) => Some(i),
+        _ => None,
+    };
     let mut st = tx.prepare_cached(sql)?;
     let rows = st.query_map(params, |r| {
+        // `id` is the rowid, always an integer. A cell of the wrong type elsewhere makes that chunk
+        // unreadable (a damaged or edited file); the others are not.
+        let id: i64 = r.get(0)?;
+        let start = r.get_ref(1)?;
+        let start_int = int(start);
+        let start = start_int.unwrap_or_else(|| match start {
+            ValueRef::Real(f) if f.is_finite() => f as i64,
+            _ => i64::MIN,
+        });
+        let end = int(r.get_ref(2)?);
+        let n = int(r.get_ref(3)?);
+        let data = match r.get_ref(4)? {
+            ValueRef::Blob(b) => Some(b.to_vec()),
+            _ => None,
+        };
+        let unreadable = (start_int.is_none() || end.is_none() || n.is_none() || data.is_none())
+            .then(|| "a cell of the chunk row has the wrong type".to_owned());
         Ok(ChunkRow {
-            id: r.get(0)?,
-            start: r.get(1)?,
-            end: r.get(2)?,
-            n: r.get(3)?,
-            data: r.get(4)?,
+            id,
+            start,
+            end,
+            n: n.unwrap_or(-1),
+            data: data.unwrap_or_default(),
+            unreadable,
         })
     })?;
-    let mut out = Vec::new();
-    for row in rows {
-        match row {
-            Ok(row) => out.push(row),
-            // A cell of the wrong type (a damaged or edited file): that chunk is unreadable, others are not.
-            Err(
-                rusqlite::Error::FromSqlConversionFailure(..)
-                | rusqlite::Error::InvalidColumnType(..),
-            ) => {
-                tracing::warn!("skipping a cache chunk row with unreadable columns");
-            }
-            Err(e) => return Err(e),
-        }
+    rows.collect()
+}
+
+/// A damaged chunk met by a read, to hand back to the backfill (see [`hand_back`]).
+pub(super) struct Damaged {
+    series_id: i64,
+    chunk_id: i64,
+}
+
+/// Removes `[start, end]` (and a step either side, so that [`Cache::holes`] lists it) from the
+/// covered windows of the series' query: the backfill fetches it again. `end: None` (unknown) means
+/// up to the series' next chunk, or the end of what was fetched.
+fn uncover(
+    tx: &Transaction<'_>,
+    series_id: i64,
+    start: Millis,
+    end: Option<Millis>,
+) -> rusqlite::Result<()> {
+    let Some((qid, step, until)) = tx
+        .prepare_cached(
+            "SELECT q.id, q.step_ms, q.fetched_until FROM series s JOIN query q ON q.id = s.query_id
+             WHERE s.id = ?1",
+        )?
+        .query_row([series_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        })
+        .optional()?
+    else {
+        return Ok(());
+    };
+    let step = step.max(1);
+    let end = match end {
+        Some(e) => e,
+        None => tx
+            .prepare_cached(
+                "SELECT min(start_ms) FROM chunk WHERE series_id = ?1 AND start_ms > ?2",
+            )?
+            .query_row(params![series_id, start], |r| r.get::<_, Option<i64>>(0))?
+            .map_or(until, |next| next.saturating_sub(step)),
     }
-    Ok(out)
+    .max(start);
+    let (lo, hi) = (start.saturating_sub(step), end.saturating_add(step));
+    let windows: Vec<(Millis, Millis)> = tx
+        .prepare_cached(
+            "SELECT from_ms, to_ms FROM coverage WHERE query_id = ?1 AND from_ms <= ?3 AND to_ms >= ?2",
+        )?
+        .query_map(params![qid, lo, hi], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (f, t) in windows {
+        tx.prepare_cached("DELETE FROM coverage WHERE query_id = ?1 AND from_ms = ?2")?
+            .execute(params![qid, f])?;
+        let keep = |a: Millis, b: Millis| -> rusqlite::Result<()> {
+            if a <= b {
+                tx.prepare_cached(
+                    "INSERT INTO coverage (query_id, from_ms, to_ms) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![qid, a, b])?;
+            }
+            Ok(())
+        };
+        keep(f, lo.saturating_sub(step))?;
+        keep(hi.saturating_add(step), t)?;
+    }
+    Ok(())
+}
+
+/// Hands damaged chunks back to the backfill, in the write transaction `tx`: each one that is still
+/// damaged becomes an empty marker row (so reads do not report it again; the next ingest over it
+/// drops it) and its window leaves the query's coverage, so `holes()` lists it and the backfill
+/// fetches it again. Returns how many were handed back.
+fn hand_back(tx: &Transaction<'_>, damaged: &[Damaged]) -> rusqlite::Result<usize> {
+    let mut done = 0;
+    for d in damaged {
+        // Looked at again: an ingest may have rewritten the chunk since the read saw it.
+        let rows = chunk_rows(
+            tx,
+            "SELECT id, start_ms, end_ms, n, data FROM chunk WHERE id = ?1 AND series_id = ?2",
+            params![d.chunk_id, d.series_id],
+        )?;
+        let Some(row) = rows.first() else { continue };
+        if row.is_handed_back() || decode_checked(row).is_ok() {
+            continue;
+        }
+        // A start that is not a number sorts after every number, so no range read selects such a
+        // row; a fractional one is taken as it is.
+        let start = row.start;
+        uncover(tx, d.series_id, start, row.end)?;
+        tx.prepare_cached(
+            "UPDATE chunk SET start_ms = ?2, end_ms = ?3, n = 0, data = x'' WHERE id = ?1",
+        )?
+        .execute(params![
+            d.chunk_id,
+            start,
+            row.end.unwrap_or(start).max(start)
+        ])?;
+        done += 1;
+    }
+    Ok(done)
 }
 
 /// The start of the series' last chunk that starts at or before `t`, and whether it must be merged
@@ -140,8 +262,19 @@ fn predecessor(
          ORDER BY start_ms DESC LIMIT 1",
     )?
     .query_row(params![series_id, t], |r| {
-        let (start, end, n): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-        Ok((start, end >= t || n < MAX_SAMPLES as i64))
+        use rusqlite::types::ValueRef;
+        let int = |v: ValueRef<'_>| match v {
+            ValueRef::Integer(i) => Some(i),
+            ValueRef::Real(f) if f.is_finite() => Some(f as i64),
+            _ => None,
+        };
+        let start = int(r.get_ref(0)?).unwrap_or(t);
+        // A damaged row (a cell of the wrong type) is merged, which drops it.
+        let merge = match (int(r.get_ref(1)?), int(r.get_ref(2)?)) {
+            (Some(end), Some(n)) => end >= t || n < MAX_SAMPLES as i64,
+            _ => true,
+        };
+        Ok((start, merge))
     })
     .optional()
 }
@@ -175,7 +308,10 @@ fn merge_into_series(
                 kept.push(row);
             }
             Err(reason) => {
-                tracing::warn!(series_id, chunk_id = row.id, %reason, "dropping a damaged cache chunk");
+                tracing::warn!(series_id, chunk_id = row.id, %reason,
+                    "dropping a damaged cache chunk; its window is fetched again");
+                // What the new samples do not cover is fetched back by the backfill.
+                uncover(tx, series_id, row.start, row.end)?;
                 tx.prepare_cached("DELETE FROM chunk WHERE id = ?1")?
                     .execute([row.id])?;
                 stats.chunks_dropped += 1;
@@ -195,7 +331,8 @@ fn merge_into_series(
         let data = chunk::encode(piece);
         let n = piece.len() as i64;
         match reuse.next() {
-            Some(row) if row.start == a.t && row.end == b.t && row.n == n && row.data == data => {}
+            Some(row)
+                if row.start == a.t && row.end == Some(b.t) && row.n == n && row.data == data => {}
             Some(row) => {
                 tx.prepare_cached(
                     "UPDATE chunk SET start_ms = ?2, end_ms = ?3, n = ?4, data = ?5 WHERE id = ?1",
@@ -240,8 +377,8 @@ fn read_series(
     qid: i64,
     step_ms: i64,
     tier: Option<i64>,
-    from: Millis,
-    to: Millis,
+    (from, to): (Millis, Millis),
+    damaged: &mut Vec<Damaged>,
 ) -> rusqlite::Result<Vec<CachedSeries>> {
     let mut out = Vec::new();
     for (series_id, labels_text) in series_of(tx, qid)? {
@@ -272,7 +409,7 @@ fn read_series(
             }
         }
         if until >= from {
-            parts.push(raw_samples(tx, series_id, from, until)?);
+            parts.push(raw_samples_noting(tx, series_id, from, until, damaged)?);
         }
         let samples: Vec<Sample> = parts.into_iter().rev().flatten().collect();
         if !samples.is_empty() {
@@ -304,6 +441,17 @@ pub(super) fn raw_samples(
     from: Millis,
     to: Millis,
 ) -> rusqlite::Result<Vec<Sample>> {
+    raw_samples_noting(tx, series_id, from, to, &mut Vec::new())
+}
+
+/// [`raw_samples`], noting the damaged chunks in `damaged` (not the ones already handed back).
+fn raw_samples_noting(
+    tx: &Transaction<'_>,
+    series_id: i64,
+    from: Millis,
+    to: Millis,
+    damaged: &mut Vec<Damaged>,
+) -> rusqlite::Result<Vec<Sample>> {
     let lo = predecessor(tx, series_id, from)?.map_or(from, |(start, _)| start);
     let rows = chunk_rows(
         tx,
@@ -312,13 +460,20 @@ pub(super) fn raw_samples(
         params![series_id, lo, to],
     )?;
     let mut samples = Vec::new();
-    for row in rows.iter().filter(|r| r.end >= from) {
+    for row in rows.iter().filter(|r| r.end.is_none_or(|e| e >= from)) {
         match decode_checked(row) {
             Ok(s) => samples.extend(s.into_iter().filter(|s| s.t >= from && s.t <= to)),
-            Err(reason) => tracing::warn!(
-                series_id, chunk_id = row.id, %reason,
-                "skipping a damaged cache chunk"
-            ),
+            Err(_) if row.is_handed_back() => {}
+            Err(reason) => {
+                tracing::warn!(
+                    series_id, chunk_id = row.id, %reason,
+                    "skipping a damaged cache chunk; it is fetched again"
+                );
+                damaged.push(Damaged {
+                    series_id,
+                    chunk_id: row.id,
+                });
+            }
         }
     }
     // Chunks never overlap, so this is a linear pass; it also guards a hand-edited file.
@@ -462,8 +617,9 @@ impl Cache {
         if from > to {
             return Ok(Vec::new());
         }
+        let mut damaged = Vec::new();
         let mut conn = self.reader();
-        let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<Vec<CachedSeries>> {
+        let mut run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<Vec<CachedSeries>> {
             let tx = conn.transaction()?;
             let step = match step_ms {
                 Some(s) => Some(s),
@@ -479,9 +635,38 @@ impl Cache {
             let Some(qid) = query_id(&tx, source, expr, step)? else {
                 return Ok(Vec::new());
             };
-            read_series(&tx, qid, step, None, from, to)
+            read_series(&tx, qid, step, None, (from, to), &mut damaged)
         };
-        run(&mut conn).map_err(self.err("read cached samples"))
+        let read = run(&mut conn);
+        drop(conn);
+        self.hand_back_damaged(&damaged);
+        read.map_err(self.err("read cached samples"))
+    }
+
+    /// Hands the damaged chunks a read met back to the backfill (see [`hand_back`]), in a write
+    /// transaction of its own. A read-only cache only skips them; a failure is logged, never the
+    /// read's error.
+    fn hand_back_damaged(&self, damaged: &[Damaged]) {
+        if damaged.is_empty() || self.read_only {
+            return;
+        }
+        let mut conn = self.conn();
+        let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<usize> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let n = hand_back(&tx, damaged)?;
+            tx.commit()?;
+            Ok(n)
+        };
+        match run(&mut conn) {
+            Ok(n) if n > 0 => tracing::warn!(
+                chunks = n,
+                "damaged cache chunks removed; their windows are fetched again"
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot hand damaged cache chunks back to the backfill")
+            }
+        }
     }
 
     /// What a chart of `width` pixels needs of [from, to]: raw samples when they are about as dense as
@@ -508,15 +693,19 @@ impl Cache {
         if from > to {
             return Ok((Vec::new(), Resolution::Tier(res)));
         }
+        let mut damaged = Vec::new();
         let mut conn = self.reader();
-        let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<Vec<CachedSeries>> {
+        let mut run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<Vec<CachedSeries>> {
             let tx = conn.transaction()?;
             let Some(qid) = query_id(&tx, source, expr, step_ms)? else {
                 return Ok(Vec::new());
             };
-            read_series(&tx, qid, step_ms, Some(res), from, to)
+            read_series(&tx, qid, step_ms, Some(res), (from, to), &mut damaged)
         };
-        let series = run(&mut conn).map_err(self.err("read cached samples"))?;
+        let read = run(&mut conn);
+        drop(conn);
+        self.hand_back_damaged(&damaged);
+        let series = read.map_err(self.err("read cached samples"))?;
         Ok((series, Resolution::Tier(res)))
     }
 
