@@ -316,7 +316,14 @@ async fn check(cfg: &Config) -> Result<ExitCode> {
             ),
             Err(e) => outln!("cache      {}: {e}", cfg.cache.display()),
         },
-        Err(_) => outln!("cache      {} (not created yet)", cfg.cache.display()),
+        Err(_) if !cfg.cache.exists() => {
+            outln!("cache      {} (not created yet)", cfg.cache.display())
+        }
+        Err(e @ watchdesk::cache::CacheError::Outdated { .. }) => outln!("cache      {e}"),
+        Err(e) => {
+            problems += 1;
+            outln!("cache      {}: FAILED: {e}", cfg.cache.display());
+        }
     }
     for s in &cfg.sites {
         let site = match Site::connect(s) {

@@ -549,3 +549,42 @@ async fn one_bad_starts_at_keeps_the_alertmanager_answer() {
     assert_eq!(h.consecutive_failures, 0, "{h:?}");
     assert!(!h.unreachable);
 }
+
+/// Hardening #14.9: `watchdesk check` said "all ok" about a damaged cache (it printed "not created
+/// yet"). It reports the damage as a problem now.
+#[test]
+fn check_reports_a_damaged_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    drop(Cache::open(&path).unwrap());
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA user_version = -1").unwrap();
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_watchdesk"))
+        .args(["check", "--cache"])
+        .arg(&path)
+        .args([
+            "--prometheus",
+            "http://127.0.0.1:1",
+            "--alertmanager",
+            "http://127.0.0.1:1",
+        ])
+        .env("HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("cache"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("FAILED")
+            && line.contains("negative")
+            && line.contains("moves a damaged file aside"),
+        "{text}"
+    );
+    assert!(!text.contains("all ok"), "{text}");
+    assert!(path.exists(), "check only looks");
+}

@@ -55,6 +55,12 @@ pub enum CacheError {
         reason: String,
         move_error: String,
     },
+    #[error("the history cache {path} has schema version {version}, this build uses {latest}: it is upgraded the next time Watchdesk opens it with write access")]
+    Outdated {
+        path: PathBuf,
+        version: i64,
+        latest: i64,
+    },
     #[error("history cache: {op} failed: {reason}. If this repeats, restart Watchdesk and report the log")]
     Sqlite { op: &'static str, reason: String },
 }
@@ -133,9 +139,22 @@ pub struct PruneStats {
 
 const MEMORY_PATH: &str = ":memory:";
 
-/// Maps a SQLite error to what the operator can act on.
+/// Maps a SQLite error to what the operator can act on. A value of the wrong type in the file (text
+/// in an INTEGER column: a damaged or edited file) is [`CacheError::Corrupt`]: `Cache::open` finds
+/// it and moves the file aside.
 fn map_sqlite(e: rusqlite::Error, op: &'static str, path: &Path) -> CacheError {
     let path = path.to_path_buf();
+    if matches!(
+        e,
+        rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::InvalidColumnType(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..)
+    ) {
+        return CacheError::Corrupt {
+            path,
+            reason: format!("{op}: a value of the wrong type ({e})"),
+        };
+    }
     match e.sqlite_error_code() {
         Some(ErrorCode::DiskFull) => CacheError::DiskFull { path },
         Some(ErrorCode::ReadOnly) => CacheError::ReadOnly { path },
@@ -191,6 +210,58 @@ fn move_aside(path: &Path, tag: &str) -> std::io::Result<PathBuf> {
     Ok(dest)
 }
 
+/// Refuses a cache path (or its `-wal`/`-shm` companion) that exists but is not a regular file: a
+/// FIFO would hang SQLite's first read forever, a device such as /dev/zero is no database.
+fn check_regular(path: &Path) -> Result<(), CacheError> {
+    let mut files = vec![path.to_path_buf()];
+    for suffix in ["-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        files.push(PathBuf::from(p));
+    }
+    for file in files {
+        let Ok(meta) = std::fs::metadata(&file) else {
+            continue;
+        };
+        if !meta.is_file() {
+            let kind = {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::FileTypeExt;
+                    let t = meta.file_type();
+                    if t.is_fifo() {
+                        "a FIFO (named pipe)"
+                    } else if t.is_char_device() || t.is_block_device() {
+                        "a device"
+                    } else if t.is_socket() {
+                        "a socket"
+                    } else if t.is_dir() {
+                        "a folder"
+                    } else {
+                        "not a regular file"
+                    }
+                }
+                #[cfg(not(unix))]
+                {
+                    if meta.is_dir() {
+                        "a folder"
+                    } else {
+                        "not a regular file"
+                    }
+                }
+            };
+            return Err(CacheError::Open {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "{} is {kind}, not a regular file; remove it or point the cache at a file",
+                    file.display()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// `file:` URI for a read-only open (handles spaces, `?`, `#` and Windows drive letters).
 fn read_only_uri(path: &Path, immutable: bool) -> Option<String> {
     let abs = std::path::absolute(path).ok()?;
@@ -210,6 +281,7 @@ impl Cache {
     /// note says so. A read-only file is opened read-only: reads work, writes fail with
     /// [`CacheError::ReadOnly`].
     pub fn open(path: &Path) -> Result<(Cache, Option<OpenNote>), CacheError> {
+        check_regular(path)?;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             if let Err(e) = std::fs::create_dir_all(parent) {
                 if !path.exists() {
@@ -258,7 +330,9 @@ impl Cache {
         if !path.exists() {
             return Err(open_err("the file does not exist".into()));
         }
+        check_regular(path)?;
         let mut last = String::from("the path cannot be written as a file: URI");
+        let mut outdated = None;
         for immutable in [false, true] {
             let Some(uri) = read_only_uri(path, immutable) else {
                 break;
@@ -280,12 +354,7 @@ impl Cache {
                         read_only: true,
                     })
                 }
-                Ok((_, schema::Verdict::Usable { version })) => {
-                    last = format!(
-                        "it has schema version {version}, this build needs {}; open it once with write access to upgrade it",
-                        schema::latest_version()
-                    )
-                }
+                Ok((_, schema::Verdict::Usable { version })) => outdated = Some(version),
                 Ok((_, schema::Verdict::Newer { version })) => {
                     return Err(open_err(format!(
                         "it was written by a newer Watchdesk (schema version {version}); update Watchdesk"
@@ -300,7 +369,14 @@ impl Cache {
                 Err(e) => last = e.to_string(),
             }
         }
-        Err(open_err(last))
+        match outdated {
+            Some(version) => Err(CacheError::Outdated {
+                path: path.to_path_buf(),
+                version,
+                latest: schema::latest_version(),
+            }),
+            None => Err(open_err(last)),
+        }
     }
 
     /// A cache that lives in memory only (tests, `--no-cache`).
@@ -386,12 +462,24 @@ impl Cache {
             drop(conn);
             return Self::open_read_only(path).map(|c| Attempt::Ready(Box::new(c)));
         }
-        let setup = schema::configure(&conn).and_then(|()| schema::migrate(&mut conn, version));
-        if let Err(e) = setup {
+        if let Err(e) = schema::configure(&conn) {
             if is_damaged(&e) {
                 return Ok(Attempt::MoveAside {
                     tag: "corrupt".into(),
                     reason: e.to_string(),
+                });
+            }
+            return Err(map_sqlite(e, "prepare the cache file", path));
+        }
+        if let Err(e) = schema::migrate(&mut conn, version) {
+            // A migration that fails on this file fails at every start: the file is unusable.
+            if is_damaged(&e) || schema::migration_failure_is_bad(&e) {
+                return Ok(Attempt::MoveAside {
+                    tag: "corrupt".into(),
+                    reason: format!(
+                        "upgrading it from schema version {version} to {} failed: {e}",
+                        schema::latest_version()
+                    ),
                 });
             }
             return Err(map_sqlite(e, "prepare the cache file", path));
