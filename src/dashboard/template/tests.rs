@@ -587,3 +587,114 @@ fn a_variable_regex_over_many_values_is_deduplicated_in_linear_time() {
     assert_eq!(got.len(), MAX_HALF);
     assert!(got.iter().enumerate().all(|(i, o)| *o == camera(i)));
 }
+
+mod property {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Expressions dense in variable syntax: `$x`, `${x:fmt}`, `[[x:fmt]]`, built-ins, unclosed
+    /// braces and multi-byte characters.
+    fn expr() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("$".to_string()),
+            Just("${".to_string()),
+            Just("}".to_string()),
+            Just("[[".to_string()),
+            Just("]]".to_string()),
+            Just(":".to_string()),
+            Just(".".to_string()),
+            prop::sample::select(vec![
+                "job",
+                "inst",
+                "instance",
+                "empty",
+                "all",
+                "__interval",
+                "__interval_ms",
+                "__rate_interval",
+                "__range",
+                "__range_s",
+                "__range_ms",
+                "__auto_interval_x",
+            ])
+            .prop_map(str::to_string),
+            prop::sample::select(vec![
+                "regex",
+                "pipe",
+                "csv",
+                "json",
+                "lucene",
+                "glob",
+                "raw",
+                "text",
+                "queryparam",
+                "doublequote",
+                "singlequote",
+                "sqlstring",
+                "percentencode",
+                "distributed",
+                "x",
+            ])
+            .prop_map(str::to_string),
+            ".{0,6}",
+            "[é€😀]{1,2}",
+        ];
+        prop::collection::vec(piece, 0..16).prop_map(|p| p.concat())
+    }
+
+    fn value() -> impl Strategy<Value = VarValue> {
+        (
+            prop::collection::vec(".{0,8}", 0..4),
+            any::<bool>(),
+            prop::option::of(".{0,8}"),
+            any::<bool>(),
+        )
+            .prop_map(|(values, all, all_value, regex_escape)| VarValue {
+                options: values.clone(),
+                values,
+                all,
+                all_value,
+                regex_escape,
+            })
+    }
+
+    fn edgy() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            Just(i64::MAX),
+            Just(i64::MIN),
+            Just(0),
+            Just(-1),
+            -10_000_000_000i64..10_000_000_000,
+            any::<i64>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Hardening #14.12: interpolation never panics, whatever the expression, the variables and
+        /// the intervals (including i64 extremes).
+        #[test]
+        fn interpolate_never_panics(
+            e in expr(),
+            vars in prop::collection::vec(
+                (prop::sample::select(vec!["job", "inst", "instance", "empty", "all"]), value()),
+                0..5,
+            ),
+            interval_ms in edgy(),
+            rate_interval_ms in edgy(),
+            range_ms in edgy(),
+            width in prop_oneof![Just(0u32), Just(u32::MAX), any::<u32>()],
+            scrape in edgy(),
+        ) {
+            let mut vals = VarValues::default();
+            for (name, v) in vars {
+                vals.insert(name, v);
+            }
+            let interp = Interp { vars: vals.clone(), interval_ms, rate_interval_ms, range_ms };
+            let _ = interp.interpolate(&e);
+            let derived = Interp::new(vals, range_ms, width, interval_ms, scrape);
+            let _ = derived.interpolate(&e);
+        }
+    }
+}
