@@ -112,6 +112,16 @@ fn sort_dedupe(samples: &mut Vec<Sample>) {
     *samples = out;
 }
 
+/// An integer cell, or a finite real one truncated; `None` for text, blobs and NULL (a damaged or
+/// edited file). Used where a chunk row is only located, never trusted.
+fn int_cell(v: rusqlite::types::ValueRef<'_>) -> Option<i64> {
+    match v {
+        rusqlite::types::ValueRef::Integer(i) => Some(i),
+        rusqlite::types::ValueRef::Real(f) if f.is_finite() => Some(f as i64),
+        _ => None,
+    }
+}
+
 fn chunk_rows<P: rusqlite::Params>(
     tx: &Transaction<'_>,
     sql: &str,
@@ -127,12 +137,9 @@ fn chunk_rows<P: rusqlite::Params>(
         // `id` is the rowid, always an integer. A cell of the wrong type elsewhere makes that chunk
         // unreadable (a damaged or edited file); the others are not.
         let id: i64 = r.get(0)?;
-        let start = r.get_ref(1)?;
-        let start_int = int(start);
-        let start = start_int.unwrap_or_else(|| match start {
-            ValueRef::Real(f) if f.is_finite() => f as i64,
-            _ => i64::MIN,
-        });
+        let start_ref = r.get_ref(1)?;
+        let start_int = int(start_ref);
+        let start = int_cell(start_ref).unwrap_or(i64::MIN);
         let end = int(r.get_ref(2)?);
         let n = int(r.get_ref(3)?);
         let data = match r.get_ref(4)? {
@@ -187,7 +194,7 @@ fn uncover(
             .prepare_cached(
                 "SELECT min(start_ms) FROM chunk WHERE series_id = ?1 AND start_ms > ?2",
             )?
-            .query_row(params![series_id, start], |r| r.get::<_, Option<i64>>(0))?
+            .query_row(params![series_id, start], |r| Ok(int_cell(r.get_ref(0)?)))?
             .map_or(until, |next| next.saturating_sub(step)),
     }
     .max(start);
@@ -262,15 +269,9 @@ fn predecessor(
          ORDER BY start_ms DESC LIMIT 1",
     )?
     .query_row(params![series_id, t], |r| {
-        use rusqlite::types::ValueRef;
-        let int = |v: ValueRef<'_>| match v {
-            ValueRef::Integer(i) => Some(i),
-            ValueRef::Real(f) if f.is_finite() => Some(f as i64),
-            _ => None,
-        };
-        let start = int(r.get_ref(0)?).unwrap_or(t);
+        let start = int_cell(r.get_ref(0)?).unwrap_or(t);
         // A damaged row (a cell of the wrong type) is merged, which drops it.
-        let merge = match (int(r.get_ref(1)?), int(r.get_ref(2)?)) {
+        let merge = match (int_cell(r.get_ref(1)?), int_cell(r.get_ref(2)?)) {
             (Some(end), Some(n)) => end >= t || n < MAX_SAMPLES as i64,
             _ => true,
         };
