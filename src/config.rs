@@ -60,10 +60,14 @@ impl DashboardRef {
     pub fn load_text(&self) -> Result<String, ConfigError> {
         match self {
             DashboardRef::Builtin => Ok(BUILTIN_DASHBOARD.to_string()),
-            DashboardRef::File(p) => std::fs::read_to_string(p).map_err(|e| ConfigError::Read {
-                path: p.clone(),
-                reason: format!("{e}. Check the --dashboard path"),
-            }),
+            DashboardRef::File(p) => {
+                crate::files::read_regular_file(p, MAX_DASHBOARD_BYTES, "dashboard").map_err(
+                    |reason| ConfigError::Read {
+                        path: p.clone(),
+                        reason: format!("{reason}. Check the --dashboard path"),
+                    },
+                )
+            }
         }
     }
     pub fn display(&self) -> String {
@@ -298,15 +302,104 @@ fn parse_size(v: &str) -> Option<u64> {
     (bytes.is_finite() && (1.0..1e18).contains(&bytes)).then_some(bytes as u64)
 }
 
-fn dur(field: &str, v: &Option<String>, default_ms: i64) -> Result<i64, ConfigError> {
-    match v {
-        None => Ok(default_ms),
-        Some(s) => match parse_duration_ms(s) {
-            Some(ms) if ms > 0 => Ok(ms),
-            _ => Err(ConfigError::Invalid(format!(
-                "{field} = {s:?} is not a duration; write it like \"15s\", \"5m\" or \"6h\""
-            ))),
-        },
+/// Largest secret (password or bearer token) file: it holds one line.
+pub const MAX_SECRET_BYTES: u64 = 64 * 1024;
+/// Largest config file.
+pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+/// Largest dashboard JSON file.
+pub const MAX_DASHBOARD_BYTES: u64 = 64 * 1024 * 1024;
+/// Most quiet rules, and most matchers in one rule.
+pub const MAX_QUIET_RULES: usize = 10_000;
+pub const MAX_QUIET_MATCHERS: usize = 64;
+/// Largest `max_body_mb`.
+pub const MAX_BODY_MB: usize = 1024;
+
+const SEC: i64 = 1_000;
+const MIN: i64 = 60 * SEC;
+const HOUR: i64 = 60 * MIN;
+const DAY: i64 = 24 * HOUR;
+
+/// The accepted range of one duration key, and why, for the error message.
+struct Bounds {
+    min_ms: i64,
+    max_ms: i64,
+    why: &'static str,
+}
+
+const fn bounds(min_ms: i64, max_ms: i64, why: &'static str) -> Bounds {
+    Bounds {
+        min_ms,
+        max_ms,
+        why,
+    }
+}
+
+const STEP_BOUNDS: Bounds = bounds(
+    SEC,
+    HOUR,
+    "Prometheus answers on a step grid; a coarser step hides short outages",
+);
+const SCRAPE_BOUNDS: Bounds = bounds(SEC, HOUR, "use the scrape_interval of your Prometheus");
+const BACKFILL_BOUNDS: Bounds = bounds(
+    MIN,
+    366 * DAY,
+    "history older than a year is not fetched back",
+);
+const RETENTION_BOUNDS: Bounds = bounds(
+    HOUR,
+    10 * 366 * DAY,
+    "history is kept from an hour up to ten years",
+);
+const REFRESH_BOUNDS: Bounds = bounds(SEC, DAY, "faster polling only loads the servers");
+const ALERT_INTERVAL_BOUNDS: Bounds = bounds(
+    SEC,
+    HOUR,
+    "faster polling only loads the Alertmanagers; slower misses alerts",
+);
+const TARGETS_INTERVAL_BOUNDS: Bounds = bounds(SEC, DAY, "faster polling only loads Prometheus");
+const TIMEOUT_BOUNDS: Bounds = bounds(
+    SEC,
+    10 * MIN,
+    "a dead server must be noticed within minutes",
+);
+const NOTIFY_REPEAT_BOUNDS: Bounds =
+    bounds(10 * SEC, 7 * DAY, "write \"off\" to never notify again");
+const GRACE_BOUNDS: Bounds = bounds(
+    10 * SEC,
+    DAY,
+    "the monitoring of the monitoring must not wait longer than a day",
+);
+
+/// A duration key: its default when absent, else a duration within `b` (the message says the range).
+fn dur(field: &str, v: &Option<String>, default_ms: i64, b: &Bounds) -> Result<i64, ConfigError> {
+    let Some(s) = v else {
+        return Ok(default_ms);
+    };
+    let range = || {
+        format!(
+            "{}..{}",
+            crate::time::format_duration_ms(b.min_ms),
+            crate::time::format_duration_ms(b.max_ms)
+        )
+    };
+    match parse_duration_ms(s) {
+        Some(ms) if ms < b.min_ms => Err(ConfigError::Invalid(format!(
+            "{field} = {s:?} is too short: it must be at least {} ({}; {})",
+            crate::time::format_duration_ms(b.min_ms),
+            range(),
+            b.why
+        ))),
+        Some(ms) if ms > b.max_ms => Err(ConfigError::Invalid(format!(
+            "{field} = {s:?} is too long: it must be at most {} ({}; {})",
+            crate::time::format_duration_ms(b.max_ms),
+            range(),
+            b.why
+        ))),
+        Some(ms) => Ok(ms),
+        None => Err(ConfigError::Invalid(format!(
+            "{field} = {s:?} is not a duration in {}; write it like \"15s\", \"5m\" or \"6h\"",
+            range()
+        ))),
     }
 }
 
@@ -323,12 +416,14 @@ fn check_url(what: &str, url: &str) -> Result<(), ConfigError> {
     }
 }
 
+/// A password or token file: a regular file of at most [`MAX_SECRET_BYTES`]; the trailing line
+/// break is dropped.
 fn read_secret(path: &Path, what: &str) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path)
+    crate::files::read_regular_file(path, MAX_SECRET_BYTES, what)
         .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
-        .map_err(|e| ConfigError::Read {
+        .map_err(|reason| ConfigError::Read {
             path: path.to_path_buf(),
-            reason: format!("{e} (the {what} file)"),
+            reason,
         })
 }
 
@@ -373,15 +468,19 @@ fn endpoint(what: &str, fe: &FileEndpoint) -> Result<Endpoint, ConfigError> {
                 ca_file: f.ca_file.clone(),
                 insecure_skip_verify: f.insecure_skip_verify,
             };
-            ep.timeout = Duration::from_millis(dur(
-                &format!("{what}.timeout"),
-                &f.timeout,
-                ep.timeout.as_millis() as i64,
-            )? as u64);
+            ep.timeout = Duration::from_millis(
+                dur(
+                    &format!("{what}.timeout"),
+                    &f.timeout,
+                    i64::try_from(ep.timeout.as_millis()).unwrap_or(i64::MAX),
+                    &TIMEOUT_BOUNDS,
+                )?
+                .unsigned_abs(),
+            );
             if let Some(mb) = f.max_body_mb {
-                if mb == 0 {
+                if mb == 0 || mb > MAX_BODY_MB {
                     return Err(ConfigError::Invalid(format!(
-                        "{what}.max_body_mb must be at least 1"
+                        "{what}.max_body_mb = {mb}; use 1..={MAX_BODY_MB} (megabytes)"
                     )));
                 }
                 ep.max_body_bytes = mb.saturating_mul(1024 * 1024);
@@ -398,6 +497,13 @@ impl Config {
         file: Option<&Path>,
         ov: &Overrides,
     ) -> Result<Config, ConfigError> {
+        if text.len() as u64 > MAX_CONFIG_BYTES {
+            return Err(ConfigError::Invalid(format!(
+                "the config is {} bytes, more than the {} allowed; is it the right file?",
+                text.len(),
+                crate::files::human_bytes(MAX_CONFIG_BYTES)
+            )));
+        }
         let fc: FileConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: file.map(Path::to_path_buf).unwrap_or_default(),
             reason: e.to_string(),
@@ -414,10 +520,11 @@ impl Config {
         };
         match path {
             Some(p) => {
-                let text = std::fs::read_to_string(&p).map_err(|e| ConfigError::Read {
-                    path: p.clone(),
-                    reason: e.to_string(),
-                })?;
+                let text = crate::files::read_regular_file(&p, MAX_CONFIG_BYTES, "config")
+                    .map_err(|reason| ConfigError::Read {
+                        path: p.clone(),
+                        reason,
+                    })?;
                 Self::from_toml(&text, Some(&p), ov)
             }
             None => Self::build(FileConfig::default(), None, ov),
@@ -534,14 +641,34 @@ impl Config {
             cache,
             dashboards,
             sites,
-            step_ms: dur("step", &fc.step, 15_000)?,
-            scrape_interval_ms: dur("scrape_interval", &fc.scrape_interval, 15_000)?,
-            backfill_ms: dur("backfill", &fc.backfill, 2 * 86_400_000)?,
+            step_ms: dur("step", &fc.step, 15_000, &STEP_BOUNDS)?,
+            scrape_interval_ms: dur(
+                "scrape_interval",
+                &fc.scrape_interval,
+                15_000,
+                &SCRAPE_BOUNDS,
+            )?,
+            backfill_ms: dur("backfill", &fc.backfill, 2 * DAY, &BACKFILL_BOUNDS)?,
             retention: crate::cache::Retention {
-                raw_ms: dur("retention_raw", &fc.retention_raw, 14 * 86_400_000)?,
+                raw_ms: dur(
+                    "retention_raw",
+                    &fc.retention_raw,
+                    14 * DAY,
+                    &RETENTION_BOUNDS,
+                )?,
                 tier_ms: [
-                    dur("retention_1m", &fc.retention_1m, 14 * 86_400_000)?,
-                    dur("retention_10m", &fc.retention_10m, 90 * 86_400_000)?,
+                    dur(
+                        "retention_1m",
+                        &fc.retention_1m,
+                        14 * DAY,
+                        &RETENTION_BOUNDS,
+                    )?,
+                    dur(
+                        "retention_10m",
+                        &fc.retention_10m,
+                        90 * DAY,
+                        &RETENTION_BOUNDS,
+                    )?,
                 ],
                 events_ms: 90 * 86_400_000,
                 max_bytes: match fc.max_cache_size.as_deref() {
@@ -553,43 +680,52 @@ impl Config {
                     })?,
                 },
             },
-            refresh_ms: dur("refresh", &fc.refresh, 30_000)?,
-            alert_interval_ms: dur("alert_interval", &fc.alert_interval, 5_000)?,
-            targets_interval_ms: dur("targets_interval", &fc.targets_interval, 30_000)?,
+            refresh_ms: dur("refresh", &fc.refresh, 30_000, &REFRESH_BOUNDS)?,
+            alert_interval_ms: dur(
+                "alert_interval",
+                &fc.alert_interval,
+                5_000,
+                &ALERT_INTERVAL_BOUNDS,
+            )?,
+            targets_interval_ms: dur(
+                "targets_interval",
+                &fc.targets_interval,
+                30_000,
+                &TARGETS_INTERVAL_BOUNDS,
+            )?,
             max_concurrency,
             notify_severities: fc
                 .notify_severities
                 .clone()
                 .unwrap_or_else(|| vec!["critical".into()]),
-            quiet: fc
-                .quiet
-                .iter()
-                .map(|rule| {
-                    rule.iter()
-                        .map(|m| {
-                            crate::source::matcher::parse_matcher(m)
-                                .map_err(|e| ConfigError::Invalid(format!("quiet rule: {e}")))
-                        })
-                        .collect::<Result<Vec<_>, _>>()
-                })
-                .collect::<Result<Vec<_>, _>>()?,
+            quiet: quiet_rules(&fc.quiet)?,
             notify_repeat_ms: match fc.notify_repeat.as_deref() {
                 Some("0") | Some("off") | Some("never") => 0,
-                _ => dur("notify_repeat", &fc.notify_repeat, 5 * 60_000)?,
+                _ => dur(
+                    "notify_repeat",
+                    &fc.notify_repeat,
+                    5 * 60_000,
+                    &NOTIFY_REPEAT_BOUNDS,
+                )?,
             },
             notify_sound: fc
                 .notify_sound
                 .clone()
                 .unwrap_or_else(|| vec!["critical".into()]),
-            watchdog_grace_ms: dur("watchdog_grace", &fc.watchdog_grace, 3 * 60_000)?,
-            unreachable_after_ms: dur("unreachable_after", &fc.unreachable_after, 2 * 60_000)?,
+            watchdog_grace_ms: dur(
+                "watchdog_grace",
+                &fc.watchdog_grace,
+                3 * 60_000,
+                &GRACE_BOUNDS,
+            )?,
+            unreachable_after_ms: dur(
+                "unreachable_after",
+                &fc.unreachable_after,
+                2 * 60_000,
+                &GRACE_BOUNDS,
+            )?,
             keep_resolved_unacknowledged: fc.keep_resolved_unacknowledged.unwrap_or(true),
         };
-        if cfg.step_ms < 1000 {
-            return Err(ConfigError::Invalid(
-                "step must be at least 1s (Prometheus answers on a step grid)".into(),
-            ));
-        }
         Ok(cfg)
     }
 }
@@ -627,6 +763,38 @@ impl Settings {
             retention: c.retention,
         }
     }
+}
+
+/// Parses the quiet rules: at most [`MAX_QUIET_RULES`] rules of at most [`MAX_QUIET_MATCHERS`]
+/// matchers each (every alert is checked against every rule).
+fn quiet_rules(rules: &[Vec<String>]) -> Result<Vec<Vec<crate::source::Matcher>>, ConfigError> {
+    if rules.len() > MAX_QUIET_RULES {
+        return Err(ConfigError::Invalid(format!(
+            "quiet has {} rules, more than the {MAX_QUIET_RULES} allowed; merge rules with regular \
+             expressions such as instance=~\"cam-(01|02)\"",
+            rules.len()
+        )));
+    }
+    rules
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| {
+            if rule.len() > MAX_QUIET_MATCHERS {
+                return Err(ConfigError::Invalid(format!(
+                    "quiet rule {} has {} matchers, more than the {MAX_QUIET_MATCHERS} allowed; \
+                     split it or use regular expressions",
+                    i + 1,
+                    rule.len()
+                )));
+            }
+            rule.iter()
+                .map(|m| {
+                    crate::source::matcher::parse_matcher(m)
+                        .map_err(|e| ConfigError::Invalid(format!("quiet rule: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -768,5 +936,219 @@ mod tests {
         assert_eq!(c.retention.max_bytes, 500 << 20);
         assert_eq!(parse_size("1.5 GiB"), Some(3 << 29));
         assert_eq!(parse_size("-1"), None);
+    }
+
+    /// Hardening #14.1: duration keys had no bounds: `alert_interval = "1ms"` was accepted (11,436
+    /// requests in 10 s), `step = "1e12"` overflowed later arithmetic, a timeout of a year hid a dead
+    /// server. Each key now has a range, and the message says it.
+    #[test]
+    fn duration_keys_are_bounded_and_the_error_says_the_range() {
+        check_err("alert_interval = \"1ms\"", "at least 1s");
+        check_err("refresh = \"100ms\"", "at least 1s");
+        check_err("targets_interval = \"0\"", "at least 1s");
+        check_err("step = \"1e12\"", "1s..1h");
+        check_err("step = \"2h\"", "at most 1h");
+        check_err("scrape_interval = \"500ms\"", "at least 1s");
+        check_err("backfill = \"1000y\"", "not a duration");
+        check_err("backfill = \"2y\"", "at most 366d");
+        check_err("retention_raw = \"20y\"", "at most 3660d");
+        check_err("retention_10m = \"1m\"", "at least 1h");
+        check_err("notify_repeat = \"1s\"", "\"off\"");
+        check_err("unreachable_after = \"1y\"", "at most 1d");
+        check_err(
+            "[[source]]\nprometheus = { url = \"http://x\", timeout = \"1y\" }",
+            "at most 10m",
+        );
+        check_err(
+            "[[source]]\nprometheus = { url = \"http://x\", timeout = \"10ms\" }",
+            "at least 1s",
+        );
+        check_err(
+            "[[source]]\nprometheus = { url = \"http://x\", max_body_mb = 100000000 }",
+            "1..=1024",
+        );
+        let c = load(
+            "step = \"1h\"\nalert_interval = \"1s\"\nbackfill = \"366d\"\nretention_raw = \"10y\"\n\
+             notify_repeat = \"off\"\n[[source]]\nprometheus = { url = \"http://x\", timeout = \"10m\" }",
+            &Overrides::default(),
+        )
+        .expect("the bounds themselves are accepted");
+        assert_eq!(c.step_ms, 3_600_000);
+        assert_eq!(c.alert_interval_ms, 1_000);
+        assert_eq!(c.notify_repeat_ms, 0);
+        assert_eq!(c.sites[0].prometheus.timeout, Duration::from_secs(600));
+    }
+
+    /// Hardening #14.3: `password_file = "/dev/zero"` read until memory ran out, and a FIFO as the
+    /// password file hung the start forever. Only regular files of at most 64 KiB are read.
+    #[cfg(unix)]
+    #[test]
+    fn secret_file_that_is_a_device_a_fifo_or_huge_is_refused() {
+        let with_pw = |path: &Path| {
+            format!(
+                "[[source]]\nprometheus = {{ url = \"http://x\", username = \"op\", password_file = {:?} }}",
+                path.display().to_string()
+            )
+        };
+        check_err(
+            &with_pw(Path::new("/dev/zero")),
+            "a device, not a regular file",
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("pw.fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo (coreutils) runs");
+        assert!(made.success(), "mkfifo failed");
+        check_err(&with_pw(&fifo), "a FIFO (named pipe), not a regular file");
+        check_err(&with_pw(dir.path()), "a folder");
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b'x'; 64 * 1024 + 1]).expect("write");
+        check_err(&with_pw(&big), "more than the 64 KiB allowed");
+        let ok = dir.path().join("pw");
+        std::fs::write(&ok, "secret\n").expect("write");
+        let c = load(&with_pw(&ok), &Overrides::default()).expect("a plain file works");
+        assert_eq!(
+            c.sites[0].prometheus.auth,
+            Auth::Basic {
+                username: "op".into(),
+                password: "secret".into()
+            }
+        );
+        // The config file itself and dashboards are read the same way.
+        let err = Config::load(&Overrides {
+            config: Some(fifo.clone()),
+            ..Default::default()
+        })
+        .expect_err("a FIFO config");
+        assert!(err.to_string().contains("FIFO"), "{err}");
+        let err = DashboardRef::File("/dev/zero".into())
+            .load_text()
+            .expect_err("a device as dashboard");
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+    }
+
+    /// Hardening #14.4: a 50 MB config with a million quiet rules never finished loading. Rules and
+    /// matchers per rule are bounded, and so is the size of the config.
+    #[test]
+    fn a_million_quiet_rules_are_refused_with_the_limit() {
+        let rule = "['job=\"minio\"', 'alertname=~\"Slow.*\"'],";
+        let many = format!("quiet = [{}]", rule.repeat(MAX_QUIET_RULES + 1));
+        check_err(&many, "more than the 10000 allowed");
+        let wide = format!(
+            "quiet = [[{}]]",
+            "'job=\"minio\"',".repeat(MAX_QUIET_MATCHERS + 1)
+        );
+        check_err(&wide, "more than the 64 allowed");
+        let huge = format!("quiet = [{}]", rule.repeat(1_000_000));
+        let t = std::time::Instant::now();
+        check_err(&huge, "more than the 4 MiB allowed");
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+        let fine = format!("quiet = [{}]", rule.repeat(100));
+        assert_eq!(
+            load(&fine, &Overrides::default())
+                .expect("100 rules")
+                .quiet
+                .len(),
+            100
+        );
+    }
+
+    mod prop {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn key() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec![
+                "cache",
+                "dashboards",
+                "step",
+                "scrape_interval",
+                "backfill",
+                "retention_raw",
+                "retention_1m",
+                "retention_10m",
+                "max_cache_size",
+                "refresh",
+                "alert_interval",
+                "targets_interval",
+                "max_concurrency",
+                "notify_severities",
+                "notify_repeat",
+                "quiet",
+                "notify_sound",
+                "watchdog_grace",
+                "unreachable_after",
+                "keep_resolved_unacknowledged",
+                "url",
+                "name",
+                "prometheus",
+                "alertmanagers",
+                "username",
+                "password",
+                "password_file",
+                "bearer_token",
+                "bearer_token_file",
+                "ca_file",
+                "insecure_skip_verify",
+                "timeout",
+                "max_body_mb",
+            ])
+        }
+
+        fn value() -> impl Strategy<Value = String> {
+            let leaf = prop_oneof![
+                "\"[0-9]{0,20}(\\.[0-9]{0,5})?(e[0-9]{1,3})?(ms|s|m|h|d|w|y|MB|GB|KiB)?\"",
+                "\"(http|https|ftp)://[a-z0-9.:]{0,20}(/[a-z]{0,5})?\"",
+                "\"(/dev/zero|/dev/null|/nonexistent/x|/tmp|/etc/hostname)\"",
+                "'[a-z_]{1,8}(=|!=|=~|!~)\"[a-z.*|()\\[]{0,8}\"'",
+                "-?[0-9]{1,25}",
+                "(true|false|nan|inf|-inf|1e400)",
+                "\"[^\"\\\\]{0,12}\"",
+            ];
+            leaf.prop_recursive(3, 24, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..6)
+                        .prop_map(|v| format!("[{}]", v.join(", "))),
+                    prop::collection::vec((key(), inner), 0..5).prop_map(|v| {
+                        let items: Vec<String> =
+                            v.iter().map(|(k, x)| format!("{k} = {x}")).collect();
+                        format!("{{ {} }}", items.join(", "))
+                    }),
+                ]
+            })
+        }
+
+        fn toml_ish() -> impl Strategy<Value = String> {
+            let line = prop_oneof![
+                4 => (key(), value()).prop_map(|(k, v)| format!("{k} = {v}")),
+                1 => Just("[[source]]".to_string()),
+                1 => ".{0,30}",
+            ];
+            prop::collection::vec(line, 0..12).prop_map(|l| l.join("\n"))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(3000))]
+
+            /// Hardening #14.1/#14.3/#14.4: the loader never panics, and what it accepts is within
+            /// the documented bounds.
+            #[test]
+            fn config_loader_never_panics(text in toml_ish()) {
+                if let Ok(c) = Config::from_toml(&text, None, &Overrides::default()) {
+                    prop_assert!((1_000..=3_600_000).contains(&c.step_ms));
+                    prop_assert!(c.alert_interval_ms >= 1_000 && c.refresh_ms >= 1_000);
+                    prop_assert!(c.backfill_ms <= 366 * 86_400_000);
+                    prop_assert!(c.quiet.len() <= MAX_QUIET_RULES);
+                    for s in &c.sites {
+                        for ep in std::iter::once(&s.prometheus).chain(&s.alertmanagers) {
+                            prop_assert!(ep.timeout >= Duration::from_secs(1));
+                            prop_assert!(ep.timeout <= Duration::from_secs(600));
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -60,23 +60,7 @@ pub fn events_csv(events: &[AlertEvent]) -> String {
 /// Alertmanager's fingerprint of a label set (Prometheus `model.LabelSet.Fingerprint`: FNV-1a 64
 /// over the sorted names and values, each followed by 0xff), as 16 hex digits.
 pub fn fingerprint(labels: &Labels) -> String {
-    const OFFSET: u64 = 14_695_981_039_346_656_037;
-    const PRIME: u64 = 1_099_511_628_211;
-    let mut h = OFFSET;
-    let mut add = |bytes: &[u8]| {
-        for b in bytes {
-            h ^= *b as u64;
-            h = h.wrapping_mul(PRIME);
-        }
-    };
-    // Labels is a sorted map.
-    for (k, v) in labels {
-        add(k.as_bytes());
-        add(&[0xff]);
-        add(v.as_bytes());
-        add(&[0xff]);
-    }
-    format!("{h:016x}")
+    crate::source::labels_fingerprint(labels)
 }
 
 /// The alert's own labels of an `ALERTS` series (without `__name__` and `alertstate`).

@@ -7,6 +7,7 @@ pub mod chart;
 pub mod config;
 pub mod dashboard;
 pub mod desk;
+pub mod files;
 pub mod history;
 pub mod notify;
 pub mod plan;

@@ -1,7 +1,7 @@
 //! `watchdesk`: the engine's command line. Argument parsing and formatting only: every command is
 //! one call into the desk (`watchdesk::desk`), which the desktop app shares.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -9,9 +9,9 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use watchdesk::config::Overrides;
-use watchdesk::desk::{self, Desk, ListedAlert, NamedAck, OpenOptions, TimeRange};
+use watchdesk::desk::{self, Desk, NamedAck, OpenOptions};
 use watchdesk::text::for_terminal as safe;
-use watchdesk::time::{human_duration, local_datetime, now_ms, parse_duration_ms, to_rfc3339};
+use watchdesk::time::{human_duration, local_datetime, now_ms, parse_duration_ms};
 
 /// `println!` that ends the program quietly when stdout is closed (`watchdesk alerts | head`)
 /// instead of panicking.
@@ -23,6 +23,8 @@ macro_rules! outln {
         }
     }};
 }
+
+mod cli;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -178,8 +180,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out,
             format,
             width,
-        } => render(&open(&cli)?, source, from, to, out, *format, *width),
-        Cmd::Alerts { json } => alerts(&open(&cli)?, source, *json),
+        } => cli::render::render(
+            &open(&cli)?,
+            source,
+            from,
+            to,
+            out,
+            *format == Format::Png,
+            *width,
+        ),
+        Cmd::Alerts { json } => cli::alerts::alerts(&open(&cli)?, source, *json),
         Cmd::Ack {
             alert,
             instance,
@@ -314,221 +324,6 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-fn slug(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let t = out.trim_matches('-');
-    if t.is_empty() {
-        "panel".into()
-    } else {
-        t.chars().take(48).collect()
-    }
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-fn render(
-    d: &Desk,
-    source: Option<&str>,
-    from: &str,
-    to: &str,
-    out: &Path,
-    format: Format,
-    width: u32,
-) -> Result<ExitCode> {
-    let range = TimeRange::parse(from, to)?;
-    let width = width.clamp(320, 10_000);
-    let site = d.pick_source(source)?;
-    let mut written = 0;
-    for (key, _) in d.dashboards() {
-        let dash = d.dashboard(&key)?.clone();
-        let dir = out.join(slug(&key));
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let mut html = format!(
-            "<!doctype html><meta charset=utf-8><title>{}</title>\
-             <style>body{{background:#0b0e13;margin:0}}.p{{position:absolute}}</style>\n",
-            html_escape(&dash.title)
-        );
-        for panel in &dash.panels {
-            let (w, h) = watchdesk::view::panel_size(panel, width);
-            let spec = d.panel_spec(&site, &dash, panel, range, w, h);
-            let name = format!(
-                "{:02}-{}.{}",
-                panel.id,
-                slug(&panel.title),
-                if format == Format::Png { "png" } else { "svg" }
-            );
-            let path = dir.join(&name);
-            let bytes = match format {
-                Format::Svg => watchdesk::chart::render_svg(&spec).into_bytes(),
-                Format::Png => watchdesk::chart::render_png(&spec)
-                    .with_context(|| format!("panel {:?}", panel.title))?,
-            };
-            std::fs::write(&path, bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            let x = (width as f64 * panel.grid.x as f64 / 24.0).round() as u32;
-            let y = panel.grid.y * 30;
-            html.push_str(&format!(
-                "<img class=p src=\"{}\" style=\"left:{x}px;top:{y}px;width:{w}px;height:{h}px\" alt=\"{}\">\n",
-                html_escape(&name),
-                html_escape(&panel.title)
-            ));
-            written += 1;
-        }
-        std::fs::write(dir.join("index.html"), html)
-            .with_context(|| format!("cannot write {}", dir.join("index.html").display()))?;
-        outln!(
-            "{}: {} panels -> {}",
-            safe(&dash.title),
-            dash.panels.len(),
-            dir.display()
-        );
-    }
-    if let Some(b) = d.stale_banner(&site) {
-        outln!("{site}: {b}");
-    }
-    outln!("{written} files written");
-    Ok(ExitCode::SUCCESS)
-}
-
-fn alert_json(a: &ListedAlert) -> serde_json::Value {
-    serde_json::json!({
-        "source": a.source,
-        "fingerprint": a.fingerprint,
-        "alertname": a.alertname,
-        "severity": a.severity.as_str(),
-        "severityLabel": a.severity_label,
-        "state": a.state,
-        "startsAt": to_rfc3339(a.starts_at),
-        "resolvedAt": a.resolved_at.map(to_rfc3339),
-        "labels": a.labels,
-        "annotations": a.annotations,
-        "silencedBy": a.silenced_by,
-        "inhibitedBy": a.inhibited_by,
-        "reportedBy": a.reported_by,
-        "acknowledgement": a.ack.as_ref().map(|k| serde_json::json!({
-            "by": k.by,
-            "at": to_rfc3339(k.at),
-            "until": to_rfc3339(k.until),
-            "comment": k.comment,
-            "silenceId": k.silence_id,
-        })),
-        "acknowledgementQueued": a.pending_ack,
-    })
-}
-
-fn alerts(d: &Desk, source: Option<&str>, json: bool) -> Result<ExitCode> {
-    let list = d.alerts(source)?;
-    if json {
-        let arr: Vec<serde_json::Value> = list.alerts.iter().map(alert_json).collect();
-        outln!("{}", serde_json::to_string_pretty(&arr)?);
-        return Ok(ExitCode::SUCCESS);
-    }
-    let now = now_ms();
-    for site in d.pick_sources(source)? {
-        // One member of an HA cluster down: the list is still complete from the others.
-        let (down, members) = d.alertmanagers_down(&site);
-        if members > 0 && !down.is_empty() {
-            outln!(
-                "warning: {} of {members} Alertmanagers of {site} unreachable: {} ({})",
-                down.len(),
-                down.join(", "),
-                if down.len() < members {
-                    "degraded: the list comes from the members that answer"
-                } else {
-                    "showing the last known alerts"
-                }
-            );
-        }
-        match d.heartbeat(&site) {
-            Some(true) => outln!("heartbeat: the Watchdog alert of {site} arrives (the alerting pipeline works)"),
-            Some(false) => outln!("heartbeat: the Watchdog alert of {site} is missing: Prometheus rules or the path to Alertmanager may be down"),
-            None => {}
-        }
-        for h in d.health().into_iter().filter(|h| h.source == site) {
-            if h.consecutive_failures > 0 {
-                outln!(
-                    "! {site} {}: unreachable since {} failed polls; last good data {}: {}",
-                    h.component,
-                    h.consecutive_failures,
-                    h.last_success
-                        .map(local_datetime)
-                        .unwrap_or_else(|| "never".into()),
-                    safe(&h.last_error.unwrap_or_default())
-                );
-            }
-        }
-    }
-    for p in &d.cache().pending_acks(None)? {
-        outln!(
-            "! acknowledgement by {} queued since {} (not yet accepted by an Alertmanager{})",
-            safe(&p.created_by),
-            local_datetime(p.queued_at),
-            p.last_error
-                .as_ref()
-                .map(|e| format!(": {}", safe(e)))
-                .unwrap_or_default()
-        );
-    }
-    if list.alerts.is_empty() {
-        outln!("no current alerts");
-        return Ok(ExitCode::SUCCESS);
-    }
-    outln!(
-        "{:<9} {:<10} {:<28} {:<10} {:<26} {:<12} SUMMARY",
-        "SEVERITY",
-        "STATE",
-        "ALERT",
-        "SOURCE",
-        "INSTANCE",
-        "SINCE"
-    );
-    for a in &list.alerts {
-        let resolved = a.state == desk::RESOLVED_UNACKED;
-        outln!(
-            "{:<9} {:<10} {:<28} {:<10} {:<26} {:<12} {}",
-            a.severity.as_str(),
-            if resolved { "resolved" } else { a.state },
-            safe(&a.alertname),
-            safe(&a.source),
-            safe(a.labels.get("instance").map(String::as_str).unwrap_or("-")),
-            human_duration(now - a.starts_at),
-            safe(&a.summary)
-        );
-        if let Some(k) = &a.ack {
-            outln!(
-                "          acknowledged by {}, {} ago, until {}: {}",
-                safe(&k.by),
-                human_duration(now - k.at),
-                local_datetime(k.until),
-                safe(&k.comment)
-            );
-        }
-        if let Some(at) = a.resolved_at {
-            outln!(
-                "          {} (resolved {} ago): watchdesk ack {}",
-                desk::RESOLVED_UNACKED,
-                human_duration(now - at),
-                safe(&a.fingerprint)
-            );
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 async fn ack(

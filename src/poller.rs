@@ -134,6 +134,22 @@ pub enum FetchError {
     Skipped,
 }
 
+/// How [`Poller::fetch_pieces`] stores what it fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fetch {
+    /// Each answer as soon as it arrives; a server found down skips the rest.
+    Live,
+    /// Oldest piece first, once all arrived.
+    Oldest,
+}
+
+/// A piece, its answer (`None`: skipped) and the request's latency in ms.
+type FetchedRaw = (
+    Piece,
+    Option<Result<crate::source::Answer<Vec<crate::source::RangeSeries>>, SourceError>>,
+    i64,
+);
+
 /// A piece as fetched: what was stored, or why not, and how long the request took.
 pub struct Fetched {
     pub piece: Piece,
@@ -279,14 +295,11 @@ impl Poller {
     }
 
     /// Fetches `pieces` of `site` (at most `max_concurrency` at once) and stores each answer in its
-    /// own transaction, oldest piece first (so a crash midway leaves the oldest history filled). With
-    /// `stop_when_down`, a server found down skips the pieces not yet asked.
-    pub async fn fetch_pieces(
-        &self,
-        site: &Site,
-        pieces: Vec<Piece>,
-        stop_when_down: bool,
-    ) -> Vec<Fetched> {
+    /// own transaction. [`Fetch::Live`]: each answer is stored as soon as it arrives, and a server
+    /// found down skips the pieces not yet asked. [`Fetch::Oldest`]: stored oldest piece first, once
+    /// all arrived, so a crash midway leaves the oldest history filled (backfill).
+    pub async fn fetch_pieces(&self, site: &Site, pieces: Vec<Piece>, how: Fetch) -> Vec<Fetched> {
+        let stop_when_down = how == Fetch::Live;
         let sem = Arc::new(Semaphore::new(self.settings.max_concurrency.max(1)));
         let down = Arc::new(AtomicBool::new(false));
         let mut tasks = tokio::task::JoinSet::new();
@@ -311,38 +324,18 @@ impl Poller {
                 (piece, Some(res), t0.elapsed().as_millis() as i64)
             });
         }
-        let mut done = Vec::new();
+        let mut out = Vec::new();
+        let mut waiting = Vec::new();
         while let Some(joined) = tasks.join_next().await {
-            if let Ok(x) = joined {
-                done.push(x);
+            let Ok(x) = joined else { continue };
+            match how {
+                Fetch::Live => out.push(self.store_piece(site, x)),
+                Fetch::Oldest => waiting.push(x),
             }
         }
-        done.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out = Vec::with_capacity(done.len());
-        for (piece, res, latency_ms) in done {
-            let result = match res {
-                None => Err(FetchError::Skipped),
-                Some(Err(e)) => Err(FetchError::Source(e)),
-                Some(Ok(answer)) => {
-                    for w in &answer.warnings {
-                        tracing::info!("{}: warning for {}: {w}", site.name, piece.expr);
-                    }
-                    let stored = self.cache.ingest_range(
-                        &site.name,
-                        &piece.expr,
-                        piece.step,
-                        (piece.from, piece.to),
-                        &answer.data,
-                    );
-                    self.stored(&stored);
-                    stored.map_err(FetchError::Cache)
-                }
-            };
-            out.push(Fetched {
-                piece,
-                result,
-                latency_ms,
-            });
+        waiting.sort_by(|a, b| a.0.cmp(&b.0));
+        for x in waiting {
+            out.push(self.store_piece(site, x));
         }
         let samples: usize = out
             .iter()
@@ -356,6 +349,34 @@ impl Poller {
             });
         }
         out
+    }
+
+    /// Stores one fetched piece (the cache's write problems reach the banner).
+    fn store_piece(&self, site: &Site, fetched: FetchedRaw) -> Fetched {
+        let (piece, res, latency_ms) = fetched;
+        let result = match res {
+            None => Err(FetchError::Skipped),
+            Some(Err(e)) => Err(FetchError::Source(e)),
+            Some(Ok(answer)) => {
+                for w in &answer.warnings {
+                    tracing::info!("{}: warning for {}: {w}", site.name, piece.expr);
+                }
+                let stored = self.cache.ingest_range(
+                    &site.name,
+                    &piece.expr,
+                    piece.step,
+                    (piece.from, piece.to),
+                    &answer.data,
+                );
+                self.stored(&stored);
+                stored.map_err(FetchError::Cache)
+            }
+        };
+        Fetched {
+            piece,
+            result,
+            latency_ms,
+        }
     }
 
     /// Fetches every planned query of `site` from the last cached sample up to now, at most the live
@@ -396,7 +417,7 @@ impl Poller {
             });
         }
         let asked = pieces.len();
-        let fetched = self.fetch_pieces(site, pieces, true).await;
+        let fetched = self.fetch_pieces(site, pieces, Fetch::Live).await;
         let mut latencies = Vec::new();
         let mut timeouts = 0;
         for f in fetched {
@@ -601,7 +622,7 @@ impl Poller {
         }
         pieces.sort();
         pieces.truncate(max_pieces.max(1));
-        for f in self.fetch_pieces(site, pieces, false).await {
+        for f in self.fetch_pieces(site, pieces, Fetch::Oldest).await {
             match f.result {
                 Ok(stats) => {
                     report.pieces += 1;
@@ -652,7 +673,7 @@ impl Poller {
             step: step_ms,
             closes: false,
         };
-        let mut done = self.fetch_pieces(&site, vec![piece], false).await;
+        let mut done = self.fetch_pieces(&site, vec![piece], Fetch::Oldest).await;
         match done.pop().map(|f| f.result) {
             Some(Ok(stats)) => Ok(stats.samples),
             Some(Err(FetchError::Source(e))) => Err(PollError::Source(e)),
@@ -841,12 +862,19 @@ fn state_rank(s: AlertState) -> u8 {
 }
 
 /// Merges one Alertmanager's view of an alert into the site's set: the earliest start, the most
-/// severe state (active over suppressed), and every member that reported it.
+/// severe state (active over suppressed), and every member that reported it. The same alert (same
+/// key and labels) from several members is one entry; alerts that share a fingerprint (or have
+/// none) but not their labels stay apart (the cache then gives each its key, see
+/// `source::alert_keys`).
 fn merge_alert(merged: &mut BTreeMap<String, ReportedAlert>, a: Alert, url: &str) {
-    match merged.get_mut(&a.fingerprint) {
+    let key = match merged.get(&a.key()) {
+        Some(r) if r.alert.labels != a.labels => a.distinct_key(),
+        _ => a.key(),
+    };
+    match merged.get_mut(&key) {
         None => {
             merged.insert(
-                a.fingerprint.clone(),
+                key,
                 ReportedAlert {
                     alert: a,
                     reported_by: vec![url.to_string()],

@@ -5,6 +5,7 @@ use crate::cache::health::PROMETHEUS;
 use crate::cache::{Cache, CachedAlert, SourceHealth};
 use crate::chart::{ChartKind, ChartSeries, ChartSpec, Threshold};
 use crate::config::Settings;
+use crate::dashboard::field::{self, FieldRef};
 use crate::dashboard::{Dashboard, Panel, PanelKind};
 use crate::plan::PlannedQuery;
 use crate::time::{local_hhmm, Millis};
@@ -81,10 +82,24 @@ pub fn panel_series(
         match read {
             Ok(series) => {
                 for s in series {
+                    let legend = crate::dashboard::legend_or_expr(&q.legend, &s.labels, &q.expr);
+                    let f = FieldRef {
+                        name: &legend,
+                        ref_id: &q.ref_id,
+                        labels: &s.labels,
+                    };
+                    let config = field::resolve(&panel.field, &panel.overrides, &f);
+                    let name = match config.display_name.as_deref() {
+                        Some(t) if !t.trim().is_empty() => field::display_name(t, &f),
+                        _ => legend.clone(),
+                    };
                     out.push(ChartSeries {
-                        name: crate::dashboard::legend(&q.legend, &s.labels),
+                        name,
                         step_ms: s.step_ms,
                         points: s.samples.iter().map(|x| (x.t, x.v)).collect(),
+                        ref_id: q.ref_id.clone(),
+                        labels: s.labels,
+                        config,
                     });
                 }
             }
@@ -166,6 +181,8 @@ pub fn panel_spec(
         stale: stale_banner(cache, site),
         no_value: panel.no_value.clone(),
         now,
+        options: panel.options.clone(),
+        field: panel.field.clone(),
     }
 }
 
@@ -529,9 +546,11 @@ pub fn rule_chart(
     let series = if mine.is_empty() { all } else { mine }
         .into_iter()
         .map(|s| ChartSeries {
-            name: crate::dashboard::legend("", &s.labels),
+            name: crate::dashboard::legend_or_expr("", &s.labels, &expr),
             step_ms: s.step_ms,
             points: s.samples.iter().map(|x| (x.t, x.v)).collect(),
+            labels: s.labels,
+            ..Default::default()
         })
         .collect();
     let mut thresholds = vec![Threshold {
@@ -555,6 +574,14 @@ pub fn rule_chart(
         series,
         stale: stale_banner(cache, site),
         now,
+        // The rule's threshold is the point of this chart: drawn as a dashed line.
+        field: field::FieldConfig {
+            custom: field::Custom {
+                thresholds_style: Some(field::ThresholdsStyle::Dashed),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
         ..Default::default()
     }
 }

@@ -348,3 +348,246 @@ async fn one_dead_site_never_stops_the_others() {
     assert!(h("north").unreachable && h("north").consecutive_failures == 1);
     assert_eq!(h("south").consecutive_failures, 0);
 }
+
+/// Hardening #14.8: an impostor server answered with samples from 1870 and from months ahead, and
+/// they were stored and drawn. Only the samples within the requested window reach the cache.
+#[tokio::test]
+async fn impostor_dates_outside_the_window_are_not_stored() {
+    let now = now_ms() / 1000;
+    let in_window = now - 60 - now.rem_euclid(15);
+    let body = format!(
+        r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{"job":"go-api"}},"values":[[-3155673600,"1"],[{in_window},"2"],[{},"3"]]}},{{"metric":{{"job":"ghost"}},"values":[[{},"4"]]}}]}}}}"#,
+        now + 90 * 86_400,
+        now + 200 * 86_400
+    );
+    let url = hostile_server(
+        http_response("200 OK", "application/json", body.as_bytes()),
+        Duration::ZERO,
+    )
+    .await;
+    let cache = Arc::new(Cache::open_in_memory().unwrap());
+    let site = Site {
+        name: "default".into(),
+        prometheus: Arc::new(PrometheusClient::new(Endpoint::new(url)).unwrap()),
+        alertmanagers: vec![],
+    };
+    let dash = watchdesk::dashboard::parse(DASH).unwrap().0;
+    let poller = Poller::new(
+        settings(),
+        cache.clone(),
+        vec![Arc::new(site)],
+        vec![Arc::new(dash)],
+    );
+    let site = poller.sites[0].clone();
+    let report = poller.poll_metrics(&site, now_ms()).await;
+    assert_eq!(report.fetched, 1, "{report:?}");
+    let stored = cache
+        .read_range("default", "up", Some(15_000), i64::MIN, i64::MAX)
+        .unwrap();
+    assert_eq!(
+        stored.len(),
+        1,
+        "the series with only impostor samples is not stored"
+    );
+    let samples: Vec<(i64, f64)> = stored[0].samples.iter().map(|s| (s.t, s.v)).collect();
+    assert_eq!(samples, vec![(in_window * 1000, 2.0)]);
+}
+
+/// An Alertmanager that answers with fixed alerts (and no silences).
+struct FixedAm {
+    url: String,
+    alerts: Vec<watchdesk::source::Alert>,
+}
+
+#[async_trait::async_trait]
+impl watchdesk::source::AlertSource for FixedAm {
+    fn url(&self) -> &str {
+        &self.url
+    }
+    async fn alerts(
+        &self,
+        _filter: &watchdesk::source::AlertFilter,
+    ) -> Result<Vec<watchdesk::source::Alert>, watchdesk::source::SourceError> {
+        Ok(self.alerts.clone())
+    }
+    async fn groups(
+        &self,
+        _filter: &watchdesk::source::AlertFilter,
+    ) -> Result<Vec<watchdesk::source::AlertGroup>, watchdesk::source::SourceError> {
+        Ok(Vec::new())
+    }
+    async fn silences(
+        &self,
+    ) -> Result<Vec<watchdesk::source::Silence>, watchdesk::source::SourceError> {
+        Ok(Vec::new())
+    }
+    async fn create_silence(
+        &self,
+        _silence: &watchdesk::source::NewSilence,
+    ) -> Result<String, watchdesk::source::SourceError> {
+        Ok("s".into())
+    }
+    async fn expire_silence(&self, _id: &str) -> Result<(), watchdesk::source::SourceError> {
+        Ok(())
+    }
+    async fn status(&self) -> Result<watchdesk::source::AmStatus, watchdesk::source::SourceError> {
+        Err(watchdesk::source::SourceError::Config {
+            reason: "not used".into(),
+        })
+    }
+}
+
+fn dead_prometheus() -> Arc<PrometheusClient> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    Arc::new(PrometheusClient::new(Endpoint::new(url)).unwrap())
+}
+
+fn alert_poller(site: Site) -> (Poller, Arc<Cache>) {
+    let cache = Arc::new(Cache::open_in_memory().unwrap());
+    let dash = watchdesk::dashboard::parse(DASH).unwrap().0;
+    let poller = Poller::new(
+        settings(),
+        cache.clone(),
+        vec![Arc::new(site)],
+        vec![Arc::new(dash)],
+    );
+    (poller, cache)
+}
+
+/// Hardening #14.5: two alerts sharing a fingerprint (with different labels) and two without one
+/// collapsed into two, in the HA merge and in the cache. Reported by both members of a cluster,
+/// all four are kept, each once, reported by both.
+#[tokio::test]
+async fn shared_and_missing_fingerprints_lose_no_alert_across_two_alertmanagers() {
+    let alert = |fp: &str, instance: &str| {
+        let mut labels = watchdesk::source::Labels::new();
+        labels.insert("alertname".into(), "CameraDown".into());
+        labels.insert("instance".into(), instance.into());
+        watchdesk::source::Alert {
+            fingerprint: fp.into(),
+            labels,
+            annotations: Default::default(),
+            starts_at: now_ms() - 60_000,
+            updated_at: None,
+            ends_at: None,
+            generator_url: None,
+            receivers: vec!["ops".into()],
+            state: watchdesk::source::AlertState::Active,
+            silenced_by: vec![],
+            inhibited_by: vec![],
+        }
+    };
+    let four = vec![
+        alert("dup", "cam-01"),
+        alert("dup", "cam-02"),
+        alert("", "cam-03"),
+        alert("", "cam-04"),
+    ];
+    let mut reversed = four.clone();
+    reversed.reverse();
+    let am = |url: &str, alerts: Vec<watchdesk::source::Alert>| {
+        Arc::new(FixedAm {
+            url: url.into(),
+            alerts,
+        }) as Arc<dyn watchdesk::source::AlertSource>
+    };
+    let (poller, cache) = alert_poller(Site {
+        name: "default".into(),
+        prometheus: dead_prometheus(),
+        alertmanagers: vec![am("http://am1:9093", four), am("http://am2:9093", reversed)],
+    });
+    let site = poller.sites[0].clone();
+    assert_eq!(poller.poll_alerts(&site, now_ms()).await, Ok(4));
+    let current = cache.current_alerts(Some("default")).unwrap();
+    let mut instances: Vec<&str> = current
+        .iter()
+        .map(|a| a.labels["instance"].as_str())
+        .collect();
+    instances.sort_unstable();
+    assert_eq!(instances, ["cam-01", "cam-02", "cam-03", "cam-04"]);
+    for a in &current {
+        assert_eq!(a.reported_by.len(), 2, "{a:?}");
+    }
+}
+
+/// Hardening #14.6: one alert with a bad startsAt made the whole Alertmanager answer unreadable:
+/// every alert vanished and the Alertmanager was recorded as failing. Through the real client and
+/// the poller, the other alert and the damaged one are both kept and the Alertmanager is healthy.
+#[tokio::test]
+async fn one_bad_starts_at_keeps_the_alertmanager_answer() {
+    let body = br#"[
+      {"fingerprint":"a1","labels":{"alertname":"CameraDown","instance":"cam-01"},
+       "startsAt":"2023-11-14T22:13:20.000Z","status":{"state":"active"}},
+      {"fingerprint":"a2","labels":{"alertname":"CameraDown","instance":"cam-02"},
+       "startsAt":"last tuesday","status":{"state":"active"}}]"#;
+    let url = hostile_server(
+        http_response("200 OK", "application/json", body),
+        Duration::ZERO,
+    )
+    .await;
+    let client =
+        watchdesk::source::alertmanager::AlertmanagerClient::new(Endpoint::new(url.clone()))
+            .unwrap();
+    let (poller, cache) = alert_poller(Site {
+        name: "default".into(),
+        prometheus: dead_prometheus(),
+        alertmanagers: vec![Arc::new(client)],
+    });
+    let site = poller.sites[0].clone();
+    assert_eq!(poller.poll_alerts(&site, now_ms()).await, Ok(2));
+    let current = cache.current_alerts(Some("default")).unwrap();
+    assert_eq!(current.len(), 2);
+    let damaged = current.iter().find(|a| a.fingerprint == "a2").unwrap();
+    assert!(
+        damaged.annotations[watchdesk::source::NOTE_ANNOTATION].contains("last tuesday"),
+        "{damaged:?}"
+    );
+    let h = cache
+        .health()
+        .unwrap()
+        .into_iter()
+        .find(|h| h.component.starts_with("alertmanager"))
+        .expect("the Alertmanager's health is recorded");
+    assert_eq!(h.consecutive_failures, 0, "{h:?}");
+    assert!(!h.unreachable);
+}
+
+/// Hardening #14.9: `watchdesk check` said "all ok" about a damaged cache (it printed "not created
+/// yet"). It reports the damage as a problem now.
+#[test]
+fn check_reports_a_damaged_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    drop(Cache::open(&path).unwrap());
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA user_version = -1").unwrap();
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_watchdesk"))
+        .args(["check", "--cache"])
+        .arg(&path)
+        .args([
+            "--prometheus",
+            "http://127.0.0.1:1",
+            "--alertmanager",
+            "http://127.0.0.1:1",
+        ])
+        .env("HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("cache"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("FAILED")
+            && line.contains("negative")
+            && line.contains("moves a damaged file aside"),
+        "{text}"
+    );
+    assert!(!text.contains("all ok"), "{text}");
+    assert!(path.exists(), "check only looks");
+}

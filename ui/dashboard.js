@@ -172,6 +172,12 @@ function panelBox(p, x, y, w, h) {
     info.setAttribute('title', str(p.description));
     head.appendChild(info);
   }
+  if (Array.isArray(p.ignored) && p.ignored.length) {
+    // Honest about what is not drawn: the panel uses options Watchdesk ignores (yet).
+    const part = el('span', 'panel-partial', '◐ partial');
+    part.setAttribute('title', 'Not drawn yet: ' + p.ignored.map(str).join(', '));
+    head.appendChild(part);
+  }
   const staleTag = el('span', 'panel-stale', '○ STALE');
   staleTag.hidden = true;
   head.appendChild(staleTag);

@@ -80,6 +80,8 @@ pub struct PanelDto {
     pub kind: String,
     pub description: String,
     pub grid: Grid,
+    /// Options the panel sets that Watchdesk does not draw (the app marks the panel).
+    pub ignored: Vec<String>,
 }
 
 impl From<&Panel> for PanelDto {
@@ -89,6 +91,7 @@ impl From<&Panel> for PanelDto {
             title: p.title.clone(),
             kind: p.kind.as_str().to_string(),
             description: p.description.clone(),
+            ignored: p.ignored.clone(),
             grid: Grid {
                 x: p.grid.x as i64,
                 y: p.grid.y as i64,

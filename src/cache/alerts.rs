@@ -109,15 +109,6 @@ pub struct AlertEvent {
     pub detail: String,
 }
 
-/// The key of an alert: its fingerprint, or its label set when a source sent none.
-fn key_of(alert: &Alert) -> String {
-    if alert.fingerprint.is_empty() {
-        format!("labels:{}", labels_json(&alert.labels))
-    } else {
-        alert.fingerprint.clone()
-    }
-}
-
 fn sorted(items: &[String]) -> Vec<String> {
     let mut v = items.to_vec();
     v.sort();
@@ -207,11 +198,12 @@ impl Cache {
                     previous.insert(fp, prev);
                 }
             }
-            // The last report of each fingerprint wins.
+            // The last report of each alert wins. The key (stored as its fingerprint) tells apart
+            // alerts that share a fingerprint or have none (see `alert_keys`).
             let mut order: Vec<String> = Vec::new();
             let mut latest: HashMap<String, &ReportedAlert> = HashMap::new();
-            for ra in alerts {
-                let key = key_of(&ra.alert);
+            let keys = crate::source::alert_keys(alerts.iter().map(|ra| &ra.alert));
+            for (ra, key) in alerts.iter().zip(keys) {
                 if latest.insert(key.clone(), ra).is_none() {
                     order.push(key);
                 }
@@ -225,7 +217,16 @@ impl Cache {
                 let inhibited = sorted(&a.inhibited_by);
                 // Alertmanager keeps starts_at for an episode; a later one (both in server time) is
                 // a new episode whose resolution this cache did not see.
-                let prev = previous.get(fp).filter(|p| a.starts_at <= p.starts_at);
+                // A guessed start (the source sent no valid startsAt) moves with every poll: it
+                // never makes a new episode, and the first guess is kept.
+                let guessed = a.start_is_guessed();
+                let prev = previous
+                    .get(fp)
+                    .filter(|p| a.starts_at <= p.starts_at || guessed);
+                let starts_at = match prev {
+                    Some(p) if guessed => p.starts_at.min(a.starts_at),
+                    _ => a.starts_at,
+                };
                 let first_seen = match prev {
                     None => {
                         add_event(
@@ -303,7 +304,7 @@ impl Cache {
                     strings_json(&inhibited),
                     labels_json(&a.labels),
                     labels_json(&a.annotations),
-                    a.starts_at,
+                    starts_at,
                     a.updated_at,
                     a.ends_at,
                     a.generator_url,

@@ -821,4 +821,97 @@ mod tests {
     fn empty_chunk_decodes_to_nothing() {
         assert_eq!(decode(&encode(&[])), Ok(vec![]));
     }
+
+    mod prop {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Values as the cache sees them: any bit pattern (NaN payloads, ±Inf, subnormals), short
+        /// decimals (the integer modes) and repeats.
+        fn value() -> impl Strategy<Value = f64> {
+            prop_oneof![
+                any::<u64>().prop_map(f64::from_bits),
+                (-1_000_000i64..1_000_000, 0u32..6)
+                    .prop_map(|(i, e)| i as f64 / 10f64.powi(e as i32)),
+                Just(f64::NAN),
+                Just(f64::INFINITY),
+                Just(f64::NEG_INFINITY),
+                Just(f64::from_bits(0x7ff0_0000_0000_0002)),
+                Just(-0.0),
+                Just(1.0),
+            ]
+        }
+
+        /// Times: a regular grid with jitter and jumps, or anything at all.
+        fn samples() -> impl Strategy<Value = Vec<Sample>> {
+            prop_oneof![
+                (
+                    any::<i64>(),
+                    1i64..100_000,
+                    prop::collection::vec((-3i64..3, value()), 0..=MAX_SAMPLES)
+                )
+                    .prop_map(|(t0, step, pts)| {
+                        let mut t = t0;
+                        pts.into_iter()
+                            .map(|(jump, v)| {
+                                t = t.wrapping_add(step.wrapping_mul(jump.abs() + 1) + jump);
+                                Sample { t, v }
+                            })
+                            .collect()
+                    }),
+                prop::collection::vec((any::<i64>(), value()), 0..64)
+                    .prop_map(|v| v.into_iter().map(|(t, v)| Sample { t, v }).collect()),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(3000))]
+
+            /// Hardening #14.12: decoding arbitrary bytes (a damaged cache file) never panics and
+            /// never returns more than DECODE_LIMIT samples.
+            #[test]
+            fn decoding_arbitrary_bytes_never_panics(
+                version in prop_oneof![Just(1u8), Just(2u8), any::<u8>()],
+                rest in prop::collection::vec(any::<u8>(), 0..600),
+            ) {
+                let data: Vec<u8> = std::iter::once(version).chain(rest).collect();
+                if let Ok(samples) = decode(&data) {
+                    prop_assert!(samples.len() <= DECODE_LIMIT);
+                }
+            }
+
+            /// Hardening #14.12: damage to a valid chunk (a flipped bit, a cut) is an error or some
+            /// samples, never a panic.
+            #[test]
+            fn decoding_a_damaged_chunk_never_panics(
+                samples in samples(),
+                flips in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+                cut in any::<prop::sample::Index>(),
+            ) {
+                let mut data = encode(&samples);
+                if !data.is_empty() {
+                    for f in flips {
+                        let bit = f.index(data.len() * 8);
+                        data[bit / 8] ^= 1 << (bit % 8);
+                    }
+                    let mut cut_data = data.clone();
+                    cut_data.truncate(cut.index(data.len()));
+                    let _ = decode(&cut_data);
+                }
+                let _ = decode(&data);
+            }
+
+            /// Hardening #14.12: encode/decode round-trips any samples bit-exactly, NaN and ±Inf
+            /// included.
+            #[test]
+            fn encode_decode_round_trips(samples in samples()) {
+                let back = decode(&encode(&samples)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(back.len(), samples.len());
+                for (a, b) in samples.iter().zip(&back) {
+                    prop_assert_eq!(a.t, b.t);
+                    prop_assert_eq!(a.v.to_bits(), b.v.to_bits());
+                }
+            }
+        }
+    }
 }

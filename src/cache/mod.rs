@@ -10,7 +10,9 @@
 pub mod acks;
 pub mod alerts;
 pub mod chunk;
+mod damage;
 pub mod health;
+pub mod retention;
 pub mod schema;
 pub mod series;
 pub mod state;
@@ -23,6 +25,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 pub use alerts::{AlertChanges, AlertEvent, CachedAlert, ReportedAlert};
 pub use health::SourceHealth;
+pub use retention::{PruneStats, Retention};
 pub use series::{CachedQuery, CachedSeries, IngestStats, Resolution};
 pub use state::{NotifyMark, PipelineFlag, PlannedQuery, SavedView};
 
@@ -56,6 +59,12 @@ pub enum CacheError {
         path: PathBuf,
         reason: String,
         move_error: String,
+    },
+    #[error("the history cache {path} has schema version {version}, this build uses {latest}: it is upgraded the next time Watchdesk opens it with write access")]
+    Outdated {
+        path: PathBuf,
+        version: i64,
+        latest: i64,
     },
     #[error("history cache: {op} failed: {reason}. If this repeats, restart Watchdesk and report the log")]
     Sqlite { op: &'static str, reason: String },
@@ -95,49 +104,24 @@ pub struct CacheStats {
     pub alert_events: u64,
 }
 
-/// How long history is kept and how large the cache file may grow. Enforced in the background by
-/// [`Cache::enforce_retention`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retention {
-    /// Raw samples as fetched.
-    pub raw_ms: i64,
-    /// Per tier of [`tier::TIERS`] (1 min, 10 min).
-    pub tier_ms: [i64; 2],
-    /// Alert events (the shift log).
-    pub events_ms: i64,
-    /// Bytes of used pages; over it, the oldest history goes first (raw, then 1 min, then 10 min).
-    pub max_bytes: u64,
-}
-
-impl Default for Retention {
-    fn default() -> Self {
-        const DAY: i64 = 86_400_000;
-        Retention {
-            raw_ms: 14 * DAY,
-            tier_ms: [14 * DAY, 90 * DAY],
-            events_ms: 90 * DAY,
-            max_bytes: 2 << 30,
-        }
-    }
-}
-
-/// What [`Cache::enforce_retention`] removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PruneStats {
-    pub chunks: u64,
-    pub rollups: u64,
-    pub alert_events: u64,
-    /// The size cap was reached and history younger than its retention was dropped.
-    pub cap_hit: bool,
-    /// Bytes in use afterwards (pages holding data; freed pages are reused, the file does not shrink).
-    pub used_bytes: u64,
-}
-
 const MEMORY_PATH: &str = ":memory:";
 
-/// Maps a SQLite error to what the operator can act on.
+/// Maps a SQLite error to what the operator can act on. A value of the wrong type in the file (text
+/// in an INTEGER column: a damaged or edited file) is [`CacheError::Corrupt`]: `Cache::open` finds
+/// it and moves the file aside.
 fn map_sqlite(e: rusqlite::Error, op: &'static str, path: &Path) -> CacheError {
     let path = path.to_path_buf();
+    if matches!(
+        e,
+        rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::InvalidColumnType(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..)
+    ) {
+        return CacheError::Corrupt {
+            path,
+            reason: format!("{op}: a value of the wrong type ({e})"),
+        };
+    }
     match e.sqlite_error_code() {
         Some(ErrorCode::DiskFull) => CacheError::DiskFull { path },
         Some(ErrorCode::ReadOnly) => CacheError::ReadOnly { path },
@@ -193,6 +177,58 @@ fn move_aside(path: &Path, tag: &str) -> std::io::Result<PathBuf> {
     Ok(dest)
 }
 
+/// Refuses a cache path (or its `-wal`/`-shm` companion) that exists but is not a regular file: a
+/// FIFO would hang SQLite's first read forever, a device such as /dev/zero is no database.
+fn check_regular(path: &Path) -> Result<(), CacheError> {
+    let mut files = vec![path.to_path_buf()];
+    for suffix in ["-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        files.push(PathBuf::from(p));
+    }
+    for file in files {
+        let Ok(meta) = std::fs::metadata(&file) else {
+            continue;
+        };
+        if !meta.is_file() {
+            let kind = {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::FileTypeExt;
+                    let t = meta.file_type();
+                    if t.is_fifo() {
+                        "a FIFO (named pipe)"
+                    } else if t.is_char_device() || t.is_block_device() {
+                        "a device"
+                    } else if t.is_socket() {
+                        "a socket"
+                    } else if t.is_dir() {
+                        "a folder"
+                    } else {
+                        "not a regular file"
+                    }
+                }
+                #[cfg(not(unix))]
+                {
+                    if meta.is_dir() {
+                        "a folder"
+                    } else {
+                        "not a regular file"
+                    }
+                }
+            };
+            return Err(CacheError::Open {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "{} is {kind}, not a regular file; remove it or point the cache at a file",
+                    file.display()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// `file:` URI for a read-only open (handles spaces, `?`, `#` and Windows drive letters).
 fn read_only_uri(path: &Path, immutable: bool) -> Option<String> {
     let abs = std::path::absolute(path).ok()?;
@@ -212,6 +248,7 @@ impl Cache {
     /// note says so. A read-only file is opened read-only: reads work, writes fail with
     /// [`CacheError::ReadOnly`].
     pub fn open(path: &Path) -> Result<(Cache, Option<OpenNote>), CacheError> {
+        check_regular(path)?;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             if let Err(e) = std::fs::create_dir_all(parent) {
                 if !path.exists() {
@@ -260,7 +297,9 @@ impl Cache {
         if !path.exists() {
             return Err(open_err("the file does not exist".into()));
         }
+        check_regular(path)?;
         let mut last = String::from("the path cannot be written as a file: URI");
+        let mut outdated = None;
         for immutable in [false, true] {
             let Some(uri) = read_only_uri(path, immutable) else {
                 break;
@@ -282,12 +321,7 @@ impl Cache {
                         read_only: true,
                     })
                 }
-                Ok((_, schema::Verdict::Usable { version })) => {
-                    last = format!(
-                        "it has schema version {version}, this build needs {}; open it once with write access to upgrade it",
-                        schema::latest_version()
-                    )
-                }
+                Ok((_, schema::Verdict::Usable { version })) => outdated = Some(version),
                 Ok((_, schema::Verdict::Newer { version })) => {
                     return Err(open_err(format!(
                         "it was written by a newer Watchdesk (schema version {version}); update Watchdesk"
@@ -302,7 +336,14 @@ impl Cache {
                 Err(e) => last = e.to_string(),
             }
         }
-        Err(open_err(last))
+        match outdated {
+            Some(version) => Err(CacheError::Outdated {
+                path: path.to_path_buf(),
+                version,
+                latest: schema::latest_version(),
+            }),
+            None => Err(open_err(last)),
+        }
     }
 
     /// A cache that lives in memory only (tests, `--no-cache`).
@@ -388,12 +429,24 @@ impl Cache {
             drop(conn);
             return Self::open_read_only(path).map(|c| Attempt::Ready(Box::new(c)));
         }
-        let setup = schema::configure(&conn).and_then(|()| schema::migrate(&mut conn, version));
-        if let Err(e) = setup {
+        if let Err(e) = schema::configure(&conn) {
             if is_damaged(&e) {
                 return Ok(Attempt::MoveAside {
                     tag: "corrupt".into(),
                     reason: e.to_string(),
+                });
+            }
+            return Err(map_sqlite(e, "prepare the cache file", path));
+        }
+        if let Err(e) = schema::migrate(&mut conn, version) {
+            // A migration that fails on this file fails at every start: the file is unusable.
+            if is_damaged(&e) || schema::migration_failure_is_bad(&e) {
+                return Ok(Attempt::MoveAside {
+                    tag: "corrupt".into(),
+                    reason: format!(
+                        "upgrading it from schema version {version} to {} failed: {e}",
+                        schema::latest_version()
+                    ),
                 });
             }
             return Err(map_sqlite(e, "prepare the cache file", path));
@@ -498,124 +551,7 @@ impl Cache {
         }
         Ok(stats)
     }
-
-    /// Retention: drops raw chunks, tier blocks and alert events past their age in `r`, then, while
-    /// the used size is over `r.max_bytes`, the oldest quarter of what is left (raw first, then the
-    /// 1 min tier, then the 10 min tier; the last hour is always kept). Current alerts, targets, rules,
-    /// health and pending acknowledgements are never touched. Each step is one transaction.
-    pub fn enforce_retention(&self, r: &Retention, now: Millis) -> Result<PruneStats, CacheError> {
-        let mut conn = self.conn();
-        let mut stats = PruneStats::default();
-        let tiers = tier::TIERS;
-        let span = |res: i64| res * tier::BUCKETS_PER_BLOCK;
-        let run = |conn: &mut Connection, stats: &mut PruneStats| -> rusqlite::Result<()> {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            stats.chunks +=
-                tx.execute("DELETE FROM chunk WHERE end_ms < ?1", [now - r.raw_ms])? as u64;
-            for (res, keep) in tiers.iter().zip(r.tier_ms) {
-                stats.rollups += tx.execute(
-                    "DELETE FROM rollup WHERE res_ms = ?1 AND start_ms + ?2 <= ?3",
-                    [*res, span(*res), now - keep],
-                )? as u64;
-            }
-            stats.alert_events +=
-                tx.execute("DELETE FROM alert_event WHERE at < ?1", [now - r.events_ms])? as u64;
-            // What is older than every kept history is no longer covered: backfill may fetch it again.
-            let oldest = now - r.raw_ms.max(r.tier_ms[0]).max(r.tier_ms[1]);
-            tx.execute("DELETE FROM coverage WHERE to_ms < ?1", [oldest])?;
-            tx.execute(
-                "UPDATE coverage SET from_ms = ?1 WHERE from_ms < ?1 AND NOT EXISTS
-                 (SELECT 1 FROM coverage c2 WHERE c2.query_id = coverage.query_id AND c2.from_ms = ?1)",
-                [oldest],
-            )?;
-            tx.execute(
-                "UPDATE query SET fetched_from = min(?1, fetched_until) WHERE fetched_from < ?1",
-                [oldest],
-            )?;
-            tx.commit()
-        };
-        run(&mut conn, &mut stats).map_err(self.err("drop history past its retention"))?;
-        let used = |conn: &Connection| -> rusqlite::Result<u64> {
-            let pages: i64 = conn.query_row("PRAGMA page_count", [], |x| x.get(0))?;
-            let free: i64 = conn.query_row("PRAGMA freelist_count", [], |x| x.get(0))?;
-            let size: i64 = conn.query_row("PRAGMA page_size", [], |x| x.get(0))?;
-            Ok((pages - free).max(0) as u64 * size.max(0) as u64)
-        };
-        // Over the cap: the oldest quarter of each kind in turn, until under it or an hour is left.
-        let shrink = |conn: &mut Connection, stats: &mut PruneStats| -> rusqlite::Result<()> {
-            let kinds: [(&str, &str, Option<i64>); 3] = [
-                (
-                    "SELECT min(start_ms) FROM chunk",
-                    "DELETE FROM chunk WHERE end_ms < ?1",
-                    None,
-                ),
-                (
-                    "SELECT min(start_ms) FROM rollup WHERE res_ms = ?1",
-                    "DELETE FROM rollup WHERE res_ms = ?2 AND start_ms + ?3 <= ?1",
-                    Some(tiers[0]),
-                ),
-                (
-                    "SELECT min(start_ms) FROM rollup WHERE res_ms = ?1",
-                    "DELETE FROM rollup WHERE res_ms = ?2 AND start_ms + ?3 <= ?1",
-                    Some(tiers[1]),
-                ),
-            ];
-            let last_hour = now - 3_600_000;
-            for (oldest_sql, delete_sql, res) in kinds {
-                let oldest: Option<i64> = match res {
-                    None => conn.query_row(oldest_sql, [], |x| x.get(0))?,
-                    Some(res) => conn.query_row(oldest_sql, [res], |x| x.get(0))?,
-                };
-                let Some(oldest) = oldest.filter(|&t| t < last_hour) else {
-                    continue;
-                };
-                for quarter in 1..=4 {
-                    stats.used_bytes = used(conn)?;
-                    if stats.used_bytes <= r.max_bytes {
-                        return Ok(());
-                    }
-                    let cutoff = oldest + (last_hour - oldest) / 4 * quarter;
-                    stats.cap_hit = true;
-                    let n = match res {
-                        None => conn.execute(delete_sql, [cutoff])?,
-                        Some(res) => conn.execute(delete_sql, [cutoff, res, span(res)])?,
-                    };
-                    match res {
-                        None => stats.chunks += n as u64,
-                        Some(_) => stats.rollups += n as u64,
-                    }
-                }
-            }
-            stats.used_bytes = used(conn)?;
-            Ok(())
-        };
-        shrink(&mut conn, &mut stats).map_err(self.err("keep the cache under its size cap"))?;
-        // Give freed pages back to the file system when they are a good part of the file (files made
-        // before auto_vacuum keep them for reuse).
-        let vacuum = |conn: &Connection| -> rusqlite::Result<()> {
-            let pages: i64 = conn.query_row("PRAGMA page_count", [], |x| x.get(0))?;
-            let free: i64 = conn.query_row("PRAGMA freelist_count", [], |x| x.get(0))?;
-            if free > 256 && free * 10 > pages {
-                // Each step frees one page: run the statement to the end.
-                let mut st = conn.prepare("PRAGMA incremental_vacuum")?;
-                let mut rows = st.query([])?;
-                while rows.next()?.is_some() {}
-            }
-            Ok(())
-        };
-        vacuum(&conn).map_err(self.err("return freed space to the disk"))?;
-        if stats.cap_hit {
-            tracing::warn!(
-                used = stats.used_bytes,
-                cap = r.max_bytes,
-                "history cache reached its size cap; the oldest history was dropped early"
-            );
-        }
-        Ok(stats)
-    }
 }
-
-use crate::time::Millis;
 
 /// Canonical JSON of a label map (keys sorted, as `BTreeMap` serialises them).
 fn labels_json(labels: &crate::source::Labels) -> String {

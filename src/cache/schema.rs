@@ -313,8 +313,142 @@ pub enum Verdict {
     Bad { reason: String },
 }
 
+/// Tables too big to scan at every open: a cell of the wrong type there is found when it is read
+/// (a damaged chunk is skipped and fetched again, a damaged tier block is skipped).
+const SCANNED_ON_READ: &[&str] = &["chunk", "rollup"];
+
+/// What a schema is made of: its tables, indexes, views and triggers by name, and the columns of
+/// each table as `pragma table_info` lists them (name, type, not null, default, primary key).
+#[derive(Debug, PartialEq, Eq)]
+struct Shape {
+    objects: std::collections::BTreeSet<(String, String)>,
+    columns: std::collections::BTreeMap<String, Vec<Column>>,
+}
+
+type Column = (String, String, bool, Option<String>, i64);
+
+fn shape(conn: &Connection) -> rusqlite::Result<Shape> {
+    let mut objects = std::collections::BTreeSet::new();
+    let mut st = conn.prepare(
+        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+    )?;
+    for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        objects.insert(row?);
+    }
+    let mut columns = std::collections::BTreeMap::new();
+    let mut info = conn.prepare(
+        "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid",
+    )?;
+    for (kind, name) in &objects {
+        if kind != "table" {
+            continue;
+        }
+        let cols = info
+            .query_map([name], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        columns.insert(name.clone(), cols);
+    }
+    Ok(Shape { objects, columns })
+}
+
+/// The shape the migrations up to `version` create, from a fresh database in memory.
+fn expected_shape(version: i64) -> rusqlite::Result<Shape> {
+    let mut conn = Connection::open_in_memory()?;
+    let upto = usize::try_from(version).unwrap_or(0).min(MIGRATIONS.len());
+    migrate_with(&mut conn, 0, MIGRATIONS.get(..upto).unwrap_or_default())?;
+    shape(&conn)
+}
+
+/// How `found` differs from `want`, for the operator; `None` when they are the same.
+fn shape_difference(found: &Shape, want: &Shape) -> Option<String> {
+    if found == want {
+        return None;
+    }
+    let name = |(kind, name): &(String, String)| format!("{kind} {name}");
+    let missing: Vec<String> = want.objects.difference(&found.objects).map(name).collect();
+    let extra: Vec<String> = found.objects.difference(&want.objects).map(name).collect();
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("{} missing", missing.join(", ")));
+    }
+    if !extra.is_empty() {
+        parts.push(format!("{} not expected", extra.join(", ")));
+    }
+    let changed: Vec<&str> = want
+        .columns
+        .iter()
+        .filter(|(t, cols)| found.columns.get(*t).is_some_and(|f| f != *cols))
+        .map(|(t, _)| t.as_str())
+        .collect();
+    if !changed.is_empty() {
+        parts.push(format!("other columns in table {}", changed.join(", ")));
+    }
+    Some(parts.join("; "))
+}
+
+/// The first cell whose type its column does not allow (text in an INTEGER column...), in the
+/// tables small enough to scan at open (all but [`SCANNED_ON_READ`]).
+fn wrong_type(conn: &Connection, want: &Shape) -> rusqlite::Result<Option<String>> {
+    for (table, cols) in &want.columns {
+        if SCANNED_ON_READ.contains(&table.as_str()) {
+            continue;
+        }
+        let checks: Vec<(String, String)> = cols
+            .iter()
+            .filter_map(|(col, ty, ..)| {
+                let allowed = match ty.to_ascii_uppercase().as_str() {
+                    "INTEGER" => "'integer', 'null'",
+                    "REAL" => "'real', 'integer', 'null'",
+                    "TEXT" => "'text', 'null'",
+                    "BLOB" => "'blob', 'null'",
+                    _ => return None,
+                };
+                let quoted = format!("\"{}\"", col.replace('"', "\"\""));
+                Some((format!("typeof({quoted}) NOT IN ({allowed})"), col.clone()))
+            })
+            .collect();
+        if checks.is_empty() {
+            continue;
+        }
+        let case: Vec<String> = checks
+            .iter()
+            .map(|(cond, col)| format!("WHEN {cond} THEN '{}'", col.replace('\'', "''")))
+            .collect();
+        let any: Vec<&str> = checks.iter().map(|(cond, _)| cond.as_str()).collect();
+        let sql = format!(
+            "SELECT CASE {} END FROM \"{}\" WHERE {} LIMIT 1",
+            case.join(" "),
+            table.replace('"', "\"\""),
+            any.join(" OR ")
+        );
+        let found: Option<String> =
+            conn.query_row(&sql, [], |r| r.get(0))
+                .map(Some)
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    e => Err(e),
+                })?;
+        if let Some(col) = found {
+            return Ok(Some(format!(
+                "table {table}, column {col} holds a value of the wrong type"
+            )));
+        }
+    }
+    Ok(None)
+}
+
 /// Looks at an opened file. Errors are only the "cannot look" kind (busy, I/O); a damaged file is a
-/// `Verdict::Bad`.
+/// `Verdict::Bad`: not a database, failing SQLite's quick check, a foreign application id, a
+/// negative version, tables and columns other than the migrations up to its version create, or a
+/// value of the wrong type in one of the smaller tables.
 pub fn inspect(conn: &Connection) -> rusqlite::Result<Verdict> {
     use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
     let damaged =
@@ -344,6 +478,11 @@ pub fn inspect(conn: &Connection) -> rusqlite::Result<Verdict> {
     if version > latest_version() {
         return Ok(Verdict::Newer { version });
     }
+    if version < 0 {
+        return Ok(Verdict::Bad {
+            reason: format!("its schema version {version} is negative"),
+        });
+    }
     if version == 0 {
         let tables: i64 = conn.query_row(
             "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
@@ -355,13 +494,67 @@ pub fn inspect(conn: &Connection) -> rusqlite::Result<Verdict> {
                 reason: "not a Watchdesk cache (it has tables but no schema version)".into(),
             });
         }
+        return Ok(Verdict::Usable { version });
+    }
+    let want = expected_shape(version)?;
+    let found = match shape(conn) {
+        Ok(f) => f,
+        Err(e) if damaged(&e) => {
+            return Ok(Verdict::Bad {
+                reason: e.to_string(),
+            })
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(diff) = shape_difference(&found, &want) {
+        return Ok(Verdict::Bad {
+            reason: format!(
+                "its tables are not those of its schema version {version} ({diff}); it was damaged \
+                 or edited"
+            ),
+        });
+    }
+    match wrong_type(conn, &want) {
+        Ok(None) => {}
+        Ok(Some(what)) => return Ok(Verdict::Bad { reason: what }),
+        Err(e) if damaged(&e) => {
+            return Ok(Verdict::Bad {
+                reason: e.to_string(),
+            })
+        }
+        Err(e) => return Err(e),
     }
     Ok(Verdict::Usable { version })
 }
 
+/// Whether a failed migration means the file is unusable (move it aside) rather than a passing
+/// condition (busy, disk full, read-only, I/O): such a failure would repeat at every start.
+pub fn migration_failure_is_bad(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::*;
+    !matches!(
+        e.sqlite_error_code(),
+        Some(
+            DatabaseBusy
+                | DatabaseLocked
+                | DiskFull
+                | ReadOnly
+                | CannotOpen
+                | SystemIoFailure
+                | OutOfMemory
+                | PermissionDenied
+                | OperationInterrupted
+        )
+    )
+}
+
 /// Applies the migrations after `from`, each in its own transaction with its version bump.
 pub fn migrate(conn: &mut Connection, from: i64) -> rusqlite::Result<()> {
-    for (i, sql) in MIGRATIONS.iter().enumerate() {
+    migrate_with(conn, from, MIGRATIONS)
+}
+
+/// [`migrate`] with a given list (migration `i` brings the file to version `i + 1`).
+fn migrate_with(conn: &mut Connection, from: i64, migrations: &[&str]) -> rusqlite::Result<()> {
+    for (i, sql) in migrations.iter().enumerate() {
         let version = i as i64 + 1;
         if version <= from {
             continue;

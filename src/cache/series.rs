@@ -7,6 +7,7 @@
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::chunk::{self, MAX_SAMPLES};
+use super::damage::{chunk_rows, decode_checked, int_cell, uncover, ChunkRow, Damaged};
 use super::{labels_json, parse_labels, Cache, CacheError};
 use crate::source::{Labels, RangeSeries, Sample};
 use crate::time::Millis;
@@ -52,37 +53,6 @@ pub struct CachedQuery {
     pub last_ingest_at: Millis,
 }
 
-/// A chunk row as stored.
-struct ChunkRow {
-    id: i64,
-    start: Millis,
-    end: Millis,
-    n: i64,
-    data: Vec<u8>,
-}
-
-/// Decodes a chunk and checks it against its row: count, first and last time, strictly rising times.
-fn decode_checked(row: &ChunkRow) -> Result<Vec<Sample>, String> {
-    let samples = chunk::decode(&row.data).map_err(|e| e.to_string())?;
-    let rising = samples.windows(2).all(|w| match w {
-        [a, b] => a.t < b.t,
-        _ => true,
-    });
-    let first = samples.first().map(|s| s.t);
-    let last = samples.last().map(|s| s.t);
-    if samples.len() as i64 != row.n || first != Some(row.start) || last != Some(row.end) || !rising
-    {
-        return Err(format!(
-            "chunk header says {} samples from {} to {}, data has {} from {first:?} to {last:?}",
-            row.n,
-            row.start,
-            row.end,
-            samples.len()
-        ));
-    }
-    Ok(samples)
-}
-
 /// Sorts by time and keeps the last sample of each timestamp (stable sort: later input wins).
 fn sort_dedupe(samples: &mut Vec<Sample>) {
     samples.sort_by_key(|s| s.t);
@@ -94,38 +64,6 @@ fn sort_dedupe(samples: &mut Vec<Sample>) {
         }
     }
     *samples = out;
-}
-
-fn chunk_rows<P: rusqlite::Params>(
-    tx: &Transaction<'_>,
-    sql: &str,
-    params: P,
-) -> rusqlite::Result<Vec<ChunkRow>> {
-    let mut st = tx.prepare_cached(sql)?;
-    let rows = st.query_map(params, |r| {
-        Ok(ChunkRow {
-            id: r.get(0)?,
-            start: r.get(1)?,
-            end: r.get(2)?,
-            n: r.get(3)?,
-            data: r.get(4)?,
-        })
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        match row {
-            Ok(row) => out.push(row),
-            // A cell of the wrong type (a damaged or edited file): that chunk is unreadable, others are not.
-            Err(
-                rusqlite::Error::FromSqlConversionFailure(..)
-                | rusqlite::Error::InvalidColumnType(..),
-            ) => {
-                tracing::warn!("skipping a cache chunk row with unreadable columns");
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(out)
 }
 
 /// The start of the series' last chunk that starts at or before `t`, and whether it must be merged
@@ -140,8 +78,13 @@ fn predecessor(
          ORDER BY start_ms DESC LIMIT 1",
     )?
     .query_row(params![series_id, t], |r| {
-        let (start, end, n): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-        Ok((start, end >= t || n < MAX_SAMPLES as i64))
+        let start = int_cell(r.get_ref(0)?).unwrap_or(t);
+        // A damaged row (a cell of the wrong type) is merged, which drops it.
+        let merge = match (int_cell(r.get_ref(1)?), int_cell(r.get_ref(2)?)) {
+            (Some(end), Some(n)) => end >= t || n < MAX_SAMPLES as i64,
+            _ => true,
+        };
+        Ok((start, merge))
     })
     .optional()
 }
@@ -175,7 +118,10 @@ fn merge_into_series(
                 kept.push(row);
             }
             Err(reason) => {
-                tracing::warn!(series_id, chunk_id = row.id, %reason, "dropping a damaged cache chunk");
+                tracing::warn!(series_id, chunk_id = row.id, %reason,
+                    "dropping a damaged cache chunk; its window is fetched again");
+                // What the new samples do not cover is fetched back by the backfill.
+                uncover(tx, series_id, row.start, row.end)?;
                 tx.prepare_cached("DELETE FROM chunk WHERE id = ?1")?
                     .execute([row.id])?;
                 stats.chunks_dropped += 1;
@@ -195,7 +141,8 @@ fn merge_into_series(
         let data = chunk::encode(piece);
         let n = piece.len() as i64;
         match reuse.next() {
-            Some(row) if row.start == a.t && row.end == b.t && row.n == n && row.data == data => {}
+            Some(row)
+                if row.start == a.t && row.end == Some(b.t) && row.n == n && row.data == data => {}
             Some(row) => {
                 tx.prepare_cached(
                     "UPDATE chunk SET start_ms = ?2, end_ms = ?3, n = ?4, data = ?5 WHERE id = ?1",
@@ -240,8 +187,8 @@ fn read_series(
     qid: i64,
     step_ms: i64,
     tier: Option<i64>,
-    from: Millis,
-    to: Millis,
+    (from, to): (Millis, Millis),
+    damaged: &mut Vec<Damaged>,
 ) -> rusqlite::Result<Vec<CachedSeries>> {
     let mut out = Vec::new();
     for (series_id, labels_text) in series_of(tx, qid)? {
@@ -272,7 +219,7 @@ fn read_series(
             }
         }
         if until >= from {
-            parts.push(raw_samples(tx, series_id, from, until)?);
+            parts.push(raw_samples_noting(tx, series_id, from, until, damaged)?);
         }
         let samples: Vec<Sample> = parts.into_iter().rev().flatten().collect();
         if !samples.is_empty() {
@@ -304,6 +251,17 @@ pub(super) fn raw_samples(
     from: Millis,
     to: Millis,
 ) -> rusqlite::Result<Vec<Sample>> {
+    raw_samples_noting(tx, series_id, from, to, &mut Vec::new())
+}
+
+/// [`raw_samples`], noting the damaged chunks in `damaged` (not the ones already handed back).
+fn raw_samples_noting(
+    tx: &Transaction<'_>,
+    series_id: i64,
+    from: Millis,
+    to: Millis,
+    damaged: &mut Vec<Damaged>,
+) -> rusqlite::Result<Vec<Sample>> {
     let lo = predecessor(tx, series_id, from)?.map_or(from, |(start, _)| start);
     let rows = chunk_rows(
         tx,
@@ -312,13 +270,20 @@ pub(super) fn raw_samples(
         params![series_id, lo, to],
     )?;
     let mut samples = Vec::new();
-    for row in rows.iter().filter(|r| r.end >= from) {
+    for row in rows.iter().filter(|r| r.end.is_none_or(|e| e >= from)) {
         match decode_checked(row) {
             Ok(s) => samples.extend(s.into_iter().filter(|s| s.t >= from && s.t <= to)),
-            Err(reason) => tracing::warn!(
-                series_id, chunk_id = row.id, %reason,
-                "skipping a damaged cache chunk"
-            ),
+            Err(_) if row.is_handed_back() => {}
+            Err(reason) => {
+                tracing::warn!(
+                    series_id, chunk_id = row.id, %reason,
+                    "skipping a damaged cache chunk; it is fetched again"
+                );
+                damaged.push(Damaged {
+                    series_id,
+                    chunk_id: row.id,
+                });
+            }
         }
     }
     // Chunks never overlap, so this is a linear pass; it also guards a hand-edited file.
@@ -462,8 +427,9 @@ impl Cache {
         if from > to {
             return Ok(Vec::new());
         }
+        let mut damaged = Vec::new();
         let mut conn = self.reader();
-        let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<Vec<CachedSeries>> {
+        let mut run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<Vec<CachedSeries>> {
             let tx = conn.transaction()?;
             let step = match step_ms {
                 Some(s) => Some(s),
@@ -479,9 +445,12 @@ impl Cache {
             let Some(qid) = query_id(&tx, source, expr, step)? else {
                 return Ok(Vec::new());
             };
-            read_series(&tx, qid, step, None, from, to)
+            read_series(&tx, qid, step, None, (from, to), &mut damaged)
         };
-        run(&mut conn).map_err(self.err("read cached samples"))
+        let read = run(&mut conn);
+        drop(conn);
+        self.hand_back_damaged(&damaged);
+        read.map_err(self.err("read cached samples"))
     }
 
     /// What a chart of `width` pixels needs of [from, to]: raw samples when they are about as dense as
@@ -508,15 +477,19 @@ impl Cache {
         if from > to {
             return Ok((Vec::new(), Resolution::Tier(res)));
         }
+        let mut damaged = Vec::new();
         let mut conn = self.reader();
-        let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<Vec<CachedSeries>> {
+        let mut run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<Vec<CachedSeries>> {
             let tx = conn.transaction()?;
             let Some(qid) = query_id(&tx, source, expr, step_ms)? else {
                 return Ok(Vec::new());
             };
-            read_series(&tx, qid, step_ms, Some(res), from, to)
+            read_series(&tx, qid, step_ms, Some(res), (from, to), &mut damaged)
         };
-        let series = run(&mut conn).map_err(self.err("read cached samples"))?;
+        let read = run(&mut conn);
+        drop(conn);
+        self.hand_back_damaged(&damaged);
+        let series = read.map_err(self.err("read cached samples"))?;
         Ok((series, Resolution::Tier(res)))
     }
 

@@ -9,6 +9,7 @@ use super::*;
 use crate::source::{
     Alert, AlertRule, AlertState, Labels, RangeSeries, Sample, Target, TargetHealth,
 };
+use crate::time::Millis;
 
 const T0: Millis = 1_700_000_000_000;
 const STEP: i64 = 15_000;
@@ -854,6 +855,91 @@ fn alerts_without_fingerprint_are_keyed_by_labels() {
     assert!(ch.fired.iter().all(|f| f.starts_with("labels:")));
 }
 
+/// Hardening #14.5: alerts were keyed by their fingerprint alone (or their labels when it was
+/// empty), and the HA merge by fingerprint: of four alerts, two sharing a fingerprint and two
+/// without one, two vanished. Distinct label sets now always get distinct keys, independent of the
+/// order, and the same alert reported twice is still one.
+#[test]
+fn alerts_sharing_or_missing_a_fingerprint_never_collapse() {
+    let cache = mem();
+    let with = |fp: &str, instance: &str| {
+        let mut a = alert(fp, "CameraDown", Some("critical"), 1000);
+        a.alert.labels.insert("instance".into(), instance.into());
+        a
+    };
+    let genuine = {
+        let mut a = with("", "cam-05");
+        a.alert.fingerprint = a.alert.labels_fingerprint();
+        a
+    };
+    // An impostor with the genuine alert's fingerprint, and one more pair sharing a made-up one.
+    let impostor = with(&genuine.alert.fingerprint, "cam-06");
+    let mut list = vec![
+        with("dup", "cam-01"),
+        with("dup", "cam-02"),
+        with("", "cam-03"),
+        with("", "cam-04"),
+        impostor,
+        genuine.clone(),
+    ];
+    let ch = cache.sync_alerts(SRC, &list, true, 2000).expect("sync");
+    assert_eq!(ch.fired.len(), 6, "{:?}", ch.fired);
+    let current = cache.current_alerts(Some(SRC)).expect("current");
+    let mut instances: Vec<&str> = current
+        .iter()
+        .map(|a| a.labels["instance"].as_str())
+        .collect();
+    instances.sort_unstable();
+    assert_eq!(
+        instances,
+        ["cam-01", "cam-02", "cam-03", "cam-04", "cam-05", "cam-06"]
+    );
+    assert!(
+        current
+            .iter()
+            .any(|a| a.fingerprint == genuine.alert.fingerprint && a.labels["instance"] == "cam-05"),
+        "the alert whose labels give the fingerprint keeps it"
+    );
+    // Another order, and every alert reported twice (two Alertmanagers): the same keys.
+    list.reverse();
+    let twice: Vec<ReportedAlert> = list.iter().chain(&list).cloned().collect();
+    let ch = cache.sync_alerts(SRC, &twice, true, 3000).expect("sync");
+    assert_eq!(
+        ch,
+        AlertChanges::default(),
+        "nothing fired or resolved again"
+    );
+    assert_eq!(cache.current_alerts(Some(SRC)).expect("current").len(), 6);
+}
+
+/// Hardening #14.6: an alert whose startsAt was not a time is kept with a guessed start (its
+/// updatedAt, or when it was read), which moves with every poll: it must not make a new episode
+/// (a new "fired" and notification) each time.
+#[test]
+fn a_guessed_start_never_makes_a_new_episode() {
+    let cache = mem();
+    let guessed = |at: Millis| {
+        let mut a = alert("g1", "CameraDown", Some("critical"), at);
+        a.alert.annotations.insert(
+            crate::source::NOTE_ANNOTATION.into(),
+            "startsAt \"x\" is not a time".into(),
+        );
+        a
+    };
+    let ch = cache
+        .sync_alerts(SRC, &[guessed(5000)], true, 5000)
+        .expect("sync");
+    assert_eq!(ch.fired, vec!["g1"]);
+    let ch = cache
+        .sync_alerts(SRC, &[guessed(9000)], true, 9000)
+        .expect("sync");
+    assert_eq!(ch, AlertChanges::default());
+    let cur = cache.current_alerts(Some(SRC)).expect("current");
+    assert_eq!(cur[0].starts_at, 5000, "the first guess is kept");
+    let fired = events(&cache).iter().filter(|e| e.1 == "fired").count();
+    assert_eq!(fired, 1);
+}
+
 // ---------------------------------------------------------------- health, snapshots, meta
 
 #[test]
@@ -1403,4 +1489,274 @@ fn retention_gives_space_back_to_the_disk() {
         .expect("retention");
     let after = pages(&cache);
     assert!(after * 4 < before, "file pages {before} -> {after}");
+}
+
+// ---------------------------------------------------------------- hardening (#14)
+
+/// Hardening #14.7: a chunk that did not decode was skipped by reads and dropped by ingests, but
+/// its window stayed covered, so the backfill never fetched it again: a permanent gap with only a
+/// log line. A read now hands it back (in a write transaction): `holes()` lists its window and the
+/// backfill fills it. A read-only cache only skips it.
+#[test]
+fn a_damaged_chunk_is_fetched_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.db");
+    let (cache, _) = Cache::open(&path).expect("open");
+    let w = |a: i64, b: i64| (T0 + a * STEP, T0 + b * STEP);
+    let all = w(0, 3 * M - 1);
+    cache
+        .ingest_range(
+            SRC,
+            EXPR,
+            STEP,
+            all,
+            &[one("a", grid(0, 3 * M, |i| i as f64))],
+        )
+        .expect("ingest");
+    let holes = |c: &Cache| c.holes(SRC, EXPR, STEP, all.0, all.1).expect("holes");
+    assert!(holes(&cache).is_empty());
+    cache
+        .conn()
+        .execute(
+            "UPDATE chunk SET data = x'01ffff' WHERE start_ms = ?1",
+            [T0 + M * STEP],
+        )
+        .expect("damage");
+
+    let ro = Cache::open_read_only(&path).expect("read-only viewer");
+    assert_eq!(read_all(&ro)[0].samples.len() as i64, 2 * M);
+    drop(ro);
+    assert!(
+        holes(&cache).is_empty(),
+        "a read-only cache changes nothing"
+    );
+
+    assert_eq!(read_all(&cache)[0].samples.len() as i64, 2 * M);
+    assert_eq!(
+        holes(&cache),
+        vec![w(M - 1, 2 * M)],
+        "the damaged chunk's window (and a step either side) is to be fetched again"
+    );
+    assert_eq!(read_all(&cache)[0].samples.len() as i64, 2 * M);
+    assert_eq!(holes(&cache), vec![w(M - 1, 2 * M)], "handed back once");
+
+    // The backfill fetches the hole: nothing is missing any more.
+    let stats = cache
+        .ingest_range(
+            SRC,
+            EXPR,
+            STEP,
+            w(M - 1, 2 * M),
+            &[one("a", grid(M - 1, M + 2, |i| i as f64))],
+        )
+        .expect("backfill");
+    assert_eq!(
+        stats.chunks_dropped, 1,
+        "the marker of the damaged chunk goes"
+    );
+    let got = read_all(&cache);
+    assert_eq!(bits(&got[0].samples), bits(&grid(0, 3 * M, |i| i as f64)));
+    assert!(holes(&cache).is_empty());
+    layout(&cache);
+}
+
+/// Hardening #14.7: an ingest that dropped a damaged chunk left the chunk's whole window covered.
+/// The part its new samples do not cover is fetched again.
+#[test]
+fn a_damaged_chunk_dropped_by_an_ingest_is_fetched_again() {
+    let cache = mem();
+    let w = |a: i64, b: i64| (T0 + a * STEP, T0 + b * STEP);
+    cache
+        .ingest_range(
+            SRC,
+            EXPR,
+            STEP,
+            w(0, 3 * M - 1),
+            &[one("a", grid(0, 3 * M, |i| i as f64))],
+        )
+        .expect("ingest");
+    // A cell of the wrong type, as a damaged or edited file has.
+    cache
+        .conn()
+        .execute(
+            "UPDATE chunk SET n = 'many' WHERE start_ms = ?1",
+            [T0 + 2 * M * STEP],
+        )
+        .expect("damage");
+    let stats = cache
+        .ingest_range(
+            SRC,
+            EXPR,
+            STEP,
+            w(2 * M, 2 * M + 9),
+            &[one("a", grid(2 * M, 10, |i| i as f64))],
+        )
+        .expect("ingest over the damaged chunk");
+    assert_eq!(stats.chunks_dropped, 1);
+    assert_eq!(
+        cache
+            .holes(SRC, EXPR, STEP, T0, T0 + (3 * M - 1) * STEP)
+            .expect("holes"),
+        vec![w(2 * M + 10, 3 * M - 1)]
+    );
+}
+
+/// Hardening #14.3: a FIFO at the cache path hung `Cache::open` forever (SQLite waited for a
+/// writer); a device such as /dev/zero is no database either. Both are refused with a clear error.
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_device_at_the_cache_path_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("cache.db");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo (coreutils) runs");
+    assert!(made.success());
+    // Run in a thread: without the check this hangs, and the test must fail, not hang.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let p = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(Cache::open(&p).err().map(|e| e.to_string()));
+    });
+    let err = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("Cache::open must not hang on a FIFO")
+        .expect("a FIFO is refused");
+    assert!(
+        err.contains("FIFO") && err.contains("not a regular file"),
+        "{err}"
+    );
+    assert!(fifo.exists(), "nothing is moved or deleted");
+    let err = Cache::open_read_only(&fifo)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(err.contains("FIFO"), "{err}");
+    let err = Cache::open(Path::new("/dev/zero"))
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(err.contains("a device"), "{err}");
+    // A FIFO as the WAL file would hang the same way.
+    let dir2 = tempfile::tempdir().expect("tempdir");
+    let path = dir2.path().join("cache.db");
+    drop(Cache::open(&path).expect("open"));
+    let _ = std::fs::remove_file(dir2.path().join("cache.db-wal"));
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir2.path().join("cache.db-wal"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let err = Cache::open(&path).err().expect("refused").to_string();
+    assert!(err.contains("cache.db-wal"), "{err}");
+}
+
+/// A full cache file at `path` made by this build, with an alert, a target and samples.
+fn full_cache_file(path: &Path) {
+    let (cache, _) = Cache::open(path).expect("open");
+    ingest(&cache, &[one("a", grid(0, 10, |i| i as f64))]);
+    cache
+        .sync_alerts(SRC, &[alert("f1", "X", Some("critical"), 1000)], true, 2000)
+        .expect("alerts");
+    cache
+        .conn()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .expect("checkpoint");
+}
+
+/// Hardening #14.9: a schema version of -1, 1 or 3 on a file with the tables of a later version, a
+/// dropped table, or text in an integer column made every command fail forever ("table … already
+/// exists", "restart Watchdesk"), and `check` said "all ok". Each class is now a damaged file: moved
+/// aside (never deleted) with the reason, and a fresh cache is started.
+#[test]
+fn damaged_schemas_are_moved_aside_with_the_reason() {
+    let latest = schema::latest_version();
+    let cases: Vec<(String, String, &str)> = vec![
+        (
+            "negative version".into(),
+            "PRAGMA user_version = -1".into(),
+            "negative",
+        ),
+        (
+            "version 1 with later tables".into(),
+            "PRAGMA user_version = 1".into(),
+            "not those of its schema version 1",
+        ),
+        (
+            "an older version with later tables".into(),
+            format!("PRAGMA user_version = {}", latest - 1),
+            "not expected",
+        ),
+        (
+            "a dropped table".into(),
+            "DROP TABLE alert_event".into(),
+            "table alert_event missing",
+        ),
+        (
+            "an extra column".into(),
+            "ALTER TABLE alert ADD COLUMN note TEXT".into(),
+            "other columns in table alert",
+        ),
+        (
+            "text in an integer column".into(),
+            "UPDATE alert SET starts_at = 'soon'".into(),
+            "table alert, column starts_at holds a value of the wrong type",
+        ),
+        (
+            "text in a coverage window".into(),
+            "UPDATE coverage SET to_ms = 'later'".into(),
+            "table coverage, column to_ms",
+        ),
+    ];
+    for (what, damage, reason) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cache.db");
+        full_cache_file(&path);
+        {
+            let conn = Connection::open(&path).expect("sqlite");
+            conn.execute_batch(&damage).expect(&what);
+        }
+        let bytes = std::fs::read(&path).expect("read");
+        // `check` (a read-only open) reports it instead of "all ok".
+        let err = Cache::open_read_only(&path).err().expect(&what);
+        assert!(matches!(err, CacheError::Corrupt { .. }), "{what}: {err:?}");
+        assert!(err.to_string().contains(reason), "{what}: {err}");
+        check_moved_aside(dir.path(), &path, &bytes, "corrupt", reason);
+    }
+}
+
+/// Hardening #14.9: reading a value of the wrong type was a "history cache: … failed … restart
+/// Watchdesk" error forever. It is `Corrupt` now, which `Cache::open` recognises.
+#[test]
+fn a_value_of_the_wrong_type_is_reported_as_corrupt() {
+    let cache = mem();
+    cache
+        .sync_alerts(SRC, &[alert("f1", "X", None, 1000)], true, 2000)
+        .expect("alerts");
+    cache
+        .conn()
+        .execute_batch("UPDATE alert SET first_seen = 'yesterday'")
+        .expect("damage");
+    let err = cache.current_alerts(None).expect_err("unreadable");
+    assert!(matches!(err, CacheError::Corrupt { .. }), "{err:?}");
+    assert!(err.to_string().contains("Restart Watchdesk"), "{err}");
+}
+
+/// Hardening #14.9: a migration that fails on a file fails at every start; it is a damaged file
+/// (moved aside with the reason), unless the failure passes (busy, disk full, read-only).
+#[test]
+fn a_failing_migration_is_a_bad_file_not_an_error_forever() {
+    let mut conn = Connection::open_in_memory().expect("memory");
+    schema::migrate(&mut conn, 0).expect("migrate");
+    let err = conn
+        .execute_batch("CREATE TABLE alert (key TEXT)")
+        .expect_err("a migration that cannot apply");
+    assert!(schema::migration_failure_is_bad(&err), "{err}");
+    let busy =
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY), None);
+    assert!(!schema::migration_failure_is_bad(&busy));
+    let full =
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None);
+    assert!(!schema::migration_failure_is_bad(&full));
 }

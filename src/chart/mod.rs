@@ -60,6 +60,10 @@ pub struct ChartSpec {
     pub no_value: Option<String>,
     /// Current time, for "since 5 min".
     pub now: Millis,
+    /// The panel's options (legend, stat, gauge, bar gauge…), with Grafana's defaults.
+    pub options: crate::dashboard::options::PanelOptions,
+    /// The panel's field defaults (each series has its resolved config in [`ChartSeries::config`]).
+    pub field: crate::dashboard::field::FieldConfig,
 }
 
 impl Default for ChartSpec {
@@ -84,6 +88,8 @@ impl Default for ChartSpec {
             stale: None,
             no_value: None,
             now: 0,
+            options: Default::default(),
+            field: Default::default(),
         }
     }
 }
@@ -117,6 +123,11 @@ pub struct ChartSeries {
     pub name: String,
     pub step_ms: i64,
     pub points: Vec<(Millis, f64)>,
+    /// The query (target) it came from.
+    pub ref_id: String,
+    pub labels: crate::source::Labels,
+    /// Its field config: the panel's defaults with every matching override applied.
+    pub config: crate::dashboard::field::FieldConfig,
 }
 
 /// One row of an alert list.

@@ -15,6 +15,7 @@ fn series(name: &str, points: Vec<(Millis, f64)>) -> ChartSeries {
         name: name.into(),
         step_ms: 15_000,
         points,
+        ..Default::default()
     }
 }
 
@@ -334,6 +335,7 @@ fn huge_series_is_reduced() {
         name: "big".into(),
         step_ms: 3,
         points: pts,
+        ..Default::default()
     }];
     let svg = render_svg(&s);
     assert!(svg.len() < 400_000, "svg of {} bytes", svg.len());
@@ -477,6 +479,7 @@ fn write_samples() {
         name: format!("{{container=\"{n}\"}}"),
         step_ms: 15_000,
         points: mk(i as i64, i as f64, 8.0 + i as f64, 20.0 + 7.0 * i as f64),
+        ..Default::default()
     })
     .collect();
     for a in &mut base.alerts {
@@ -496,6 +499,7 @@ fn write_samples() {
         name: "minio".into(),
         step_ms: 15_000,
         points: vec![],
+        ..Default::default()
     });
     stat.width = 700;
     stat.height = 240;
@@ -556,6 +560,7 @@ fn write_samples() {
                 )
             })
             .collect(),
+        ..Default::default()
     }];
     samples.push(("gap", gap));
     let mut empty = base.clone();

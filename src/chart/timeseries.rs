@@ -109,8 +109,11 @@ pub(crate) fn draw<DB: DrawingBackend>(
         1,
     )?;
 
-    // Threshold steps as dashed lines.
-    for t in &spec.thresholds {
+    // Threshold steps as lines, only where the panel asks (`custom.thresholdsStyle`: Grafana's
+    // default is off).
+    let style = spec.field.thresholds_style();
+    let shown: &[super::Threshold] = if style.lines() { &spec.thresholds } else { &[] };
+    for t in shown {
         let Some(v) = t.value.filter(|v| v.is_finite()) else {
             continue;
         };
@@ -126,7 +129,12 @@ pub(crate) fn draw<DB: DrawingBackend>(
             .filter(|p| !p.transparent)
             .map(|p| p.rgb)
             .unwrap_or(theme::MUTED);
-        cv.dashed_hline(plot.x, plot.right(), ypix(v).round() as i32, cv.data(c), 1)?;
+        let y = ypix(v).round() as i32;
+        if style.dashed() {
+            cv.dashed_hline(plot.x, plot.right(), y, cv.data(c), 1)?;
+        } else {
+            cv.line(vec![(plot.x, y), (plot.right(), y)], cv.data(c), 1)?;
+        }
     }
 
     if !has_data {

@@ -2,9 +2,10 @@
 
 use crate::source::Labels;
 
-/// Renders a legend: `{{label}}` (spaces inside the braces allowed) becomes the label's value, a
-/// missing label nothing. An empty format or `__auto` gives the Prometheus series notation
-/// `metric{a="b", c="d"}` (`{}` without labels).
+/// Renders a legend: `{{label}}` (spaces inside the braces allowed) becomes the label's value; a
+/// label the series lacks prints its name, as Grafana's legend does (`{{instance}}` → `instance`),
+/// so a series is never nameless. An empty format or `__auto` gives the Prometheus series notation
+/// `metric{a="b", c="d"}` (`{}` without labels; see [`legend_or_expr`]).
 pub fn legend(format: &str, labels: &Labels) -> String {
     let f = format.trim();
     if f.is_empty() || f == "__auto" {
@@ -25,12 +26,23 @@ pub fn legend(format: &str, labels: &Labels) -> String {
             out.push_str(rest.get(..open + 4 + close).unwrap_or(""));
         } else {
             out.push_str(rest.get(..open).unwrap_or(""));
-            out.push_str(labels.get(name).map(String::as_str).unwrap_or(""));
+            out.push_str(labels.get(name).map(String::as_str).unwrap_or(name));
         }
         rest = after.get(close + 2..).unwrap_or("");
     }
     out.push_str(rest);
     out
+}
+
+/// [`legend`], except that a series with no labels at all (`sum(x)`, shown `{}`) is named by its
+/// expression, as Grafana names it.
+pub fn legend_or_expr(format: &str, labels: &Labels, expr: &str) -> String {
+    let name = legend(format, labels);
+    if name == "{}" {
+        expr.to_string()
+    } else {
+        name
+    }
 }
 
 /// `metric{a="b", c="d"}` with Go-style escaping of label values; just `metric` without other
@@ -80,8 +92,9 @@ mod tests {
         check("{{instance}}", &l, "a:9100");
         check("{{ instance }} ({{job}})", &l, "a:9100 (node)");
         check("{{  job}}", &l, "node");
-        check("{{missing}}", &l, "");
-        check("x {{missing}} y", &l, "x  y");
+        // A label the series lacks prints its name (it was left out, so series had no name).
+        check("{{missing}}", &l, "missing");
+        check("x {{missing}} y", &l, "x missing y");
         check("{{__name__}}", &l, "up");
         check("static", &l, "static");
         check("", &l, "up{instance=\"a:9100\", job=\"node\"}");
@@ -96,6 +109,6 @@ mod tests {
         check("{{}} {{job}}", &l, "{{}} node");
         check("{{job}}}", &l, "node}");
         check("é{{job}}é", &l, "énodeé");
-        check("{{{job}}}", &l, "}");
+        check("{{{job}}}", &l, "{job}");
     }
 }

@@ -5,18 +5,21 @@
 //! Everything else degrades (an unsupported panel becomes [`PanelKind::Unsupported`], a bad field
 //! gets its default) and is reported as an [`Issue`] the UI can list.
 
+pub mod field;
 mod legend;
 mod model;
+pub mod options;
 mod parse;
 #[cfg(test)]
 mod parse_tests;
+pub mod support;
 mod template;
 mod v2;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use legend::legend;
+pub use legend::{legend, legend_or_expr};
 pub use model::{
     Dashboard, DatasourceRef, GridPos, MappingMatch, Panel, PanelKind, Query, Row, ThresholdStep,
     Thresholds, ValueMapping, VarHide, VarKind, Variable,
@@ -60,6 +63,8 @@ pub enum IssueKind {
     Duplicate,
     /// The metrics source failed while resolving a variable; the saved value is kept.
     Source,
+    /// Options the panel sets that Watchdesk does not draw yet (the panel is drawn without them).
+    Ignored,
 }
 
 /// A non-fatal problem found in a dashboard or while resolving its variables.

@@ -234,8 +234,16 @@ pub struct Panel {
     pub mappings: Vec<ValueMapping>,
     /// Reducer of stat/gauge panels (`lastNotNull`, `mean`, `max`...).
     pub reduce: String,
-    /// `fieldConfig.overrides`, raw.
-    pub overrides: Vec<serde_json::Value>,
+    /// `fieldConfig.defaults`, every option (the fields above are its most used ones, with
+    /// Grafana's defaults applied).
+    pub field: super::field::FieldConfig,
+    /// `fieldConfig.overrides`, in order.
+    pub overrides: Vec<super::field::Override>,
+    /// `options`, with Grafana's defaults.
+    pub options: super::options::PanelOptions,
+    /// Options this panel sets that Watchdesk does not draw (paths such as
+    /// `options.legend.calcs`): listed by `watchdesk check`, noted on the panel in the app.
+    pub ignored: Vec<String>,
     /// The panel's whole JSON, so nothing is lost.
     pub raw: serde_json::Value,
 }

@@ -687,3 +687,165 @@ fn rta_overview_is_fully_supported() {
         .iter()
         .all(|p| !matches!(p.kind, PanelKind::Unsupported(_))));
 }
+
+/// Hardening #14.12 (found while writing the property tests below): two panels with the id i64::MAX made the
+/// id allocator loop forever (`saturating_add` stays at i64::MAX, which is taken).
+#[test]
+fn duplicate_panel_ids_at_i64_max_do_not_hang() {
+    let json = r#"{"title":"t","panels":[
+        {"id":9223372036854775807,"type":"text","title":"a"},
+        {"id":9223372036854775807,"type":"text","title":"b"},
+        {"type":"text","title":"c"}]}"#;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ =
+            tx.send(parse(json).map(|(d, _)| d.panels.iter().map(|p| p.id).collect::<Vec<_>>()));
+    });
+    let ids = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("parse must not hang")
+        .expect("parse");
+    assert_eq!(ids.len(), 3);
+    assert_eq!(ids[0], i64::MAX);
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 3, "{ids:?}");
+}
+
+mod property {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Any JSON, biased to what breaks parsers: numbers at the edges of i64/u64/f64, strings that
+    /// look like durations, variables and panel types.
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            prop_oneof![
+                Just(i64::MAX),
+                Just(i64::MIN),
+                Just(0),
+                Just(-1),
+                Just(1),
+                any::<i64>()
+            ]
+            .prop_map(Value::from),
+            prop_oneof![Just(u64::MAX), any::<u64>()].prop_map(Value::from),
+            prop_oneof![
+                Just(1e300),
+                Just(-1e300),
+                Just(f64::MIN_POSITIVE),
+                any::<f64>()
+            ]
+            .prop_map(Value::from),
+            prop_oneof![
+                Just("row".to_string()),
+                Just("timeseries".to_string()),
+                Just("stat".to_string()),
+                Just("$__all".to_string()),
+                Just("now-1e300y".to_string()),
+                Just("label_values(up, job)".to_string()),
+                Just("${a:regex}[[b]]$__interval".to_string()),
+                "[a-z$\\[\\]{}():,*.|=~\"\\\\/ -]{0,24}",
+                ".{0,12}",
+            ]
+            .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("id".to_string()),
+                        Just("type".to_string()),
+                        Just("panels".to_string()),
+                        Just("targets".to_string()),
+                        Just("gridPos".to_string()),
+                        Just("templating".to_string()),
+                        Just("list".to_string()),
+                        Just("options".to_string()),
+                        Just("expr".to_string()),
+                        Just("interval".to_string()),
+                        "[a-zA-Z]{1,8}",
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Replaces the node at `path` (each index picks a child; stops at a leaf) with `with`.
+    fn replace_at(v: &mut Value, path: &[prop::sample::Index], with: Value) {
+        let Some((first, rest)) = path.split_first() else {
+            *v = with;
+            return;
+        };
+        match v {
+            Value::Array(a) if !a.is_empty() => {
+                let i = first.index(a.len());
+                replace_at(&mut a[i], rest, with);
+            }
+            Value::Object(o) if !o.is_empty() => {
+                let i = first.index(o.len());
+                if let Some((_, c)) = o.iter_mut().nth(i) {
+                    replace_at(c, rest, with);
+                }
+            }
+            _ => *v = with,
+        }
+    }
+
+    fn use_everything(d: &Dashboard, interp: &Interp) {
+        for p in &d.panels {
+            for t in &p.targets {
+                let _ = interp.interpolate(&t.expr);
+                let _ = legend(&t.legend_format, &Default::default());
+            }
+        }
+        for var in &d.variables {
+            let _ = parse_var_query(&var.query);
+            if let Some(r) = &var.regex {
+                let _ = apply_regex(r, &var.options);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1500))]
+
+        /// Hardening #14.12: arbitrary JSON and arbitrary text never make `parse` panic or hang.
+        #[test]
+        fn parse_never_panics_on_arbitrary_json(v in json(), text in ".{0,64}") {
+            let _ = parse(&v.to_string());
+            let _ = parse(&text);
+            let wrapped = serde_json::json!({"title": "t", "panels": [v.clone()], "templating": {"list": [v]}});
+            if let Ok((d, _)) = parse(&wrapped.to_string()) {
+                use_everything(&d, &Interp::new(VarValues::default(), 3_600_000, 800, 0, 15_000));
+            }
+        }
+
+        /// Hardening #14.12: real dashboards (classic and v2) with up to four nodes replaced by
+        /// arbitrary JSON never make `parse`, interpolation, legends or variable regexes panic.
+        #[test]
+        fn parse_never_panics_on_mutated_dashboards(
+            which in any::<bool>(),
+            edits in prop::collection::vec(
+                (prop::collection::vec(any::<prop::sample::Index>(), 0..8), json()),
+                1..4,
+            ),
+        ) {
+            let mut v: Value = serde_json::from_str(if which { CLASSIC } else { V2 })
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for (path, with) in edits {
+                replace_at(&mut v, &path, with);
+            }
+            if let Ok((d, _)) = parse(&v.to_string()) {
+                use_everything(&d, &Interp::new(VarValues::default(), 3_600_000, 800, 0, 15_000));
+            }
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! [`MetricsSource`], and interpolation of `$var`, `${var:fmt}`, `[[var]]` and the `$__` built-ins.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -132,8 +132,7 @@ pub(super) fn parse_custom(query: &str) -> Vec<String> {
         }
     }
     items.push(cur);
-    let mut out: Vec<String> = Vec::new();
-    for item in items {
+    let values = items.into_iter().filter_map(|item| {
         let value = match pair
             .and_then(|re| re.captures(&item))
             .and_then(|c| c.get(2))
@@ -141,11 +140,19 @@ pub(super) fn parse_custom(query: &str) -> Vec<String> {
             Some(v) => v.as_str().trim().to_string(),
             None => item.trim().to_string(),
         };
-        if !value.is_empty() && !out.contains(&value) {
-            out.push(value);
-        }
-    }
-    out
+        (!value.is_empty()).then_some(value)
+    });
+    dedup_first_seen(values)
+}
+
+/// The values without repeats, each at its first place. Linear (a set of what was seen): option
+/// lists of 100,000 label values are real.
+fn dedup_first_seen(values: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut seen: HashSet<String> = HashSet::new();
+    values
+        .into_iter()
+        .filter(|v| !seen.contains(v) && seen.insert(v.clone()))
+        .collect()
 }
 
 /// A variable's regex does not compile.
@@ -208,6 +215,7 @@ impl GrafanaRegex {
     /// the value itself when it matches; non-matching values are dropped. Duplicates removed.
     fn apply(&self, values: &[String]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         let has_groups = self.re.captures_len() > 1;
         for v in values {
             let matches: Vec<regex::Captures> = if self.global {
@@ -232,7 +240,7 @@ impl GrafanaRegex {
                 found.push(v);
             }
             for f in found {
-                if !out.iter().any(|o| o == f) {
+                if seen.insert(f) {
                     out.push(f.to_string());
                 }
             }
@@ -493,13 +501,7 @@ async fn fetch_options(
             .collect(),
         VarQuery::Unsupported(_) => return Ok(None),
     };
-    let mut out: Vec<String> = Vec::with_capacity(list.len());
-    for v in list {
-        if !out.contains(&v) {
-            out.push(v);
-        }
-    }
-    Ok(Some(out))
+    Ok(Some(dedup_first_seen(list)))
 }
 
 /// Grafana's text for a series in variable queries: `name{a="b",c="d"}`.
@@ -725,7 +727,7 @@ impl Interp {
             "__rate_interval" => format_duration_ms(self.rate_interval_ms),
             "__rate_interval_ms" => self.rate_interval_ms.to_string(),
             "__range" => format_duration_ms(self.range_ms),
-            "__range_s" => ((self.range_ms + 500) / 1000).to_string(),
+            "__range_s" => (self.range_ms.saturating_add(500) / 1000).to_string(),
             "__range_ms" => self.range_ms.to_string(),
             n if n.starts_with("__auto_interval_") => format_duration_ms(self.interval_ms),
             _ => return None,

@@ -166,11 +166,11 @@ fn check_cache(cfg: &Config, r: &mut CheckReport) {
             ),
             vec![],
         ),
-        // Damaged or foreign: the next `poll` or app start moves it aside (a problem now).
-        Err(e @ crate::cache::CacheError::Corrupt { .. }) => {
-            r.push("cache", false, format!("{path}: {e}"), vec![])
+        // An older schema: upgraded at the next start.
+        Err(e @ crate::cache::CacheError::Outdated { .. }) => {
+            r.push("cache", true, format!("{path}: {e}"), vec![])
         }
-        // An older schema (upgraded at the next start) or a newer one (moved aside then).
-        Err(e) => r.push("cache", true, format!("{path}: {e}"), vec![]),
+        // Damaged, foreign or from a newer build: the next `poll` or app start moves it aside.
+        Err(e) => r.push("cache", false, format!("{path}: FAILED: {e}"), vec![]),
     }
 }

@@ -8,13 +8,13 @@
 //! The parsers are public and pure (`parse_*`), for tests and replay.
 
 use async_trait::async_trait;
-use serde::de::IgnoredAny;
 use serde::Deserialize;
+use serde_json::Value;
 
-use super::http::{decode_json, sanitize, HttpClient, Response};
+use super::http::{decode_json, sanitize, HttpClient, Response, EXCERPT_CHARS};
 use super::{
     Alert, AlertFilter, AlertGroup, AlertSource, AlertState, AmStatus, Endpoint, Labels, Matcher,
-    Millis, NewSilence, Peer, Silence, SilenceState, SourceError,
+    Millis, NewSilence, Peer, Silence, SilenceState, SourceError, NOTE_ANNOTATION,
 };
 use crate::time::{now_ms, parse_rfc3339, to_rfc3339};
 
@@ -182,92 +182,151 @@ struct RawName {
     name: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawAlertStatus {
-    #[serde(default)]
-    state: Option<String>,
-    #[serde(default)]
-    silenced_by: Option<Vec<String>>,
-    #[serde(default)]
-    inhibited_by: Option<Vec<String>>,
-    /// 0.28+; not used.
-    #[serde(default)]
-    #[allow(dead_code)]
-    muted_by: Option<IgnoredAny>,
+/// Reads the alerts of an answer one by one, so one damaged alert never costs the others: a field
+/// of the wrong type is read as well as it can be, a missing or invalid `startsAt` becomes the
+/// alert's `updatedAt` (else `now`), and what was repaired is said in its [`NOTE_ANNOTATION`]. Only
+/// an element that is not a JSON object is skipped; skips and repairs are logged once per answer.
+fn alerts_from_values(raw: Vec<Value>, url: &str, now: Millis) -> Vec<Alert> {
+    let mut skipped = 0usize;
+    let mut repaired = 0usize;
+    let mut out = Vec::with_capacity(raw.len());
+    for v in raw {
+        match alert_from_value(&v, now) {
+            Some(a) => {
+                if a.annotations.contains_key(NOTE_ANNOTATION) {
+                    repaired += 1;
+                }
+                out.push(a);
+            }
+            None => skipped += 1,
+        }
+    }
+    if skipped > 0 || repaired > 0 {
+        tracing::warn!(
+            url = %url,
+            repaired,
+            skipped,
+            "Alertmanager sent damaged alerts: repaired ones are kept with a watchdesk_note \
+             annotation, elements that are not alerts at all are skipped"
+        );
+    }
+    out
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawAlert {
-    #[serde(default)]
-    labels: Option<Labels>,
-    #[serde(default)]
-    annotations: Option<Labels>,
-    #[serde(default)]
-    receivers: Option<Vec<RawName>>,
-    #[serde(default)]
-    fingerprint: Option<String>,
-    #[serde(default)]
-    starts_at: Option<String>,
-    #[serde(default)]
-    updated_at: Option<String>,
-    #[serde(default)]
-    ends_at: Option<String>,
-    #[serde(rename = "generatorURL", default)]
-    generator_url: Option<String>,
-    #[serde(default)]
-    status: Option<RawAlertStatus>,
+/// Text of a JSON value that should have been a string (`1` -> `"1"`), `None` for null.
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
 }
 
-fn alert_from_raw(a: RawAlert, url: &str) -> Result<Alert, SourceError> {
-    let fingerprint = a.fingerprint.unwrap_or_default();
-    let starts_at = a
-        .starts_at
-        .as_deref()
-        .and_then(parse_rfc3339)
-        .ok_or_else(|| {
-            malformed(
-                url,
-                format!(
-                    "alert {fingerprint:?} has no valid startsAt ({:?})",
-                    a.starts_at.as_deref().unwrap_or("missing")
-                ),
-            )
-        })?;
-    let status = a.status.unwrap_or(RawAlertStatus {
-        state: None,
-        silenced_by: None,
-        inhibited_by: None,
-        muted_by: None,
-    });
-    Ok(Alert {
+/// A label or annotation map, each value as text; what was not text is noted.
+fn map_of(v: Option<&Value>, field: &str, notes: &mut Vec<String>) -> Labels {
+    let mut out = Labels::new();
+    match v {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) => {
+            for (k, val) in m {
+                match val {
+                    Value::String(s) => {
+                        out.insert(k.clone(), s.clone());
+                    }
+                    other => {
+                        notes.push(format!(
+                            "{field} {:?} was not text",
+                            sanitize(k, EXCERPT_CHARS)
+                        ));
+                        out.insert(k.clone(), other.to_string());
+                    }
+                }
+            }
+        }
+        Some(other) => notes.push(format!(
+            "{field} were not a map ({})",
+            sanitize(&other.to_string(), EXCERPT_CHARS)
+        )),
+    }
+    out
+}
+
+fn strings_of(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(items)) => items.iter().filter_map(text_of).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn alert_from_value(v: &Value, now: Millis) -> Option<Alert> {
+    let obj = v.as_object()?;
+    let mut notes: Vec<String> = Vec::new();
+    let fingerprint = obj.get("fingerprint").and_then(text_of).unwrap_or_default();
+    let labels = map_of(obj.get("labels"), "label", &mut notes);
+    let mut annotations = map_of(obj.get("annotations"), "annotation", &mut notes);
+    let time = |field: &str| -> Option<Millis> {
+        obj.get(field)
+            .and_then(Value::as_str)
+            .and_then(parse_rfc3339)
+    };
+    let updated_at = time("updatedAt");
+    let starts_at = match time("startsAt") {
+        Some(t) => t,
+        None => {
+            let sent = obj.get("startsAt").and_then(text_of).map_or_else(
+                || "missing".to_owned(),
+                |s| format!("{:?}", sanitize(&s, 40)),
+            );
+            let (guess, from) = match updated_at {
+                Some(t) => (t, "its last update"),
+                None => (now, "when Watchdesk first read it"),
+            };
+            notes.push(format!(
+                "startsAt {sent} is not a time; the alert is shown as started at {from}"
+            ));
+            guess
+        }
+    };
+    let status = obj.get("status").and_then(Value::as_object);
+    let state = status
+        .and_then(|st| st.get("state"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if !notes.is_empty() {
+        annotations.insert(
+            NOTE_ANNOTATION.to_owned(),
+            format!("Alertmanager sent this alert damaged: {}", notes.join("; ")),
+        );
+    }
+    Some(Alert {
         fingerprint,
-        labels: a.labels.unwrap_or_default(),
-        annotations: a.annotations.unwrap_or_default(),
+        labels,
+        annotations,
         starts_at,
-        updated_at: a.updated_at.as_deref().and_then(parse_rfc3339),
-        ends_at: a.ends_at.as_deref().and_then(parse_rfc3339),
-        generator_url: a.generator_url.filter(|u| !u.is_empty()),
-        receivers: a
-            .receivers
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|r| r.name)
-            .collect(),
-        state: AlertState::parse(status.state.as_deref().unwrap_or("")),
-        silenced_by: status.silenced_by.unwrap_or_default(),
-        inhibited_by: status.inhibited_by.unwrap_or_default(),
+        updated_at,
+        ends_at: time("endsAt"),
+        generator_url: obj
+            .get("generatorURL")
+            .and_then(text_of)
+            .filter(|u| !u.is_empty()),
+        receivers: match obj.get("receivers") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|r| r.get("name").and_then(text_of))
+                .collect(),
+            _ => Vec::new(),
+        },
+        state: AlertState::parse(state),
+        silenced_by: strings_of(status.and_then(|st| st.get("silencedBy"))),
+        inhibited_by: strings_of(status.and_then(|st| st.get("inhibitedBy"))),
     })
 }
 
-/// Parses `GET /api/v2/alerts`.
+/// Parses `GET /api/v2/alerts`. The answer fails only when it is not a JSON list; each alert is
+/// read on its own (see [`alerts_from_values`]).
 pub fn parse_alerts(body: &[u8], url: &str) -> Result<Vec<Alert>, SourceError> {
-    let raw: Option<Vec<RawAlert>> = decode_json(url, "", body)?;
-    raw.unwrap_or_default()
-        .into_iter()
-        .map(|a| alert_from_raw(a, url))
-        .collect()
+    let raw: Option<Vec<Value>> = decode_json(url, "", body)?;
+    Ok(alerts_from_values(raw.unwrap_or_default(), url, now_ms()))
 }
 
 #[derive(Deserialize)]
@@ -277,27 +336,23 @@ struct RawGroup {
     #[serde(default)]
     receiver: Option<RawName>,
     #[serde(default)]
-    alerts: Option<Vec<RawAlert>>,
+    alerts: Option<Vec<Value>>,
 }
 
-/// Parses `GET /api/v2/alerts/groups`.
+/// Parses `GET /api/v2/alerts/groups`; the alerts of each group are read one by one as in
+/// [`parse_alerts`].
 pub fn parse_groups(body: &[u8], url: &str) -> Result<Vec<AlertGroup>, SourceError> {
     let raw: Option<Vec<RawGroup>> = decode_json(url, "", body)?;
-    raw.unwrap_or_default()
+    let now = now_ms();
+    Ok(raw
+        .unwrap_or_default()
         .into_iter()
-        .map(|g| {
-            Ok(AlertGroup {
-                labels: g.labels.unwrap_or_default(),
-                receiver: g.receiver.and_then(|r| r.name).unwrap_or_default(),
-                alerts: g
-                    .alerts
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|a| alert_from_raw(a, url))
-                    .collect::<Result<_, _>>()?,
-            })
+        .map(|g| AlertGroup {
+            labels: g.labels.unwrap_or_default(),
+            receiver: g.receiver.and_then(|r| r.name).unwrap_or_default(),
+            alerts: alerts_from_values(g.alerts.unwrap_or_default(), url, now),
         })
-        .collect()
+        .collect())
 }
 
 #[derive(Deserialize)]
@@ -545,11 +600,26 @@ mod tests {
     fn bad_alert_bodies() {
         assert!(parse_alerts(b"[]", U).expect("empty").is_empty());
         assert!(parse_alerts(b"null", U).expect("null").is_empty());
-        check_alerts_err(r#"[{"fingerprint":"x"}]"#, "Malformed");
-        check_alerts_err(r#"[{"startsAt":"yesterday"}]"#, "Malformed");
-        check_alerts_err(
+        // One damaged alert is no longer a damaged answer (hardening #14.6): see
+        // a_bad_starts_at_rejects_only_that_alert.
+        let noted = |body: &str, note: &str| {
+            let a = parse_alerts(body.as_bytes(), U).expect("kept");
+            assert_eq!(a.len(), 1, "{body}");
+            let n = a[0]
+                .annotations
+                .get(NOTE_ANNOTATION)
+                .cloned()
+                .unwrap_or_default();
+            assert!(n.contains(note), "{body}: {n:?}");
+        };
+        noted(r#"[{"fingerprint":"x"}]"#, "startsAt missing is not a time");
+        noted(
+            r#"[{"startsAt":"yesterday"}]"#,
+            r#"startsAt "yesterday" is not a time"#,
+        );
+        noted(
             r#"[{"startsAt":"2023-11-14T22:13:20Z","labels":{"a":1}}]"#,
-            "Malformed",
+            r#"label "a" was not text"#,
         );
         check_alerts_err(r#"{"alerts":[]}"#, "Malformed");
         check_alerts_err(r#"[{"startsAt":"2023-11-14T22:13:20Z""#, "Malformed");
@@ -568,7 +638,10 @@ mod tests {
         assert_eq!(g.len(), 2);
         assert_eq!(g[0].receiver, "control-room");
         assert_eq!(g[0].alerts.len(), 2);
-        assert!(parse_groups(br#"[{"alerts":[{}]}]"#, U).is_err());
+        // An empty alert is kept with a note (hardening #14.6), not an error for every group.
+        let g = parse_groups(br#"[{"alerts":[{}]}]"#, U).expect("kept");
+        assert!(g[0].alerts[0].start_is_guessed());
+        assert!(parse_groups(br#"[{"alerts":{}}]"#, U).is_err());
     }
 
     const SILENCES: &str = r#"[
@@ -791,5 +864,56 @@ mod tests {
             (st.cluster_status.as_str(), st.version.as_str()),
             ("settling", "0.34.0")
         );
+    }
+
+    /// Hardening #14.6: one alert with a bad `startsAt` made the whole Alertmanager answer
+    /// Malformed: every alert of it vanished and the Alertmanager was shown as failing. Alerts are
+    /// read one by one now; a damaged one is kept with a best-effort start and a note.
+    #[test]
+    fn a_bad_starts_at_rejects_only_that_alert() {
+        let body = r#"[
+          {"fingerprint":"a1","labels":{"alertname":"CameraDown","instance":"cam-01"},
+           "startsAt":"2023-11-14T22:13:20.000Z","status":{"state":"active"}},
+          {"fingerprint":"a2","labels":{"alertname":"CameraDown","instance":"cam-02"},
+           "startsAt":"not a time","updatedAt":"2023-11-14T22:14:00.000Z","status":{"state":"active"}},
+          {"fingerprint":"a3","labels":{"alertname":"DiskFull","instance":7},
+           "startsAt":12345,"status":{"state":"suppressed","silencedBy":["s1"]}},
+          "not an alert",
+          {"fingerprint":"a4","labels":{"alertname":"Late"},"startsAt":"0001-01-01T00:00:00Z",
+           "receivers":[{"name":"ops"},{"nom":"x"}],"status":null}
+        ]"#;
+        let before = now_ms();
+        let a = parse_alerts(body.as_bytes(), U).expect("the answer is kept");
+        let fps: Vec<&str> = a.iter().map(|x| x.fingerprint.as_str()).collect();
+        assert_eq!(
+            fps,
+            vec!["a1", "a2", "a3", "a4"],
+            "only the non-alert is skipped"
+        );
+        assert_eq!(a[0].starts_at, T0);
+        assert!(!a[0].annotations.contains_key(NOTE_ANNOTATION));
+        assert!(!a[0].start_is_guessed());
+        assert_eq!(
+            a[1].starts_at,
+            T0 + 40_000,
+            "updatedAt stands in for startsAt"
+        );
+        assert!(a[1].start_is_guessed());
+        assert!(a[1].annotations[NOTE_ANNOTATION].contains("its last update"));
+        assert!(
+            a[2].starts_at >= before,
+            "no updatedAt either: when it was read"
+        );
+        assert_eq!(a[2].labels["instance"], "7");
+        assert_eq!(a[2].state, AlertState::Suppressed);
+        assert_eq!(a[2].silenced_by, vec!["s1"]);
+        assert!(a[2].annotations[NOTE_ANNOTATION].contains("startsAt \"12345\""));
+        assert!(a[3].start_is_guessed(), "the zero time is no start");
+        assert_eq!(a[3].receivers, vec!["ops"]);
+        assert_eq!(a[3].state, AlertState::Unprocessed);
+        // Groups are read the same way.
+        let groups = format!(r#"[{{"labels":{{}},"receiver":{{"name":"ops"}},"alerts":{body}}}]"#);
+        let g = parse_groups(groups.as_bytes(), U).expect("groups kept");
+        assert_eq!(g[0].alerts.len(), 4);
     }
 }

@@ -99,7 +99,7 @@ impl HttpClient {
         }
         if endpoint.max_body_bytes == 0 {
             return Err(config(format!(
-                "max_body_bytes for {display_url} is zero. Set it to a few megabytes"
+                "the body size limit for {display_url} is zero. Set max_body_mb to a few megabytes"
             )));
         }
         if let Auth::Bearer { token } = &endpoint.auth {
@@ -114,14 +114,17 @@ impl HttpClient {
         let mut builder = reqwest::Client::builder()
             .timeout(endpoint.timeout)
             .connect_timeout(endpoint.timeout)
-            .user_agent(USER_AGENT_VALUE);
+            .user_agent(USER_AGENT_VALUE)
+            .redirect(redirect_policy());
         if let Some(path) = &endpoint.tls.ca_file {
-            let pem = std::fs::read(path).map_err(|e| {
-                config(format!(
-                    "cannot read ca_file {}: {e}. Check the path in the config",
-                    path.display()
-                ))
-            })?;
+            let pem = crate::files::read_regular_file(path, MAX_CA_FILE_BYTES, "ca_file").map_err(
+                |e| {
+                    config(format!(
+                        "cannot read ca_file {}: {e}. Check the path in the config",
+                        path.display()
+                    ))
+                },
+            )?;
             let not_pem = || {
                 config(format!(
                     "ca_file {} holds no valid PEM certificate (-----BEGIN CERTIFICATE-----). \
@@ -129,7 +132,8 @@ impl HttpClient {
                     path.display()
                 ))
             };
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| not_pem())?;
+            let certs =
+                reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|_| not_pem())?;
             if certs.is_empty() {
                 return Err(not_pem());
             }
@@ -324,6 +328,78 @@ impl HttpClient {
     }
 }
 
+/// Largest CA bundle read from `ca_file`.
+pub const MAX_CA_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Most redirects followed for one request.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// A redirect the policy refused; found again in the error chain by [`map_reqwest_error`].
+#[derive(Debug)]
+struct RedirectRefused {
+    to: String,
+    reason: String,
+}
+
+impl std::fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "redirect to {} refused: {}", self.to, self.reason)
+    }
+}
+
+impl std::error::Error for RedirectRefused {}
+
+/// Scheme, host and port are the same (the port as written or the scheme's default).
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// Why a redirect from `from` to `to` is not followed, `None` when it may be.
+pub fn redirect_refusal(from: &Url, to: &Url) -> Option<String> {
+    if from.scheme() == "https" && to.scheme() != "https" {
+        Some("plain http (the answer would travel unencrypted and could be forged)".to_owned())
+    } else if !same_origin(from, to) {
+        Some("another server".to_owned())
+    } else {
+        None
+    }
+}
+
+/// Redirects are followed only within the origin of the first request: another host's answer must
+/// never be cached as this server's data, and https never falls back to http.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let refusal = attempt
+            .previous()
+            .first()
+            .and_then(|first| redirect_refusal(first, attempt.url()));
+        if let Some(reason) = refusal {
+            let to = origin_and_path(attempt.url());
+            return attempt.error(RedirectRefused { to, reason });
+        }
+        if attempt.previous().len() > MAX_REDIRECTS {
+            let to = origin_and_path(attempt.url());
+            return attempt.error(RedirectRefused {
+                to,
+                reason: format!("more than {MAX_REDIRECTS} redirects in a row (a redirect loop)"),
+            });
+        }
+        attempt.follow()
+    })
+}
+
+/// `scheme://host:port/path` of a URL, without credentials, query or fragment (for messages).
+fn origin_and_path(url: &Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.set_query(None);
+    u.set_fragment(None);
+    sanitize(u.as_str(), 200)
+}
+
 /// Maps a transport error. TLS failures are recognised by their message (rustls is not a direct
 /// dependency, so its error type cannot be matched).
 fn map_reqwest_error(e: reqwest::Error, url: &str, timeout: Duration) -> SourceError {
@@ -349,6 +425,17 @@ fn map_reqwest_error(e: reqwest::Error, url: &str, timeout: Duration) -> SourceE
         };
     }
     if e.is_redirect() {
+        let mut cur: Option<&dyn std::error::Error> = Some(&e);
+        while let Some(err) = cur {
+            if let Some(r) = err.downcast_ref::<RedirectRefused>() {
+                return SourceError::Redirected {
+                    url,
+                    to: r.to.clone(),
+                    reason: r.reason.clone(),
+                };
+            }
+            cur = err.source();
+        }
         return SourceError::Unreachable {
             url,
             reason: format!("redirect loop or too many redirects ({chain})"),
@@ -1151,5 +1238,94 @@ mod tests {
         let c = HttpClient::new(&endpoint(&https)).expect("client");
         let got = c.get(&["x"], &[]).await;
         assert_kind(&got, "Tls");
+    }
+
+    /// Hardening #14.10: redirects were followed to any host and from https to http, and the other
+    /// host's data was cached as this server's. Only same-origin redirects are followed now; others
+    /// fail with `Redirected`, which says what to configure.
+    #[tokio::test]
+    async fn redirects_to_another_server_are_refused() {
+        let other = start(|_| reply(200, "application/json", r#"{"stolen":true}"#)).await;
+        let to = format!("{}/api/v1/query", other.url);
+        let srv = start(move |seen| match seen.path() {
+            "/same" => Reply::Raw(
+                b"HTTP/1.1 302 Found\r\nLocation: /target\r\nContent-Length: 0\r\n\r\n".to_vec(),
+            ),
+            "/target" => reply(200, "application/json", "{}"),
+            "/loop" => Reply::Raw(
+                b"HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n".to_vec(),
+            ),
+            _ => Reply::Raw(
+                format!(
+                    "HTTP/1.1 307 Temporary Redirect\r\nLocation: {to}?secret=1\r\nContent-Length: 0\r\n\r\n"
+                )
+                .into_bytes(),
+            ),
+        })
+        .await;
+        let c = HttpClient::new(&endpoint(&srv.url)).expect("client");
+        let same = c
+            .get(&["same"], &[])
+            .await
+            .expect("a same-origin redirect is followed");
+        assert!(same.url.ends_with("/same"), "{}", same.url);
+        let got = c.get(&["elsewhere"], &[]).await;
+        assert_kind(&got, "Redirected");
+        let msg = got.expect_err("refused").to_string();
+        assert!(msg.contains(&other.url) && !msg.contains("secret"), "{msg}");
+        assert!(
+            msg.contains("another server") && msg.contains("URL in the config"),
+            "{msg}"
+        );
+        assert!(
+            other.requests().is_empty(),
+            "the other server was never asked"
+        );
+        let looped = c.get(&["loop"], &[]).await;
+        assert_kind(&looped, "Redirected");
+        assert!(looped.expect_err("loop").is_unreachable());
+    }
+
+    #[test]
+    fn redirect_rules() {
+        let u = |s: &str| Url::parse(s).expect("url");
+        let from = u("https://prom.example/prometheus/api/v1/query");
+        assert_eq!(
+            redirect_refusal(&from, &u("https://prom.example:443/x")),
+            None
+        );
+        assert!(redirect_refusal(&from, &u("http://prom.example/x"))
+            .is_some_and(|r| r.contains("plain http")));
+        assert!(redirect_refusal(&from, &u("https://evil.example/x")).is_some());
+        assert!(redirect_refusal(&from, &u("https://prom.example:8443/x")).is_some());
+        let plain = u("http://prom.example:9090/api");
+        assert_eq!(
+            redirect_refusal(&plain, &u("http://prom.example:9090/login")),
+            None
+        );
+        assert!(redirect_refusal(&plain, &u("https://prom.example:9090/api")).is_some());
+    }
+
+    /// Hardening #14.11: the too-large error told the operator to raise `max_body_bytes`, which is
+    /// not a config key; the key is `max_body_mb`.
+    #[test]
+    fn too_large_names_the_config_key_max_body_mb() {
+        let msg = SourceError::TooLarge {
+            url: "http://p:9090/api/v1/query_range".into(),
+            limit_bytes: 32 * 1024 * 1024,
+        }
+        .to_string();
+        assert!(
+            msg.contains("max_body_mb") && msg.contains("32 MB"),
+            "{msg}"
+        );
+        assert!(!msg.contains("max_body_bytes"), "{msg}");
+        let mut e = endpoint("http://h");
+        e.max_body_bytes = 0;
+        let err = HttpClient::new(&e).expect_err("zero cap").to_string();
+        assert!(
+            err.contains("max_body_mb") && !err.contains("max_body_bytes"),
+            "{err}"
+        );
     }
 }

@@ -167,6 +167,10 @@ pub struct Alert {
     pub inhibited_by: Vec<String>,
 }
 
+/// The annotation Watchdesk adds to an alert it had to repair while reading it (a `startsAt` that
+/// is not a time, a label that is not text): says what was wrong and what was shown instead.
+pub const NOTE_ANNOTATION: &str = "watchdesk_note";
+
 impl Alert {
     pub fn name(&self) -> &str {
         self.labels
@@ -174,6 +178,94 @@ impl Alert {
             .map(String::as_str)
             .unwrap_or("")
     }
+
+    /// Alertmanager's fingerprint of this alert's labels (see [`labels_fingerprint`]).
+    pub fn labels_fingerprint(&self) -> String {
+        labels_fingerprint(&self.labels)
+    }
+
+    /// The key of this alert: its fingerprint, or `labels:` and the fingerprint of its labels when
+    /// the source sent none. Alerts with the same key but different labels are told apart by
+    /// [`alert_keys`].
+    pub fn key(&self) -> String {
+        if self.fingerprint.is_empty() {
+            format!("labels:{}", self.labels_fingerprint())
+        } else {
+            self.fingerprint.clone()
+        }
+    }
+
+    /// The key of an alert whose key another alert with other labels also has: the key, `~` and the
+    /// fingerprint of its labels.
+    pub fn distinct_key(&self) -> String {
+        format!("{}~{}", self.key(), self.labels_fingerprint())
+    }
+
+    /// Whether `starts_at` is a guess (the source sent no valid `startsAt`; see
+    /// [`NOTE_ANNOTATION`]): it must not be taken for the start of a new episode.
+    pub fn start_is_guessed(&self) -> bool {
+        self.annotations
+            .get(NOTE_ANNOTATION)
+            .is_some_and(|n| n.contains("startsAt"))
+    }
+}
+
+/// Alertmanager's fingerprint of a label set (Prometheus `model.LabelSet.Fingerprint`: FNV-1a 64
+/// over the sorted names and values, each followed by 0xff), as 16 hex digits.
+pub fn labels_fingerprint(labels: &Labels) -> String {
+    const OFFSET: u64 = 14_695_981_039_346_656_037;
+    const PRIME: u64 = 1_099_511_628_211;
+    let mut h = OFFSET;
+    let mut add = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(PRIME);
+        }
+    };
+    for (k, v) in labels {
+        add(k.as_bytes());
+        add(&[0xff]);
+        add(v.as_bytes());
+        add(&[0xff]);
+    }
+    format!("{h:016x}")
+}
+
+/// The keys of a set of alerts, one per alert (the cache keeps one alert per key): [`Alert::key`],
+/// except where alerts with different labels share a key. Then the one whose labels give that
+/// fingerprint (Alertmanager computes it from them) keeps it, and each other one gets
+/// [`Alert::distinct_key`]. So distinct label sets never collapse into one alert, the same alert
+/// reported twice (by two Alertmanagers of a cluster) keeps one key, and the keys do not depend on
+/// the order of the alerts.
+pub fn alert_keys<'a>(alerts: impl IntoIterator<Item = &'a Alert>) -> Vec<String> {
+    use std::collections::hash_map::Entry;
+    use std::collections::{HashMap, HashSet};
+    let alerts: Vec<&Alert> = alerts.into_iter().collect();
+    let keys: Vec<String> = alerts.iter().map(|a| a.key()).collect();
+    let mut first_labels: HashMap<&str, &Labels> = HashMap::new();
+    let mut shared: HashSet<&str> = HashSet::new();
+    for (k, a) in keys.iter().zip(&alerts) {
+        match first_labels.entry(k.as_str()) {
+            Entry::Vacant(v) => {
+                v.insert(&a.labels);
+            }
+            Entry::Occupied(o) => {
+                if *o.get() != &a.labels {
+                    shared.insert(k.as_str());
+                }
+            }
+        }
+    }
+    keys.iter()
+        .zip(&alerts)
+        .map(|(k, a)| {
+            if shared.contains(k.as_str()) && a.fingerprint != a.labels_fingerprint() {
+                a.distinct_key()
+            } else {
+                k.clone()
+            }
+        })
+        .collect()
 }
 
 /// Which alerts `GET /api/v2/alerts` returns. Defaults match Alertmanager's: everything.
@@ -361,8 +453,16 @@ pub enum SourceError {
     },
     #[error("{url} sent an answer that cannot be read: {reason}. The server or a proxy may have cut it off; it is retried")]
     Malformed { url: String, reason: String },
-    #[error("{url} sent more than {limit_bytes} bytes. Narrow the query or raise max_body_bytes in the config")]
+    #[error("{url} sent more than {limit_bytes} bytes ({} MB). Narrow the query or raise max_body_mb for this server in the config", limit_bytes.div_ceil(1024 * 1024))]
     TooLarge { url: String, limit_bytes: usize },
+    /// The server redirected to another origin (scheme, host or port) or from https to http: its
+    /// answer would come from a server nobody configured.
+    #[error("{url} redirected to {to}, which is {reason}; Watchdesk follows redirects only within the same server (scheme, host and port). If that is the right server, set its address as the URL in the config")]
+    Redirected {
+        url: String,
+        to: String,
+        reason: String,
+    },
     #[error("TLS with {url} failed: {reason}. Check ca_file in the config (or the server's certificate)")]
     Tls { url: String, reason: String },
     #[error("source configuration: {reason}")]
@@ -380,6 +480,7 @@ impl SourceError {
                 | SourceError::Http { .. }
                 | SourceError::NotJson { .. }
                 | SourceError::Auth { .. }
+                | SourceError::Redirected { .. }
         )
     }
 }

@@ -12,7 +12,7 @@
 //!
 //! The parsers are public and pure (`parse_*`), for tests and replay.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::time::Duration;
 
@@ -72,8 +72,39 @@ impl PrometheusClient {
             ("timeout", self.timeout_param()),
         ];
         let resp = self.http.post_form(&API_QUERY_RANGE, &form).await?;
-        parse_matrix(&resp.body, &resp.url).map_err(|e| resp.with_content_type(e))
+        let mut answer =
+            parse_matrix(&resp.body, &resp.url).map_err(|e| resp.with_content_type(e))?;
+        // One step of slack: some servers align the window to their own step grid.
+        let outside = keep_window(
+            &mut answer.data,
+            start.saturating_sub(step_ms),
+            end.saturating_add(step_ms),
+        );
+        if outside > 0 {
+            answer.warnings.push(format!(
+                "{outside} samples outside the requested window {}..{} were dropped; the server \
+                 (or a proxy in front of it) answers for other times than asked. Check its clock \
+                 and the URL",
+                crate::time::to_rfc3339(start),
+                crate::time::to_rfc3339(end)
+            ));
+        }
+        Ok(answer)
     }
+}
+
+/// Drops the samples outside `[start, end]` (a range query answers only within its window, give or
+/// take a step; an answer for other times is not this query's) and series left without samples.
+/// Returns how many samples were dropped.
+pub fn keep_window(series: &mut Vec<RangeSeries>, start: Millis, end: Millis) -> usize {
+    let mut dropped = 0;
+    for s in series.iter_mut() {
+        let before = s.samples.len();
+        s.samples.retain(|p| (start..=end).contains(&p.t));
+        dropped += before - s.samples.len();
+    }
+    series.retain(|s| !s.samples.is_empty());
+    dropped
 }
 
 const API_QUERY: [&str; 3] = ["api", "v1", "query"];
@@ -247,23 +278,53 @@ pub fn split_range(
     Ok(out)
 }
 
+/// Most distinct warnings (and, separately, infos) kept of one answer; the rest are counted in a
+/// last line ("… and 199900 more warnings (not shown)"), so a server cannot flood the log.
+pub const MAX_NOTES: usize = 100;
+
+/// Warnings or infos (`what`) of one or more answers: without repeats (linear time), at most
+/// [`MAX_NOTES`] of them, then one line counting the rest. Count lines of earlier calls are added up.
+pub fn tidy_notes(lists: impl IntoIterator<Item = Vec<String>>, what: &str) -> Vec<String> {
+    let more_line = |n: usize| format!("… and {n} more {what} (not shown)");
+    let more_count = |note: &str| -> Option<usize> {
+        note.strip_prefix("… and ")?
+            .strip_suffix(&format!(" more {what} (not shown)"))?
+            .parse()
+            .ok()
+    };
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut kept: Vec<String> = Vec::new();
+    let mut more = 0usize;
+    for note in lists.into_iter().flatten() {
+        if let Some(n) = more_count(&note) {
+            more = more.saturating_add(n);
+        } else if seen.contains(&note) {
+            continue;
+        } else if kept.len() < MAX_NOTES {
+            seen.insert(note.clone());
+            kept.push(note);
+        } else {
+            seen.insert(note);
+            more = more.saturating_add(1);
+        }
+    }
+    if more > 0 {
+        kept.push(more_line(more));
+    }
+    kept
+}
+
 /// Joins the answers of consecutive windows: one series per label set (in first-seen order),
 /// samples in time order without duplicate timestamps (the first one wins); warnings and infos
-/// concatenated without repeats.
+/// concatenated without repeats (see [`tidy_notes`]).
 pub fn join_windows(parts: Vec<Answer<Vec<RangeSeries>>>) -> Answer<Vec<RangeSeries>> {
     let mut out: Answer<Vec<RangeSeries>> = Answer::new(Vec::new());
     let mut index: BTreeMap<Labels, usize> = BTreeMap::new();
+    let mut warnings = Vec::with_capacity(parts.len());
+    let mut infos = Vec::with_capacity(parts.len());
     for part in parts {
-        for w in part.warnings {
-            if !out.warnings.contains(&w) {
-                out.warnings.push(w);
-            }
-        }
-        for i in part.infos {
-            if !out.infos.contains(&i) {
-                out.infos.push(i);
-            }
-        }
+        warnings.push(part.warnings);
+        infos.push(part.infos);
         for series in part.data {
             match index.get(&series.labels) {
                 Some(&i) => {
@@ -278,6 +339,8 @@ pub fn join_windows(parts: Vec<Answer<Vec<RangeSeries>>>) -> Answer<Vec<RangeSer
             }
         }
     }
+    out.warnings = tidy_notes(warnings, "warnings");
+    out.infos = tidy_notes(infos, "infos");
     for s in &mut out.data {
         if !s
             .samples
@@ -345,8 +408,8 @@ fn envelope_opt<T: DeserializeOwned>(
     }
     Ok(Answer {
         data: env.data,
-        warnings: env.warnings.unwrap_or_default(),
-        infos: env.infos.unwrap_or_default(),
+        warnings: tidy_notes(env.warnings, "warnings"),
+        infos: tidy_notes(env.infos, "infos"),
     })
 }
 
@@ -1318,5 +1381,95 @@ mod tests {
         assert!(c.rules().await.expect("rules").is_empty());
         assert!(c.alerts().await.expect("alerts").is_empty());
         assert_eq!(c.url(), format!("{}/", srv.url));
+    }
+
+    /// Hardening #14.2: warnings were merged with `Vec::contains` and each one was logged: an answer
+    /// of 2.4 MB with 200,000 warnings took over 200 s. They are de-duplicated in linear time and at
+    /// most MAX_NOTES are kept, with a count of the rest.
+    #[test]
+    fn two_hundred_thousand_warnings_are_capped_and_counted() {
+        const N: usize = 200_000;
+        let list: Vec<String> = (0..N).map(|i| format!("warning {i}")).collect();
+        let body = serde_json::json!({
+            "status": "success",
+            "data": {"resultType": "matrix", "result": []},
+            "warnings": list,
+            "infos": ["i", "i"],
+        })
+        .to_string();
+        assert!(body.len() > 2_000_000);
+        let a = parse_matrix(body.as_bytes(), U).expect("parse");
+        assert_eq!(a.warnings.len(), MAX_NOTES + 1);
+        assert_eq!(a.warnings[0], "warning 0");
+        assert_eq!(
+            a.warnings[MAX_NOTES],
+            format!("… and {} more warnings (not shown)", N - MAX_NOTES)
+        );
+        assert_eq!(a.infos, vec!["i"]);
+        // Windows of a split query, each with its own flood (as a client that does not cap sends
+        // them): joined in linear time, the counts added up.
+        let part = |from: usize| Answer {
+            data: Vec::new(),
+            warnings: (from..from + N).map(|i| format!("warning {i}")).collect(),
+            infos: vec![],
+        };
+        let j = join_windows(vec![part(0), part(N / 2), part(0)]);
+        assert_eq!(j.warnings.len(), MAX_NOTES + 1);
+        assert_eq!(
+            j.warnings[MAX_NOTES],
+            format!("… and {} more warnings (not shown)", N * 3 / 2 - MAX_NOTES)
+        );
+        let again = join_windows(vec![
+            Answer {
+                data: Vec::new(),
+                warnings: a.warnings.clone(),
+                infos: vec![],
+            },
+            Answer {
+                data: Vec::new(),
+                warnings: a.warnings,
+                infos: vec![],
+            },
+        ]);
+        assert_eq!(
+            again.warnings.last().map(String::as_str),
+            Some(format!("… and {} more warnings (not shown)", 2 * (N - MAX_NOTES)).as_str())
+        );
+    }
+
+    /// Hardening #14.8: an impostor server answered a range query with samples from 1870 and from
+    /// months ahead; they were stored and drawn. Samples outside the requested window are dropped,
+    /// with a warning that counts them.
+    #[tokio::test]
+    async fn samples_outside_the_requested_window_are_dropped() {
+        let srv = start(|_| {
+            json(
+                r#"{"status":"success","data":{"resultType":"matrix","result":[
+                {"metric":{"job":"a"},"values":[[-3155673600,"1"],[1700000000,"2"],[1700000015,"3"],[1715000000,"4"]]},
+                {"metric":{"job":"b"},"values":[[1900000000,"5"]]}]}}"#,
+            )
+        })
+        .await;
+        let c = PrometheusClient::new(endpoint(&srv.url)).expect("client");
+        let start_ms = 1_700_000_000_000;
+        let ans = c
+            .query_range("up", start_ms, start_ms + 15_000, 15_000)
+            .await
+            .expect("query_range");
+        assert_eq!(
+            ans.data.len(),
+            1,
+            "a series with nothing in the window is gone"
+        );
+        assert_eq!(
+            ans.data[0].samples,
+            vec![s(start_ms, 2.0), s(start_ms + 15_000, 3.0)]
+        );
+        assert_eq!(ans.warnings.len(), 1, "{:?}", ans.warnings);
+        assert!(
+            ans.warnings[0].starts_with("3 samples outside the requested window"),
+            "{:?}",
+            ans.warnings
+        );
     }
 }

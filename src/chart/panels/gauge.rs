@@ -15,6 +15,10 @@ pub(crate) fn gauge<DB: DrawingBackend>(cv: &Canvas<DB>, spec: &ChartSpec, r: Re
             value: None,
         });
     }
+    // Grafana names a gauge only when there are several (its `{}` label set is no name).
+    if vals.len() == 1 {
+        vals[0].name.clear();
+    }
     let (lo, hi) = value_range(spec, &vals);
     let shown = cap_tiles(r, vals.len(), 110, 90);
     let hidden = vals.len() - shown;

@@ -51,8 +51,25 @@ fn reduced(spec: &ChartSpec) -> Vec<Reduced> {
         .collect()
 }
 
-/// Colour, text and state of a reduced value (grey "No data" when missing).
+/// Colour, text and state of a reduced value (grey "No data" when missing). A stat panel with
+/// `colorMode: none` shows the value in the text colour and no state word: Grafana leaves such a
+/// panel uncoloured, so a threshold must never turn it into an alarm here.
 fn value_look(spec: &ChartSpec, v: Option<f64>) -> (Rgb, String, Option<State>) {
+    let (rgb, text, state) = coloured_look(spec, v);
+    let uncoloured = matches!(spec.kind, super::ChartKind::Stat)
+        && spec.options.stat.color_mode == crate::dashboard::options::StatColorMode::None;
+    if uncoloured {
+        let plain = if state == Some(State::NoData) {
+            theme::NO_DATA
+        } else {
+            theme::TEXT
+        };
+        return (plain, text, None);
+    }
+    (rgb, text, state)
+}
+
+fn coloured_look(spec: &ChartSpec, v: Option<f64>) -> (Rgb, String, Option<State>) {
     if let Some(m) = crate::dashboard::ValueMapping::find(&spec.mappings, v) {
         let (mut rgb, mut text, mut state) = match v {
             Some(x) if !x.is_nan() => (

@@ -35,7 +35,7 @@ pub(crate) fn stat<DB: DrawingBackend>(cv: &Canvas<DB>, spec: &ChartSpec, r: Rec
             )?;
             continue;
         }
-        stat_tile(cv, spec, tile, rv)?;
+        stat_tile(cv, spec, tile, rv, vals.len())?;
     }
     Ok(())
 }
@@ -45,14 +45,28 @@ fn stat_tile<DB: DrawingBackend>(
     spec: &ChartSpec,
     t: Rect,
     rv: &Reduced,
+    count: usize,
 ) -> DResult {
+    use crate::dashboard::options::TextMode;
     let (color, text, state) = value_look(spec, rv.value);
+    // Grafana's textMode: `auto` names a value only when several are shown.
+    let mode = spec.options.stat.text_mode;
+    let show_name = match mode {
+        TextMode::Auto => count > 1,
+        TextMode::ValueAndName => true,
+        TextMode::Value | TextMode::Name | TextMode::None => false,
+    };
+    let text = match mode {
+        TextMode::Name => rv.name.clone(),
+        TextMode::None => String::new(),
+        _ => text,
+    };
     let color = cv.data(color);
     cv.fill(t, TILE)?;
     cv.fill(Rect::new(t.x, t.y, 6.min(t.w), t.h), color)?;
     let inner = Rect::new(t.x + 10, t.y + 4, t.w - 14, t.h - 8);
     let mut top = inner.y;
-    if !rv.name.trim().is_empty() && inner.h > 50 {
+    if show_name && !rv.name.trim().is_empty() && inner.h > 50 {
         let px = (inner.h as f64 * 0.14).clamp(11.0, 16.0);
         cv.text_fit(
             &rv.name,

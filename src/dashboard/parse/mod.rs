@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::model::{Dashboard, GridPos, Row};
 use super::{v2, DashboardError, Issue, IssueKind};
 
+mod fieldconfig;
 mod fields;
 mod panel;
 mod vars;
@@ -398,8 +399,9 @@ struct IdAlloc {
 
 impl IdAlloc {
     fn fresh(&mut self) -> i64 {
+        // Past i64::MAX the search goes on from 1 (ids are few, so a free one is near).
         while self.seen.contains(&self.next) {
-            self.next = self.next.saturating_add(1);
+            self.next = self.next.checked_add(1).unwrap_or(1);
         }
         let id = self.next;
         self.seen.insert(id);

@@ -159,12 +159,43 @@ pub(super) fn parse_panel(
     if reduce.is_empty() {
         reduce = "lastNotNull".into();
     }
-    let overrides = c
+    // The defaults were read (and their problems reported) above; read them again whole, quietly.
+    let field = {
+        let mut quiet = Vec::new();
+        let mut qc = Ctx {
+            issues: &mut quiet,
+            panel: c.panel.clone(),
+        };
+        super::fieldconfig::field_defaults(&mut qc, defaults)
+    };
+    let overrides =
+        super::fieldconfig::field_overrides(&mut c, field_config.and_then(|f| f.get("overrides")));
+    let panel_options = super::fieldconfig::panel_options(&mut c, options, &reduce);
+    let mut ignored = super::super::support::ignored_options(&ty, p);
+    for (i, o) in c
         .arr(
             field_config.and_then(|f| f.get("overrides")),
             "fieldConfig.overrides",
         )
-        .to_vec();
+        .iter()
+        .enumerate()
+    {
+        for prop in c.arr(o.get("properties"), "override properties") {
+            let id = prop.get("id").and_then(Value::as_str).unwrap_or("");
+            if !id.is_empty()
+                && !prop.get("value").is_none_or(Value::is_null)
+                && !super::super::support::property_implemented(&ty, id)
+            {
+                ignored.push(format!("fieldConfig.overrides[{i}].{id}"));
+            }
+        }
+    }
+    if !ignored.is_empty() {
+        c.issue(
+            IssueKind::Ignored,
+            format!("not drawn yet: {}", ignored.join(", ")),
+        );
+    }
 
     Some(Panel {
         id,
@@ -185,7 +216,10 @@ pub(super) fn parse_panel(
         thresholds,
         mappings,
         reduce,
+        field,
         overrides,
+        options: panel_options,
+        ignored,
         raw: p.clone(),
     })
 }

@@ -347,6 +347,8 @@ impl MetricsSource for Fake {
             "job" => owned(&["node", "api", "api"]),
             "instance" => owned(&["a:9100", "b:9100", "c:8080"]),
             "__name__" => owned(&["go_goroutines", "up", "go_gc_duration_seconds"]),
+            // A big site: more label values than any list should have, a quarter of them repeated.
+            "camera" => (0..MANY).map(|i| camera(i % (MANY * 3 / 4))).collect(),
             _ => Vec::new(),
         })
     }
@@ -532,4 +534,167 @@ fn resolve() {
     assert!(issues
         .iter()
         .any(|i| i.message.contains("$job") && i.message.contains("connection refused")));
+}
+
+/// Big enough that de-duplicating with `Vec::contains` (quadratic) takes minutes in a test build;
+/// linear code takes a fraction of a second.
+const MANY: usize = 200_000;
+const MAX_HALF: usize = MANY / 2;
+
+fn camera(i: usize) -> String {
+    format!("cam-{i:06}")
+}
+
+/// Hardening #14.2: options of a query variable were de-duplicated with `Vec::contains`: 100,000
+/// label values stalled every metrics poll for 72 s.
+#[test]
+fn label_values_of_a_big_site_are_deduplicated_in_linear_time() {
+    let d = dash(vec![var(
+        "camera",
+        VarKind::Query,
+        "label_values(camera)",
+        &[],
+        &[],
+    )]);
+    let (v, issues) = run(&d, &Fake::new(false), &[]);
+    assert!(issues.is_empty(), "{issues:?}");
+    let options = &v.get("camera").expect("resolved").options;
+    assert_eq!(options.len(), MANY * 3 / 4);
+    assert!(
+        options.iter().enumerate().all(|(i, o)| *o == camera(i)),
+        "first-seen order"
+    );
+}
+
+/// Hardening #14.2: a custom variable with 100,000 options made every start take 32 s
+/// (`parse_custom` de-duplicated with `Vec::contains`).
+#[test]
+fn a_custom_variable_with_many_options_is_deduplicated_in_linear_time() {
+    let query: Vec<String> = (0..MANY).map(|i| camera(i % (MANY / 2))).collect();
+    let got = parse_custom(&query.join(","));
+    assert_eq!(got.len(), MAX_HALF);
+    assert!(got.iter().enumerate().all(|(i, o)| *o == camera(i)));
+}
+
+/// Hardening #14.2: a variable's regex de-duplicated what it extracted with a linear search per
+/// value (`GrafanaRegex::apply`).
+#[test]
+fn a_variable_regex_over_many_values_is_deduplicated_in_linear_time() {
+    let values: Vec<String> = (0..MANY)
+        .map(|i| format!("{}:9100", camera(i % MAX_HALF)))
+        .collect();
+    let got = apply_regex("/(cam-[0-9]+):.*/", &values).expect("regex");
+    assert_eq!(got.len(), MAX_HALF);
+    assert!(got.iter().enumerate().all(|(i, o)| *o == camera(i)));
+}
+
+mod property {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Expressions dense in variable syntax: `$x`, `${x:fmt}`, `[[x:fmt]]`, built-ins, unclosed
+    /// braces and multi-byte characters.
+    fn expr() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("$".to_string()),
+            Just("${".to_string()),
+            Just("}".to_string()),
+            Just("[[".to_string()),
+            Just("]]".to_string()),
+            Just(":".to_string()),
+            Just(".".to_string()),
+            prop::sample::select(vec![
+                "job",
+                "inst",
+                "instance",
+                "empty",
+                "all",
+                "__interval",
+                "__interval_ms",
+                "__rate_interval",
+                "__range",
+                "__range_s",
+                "__range_ms",
+                "__auto_interval_x",
+            ])
+            .prop_map(str::to_string),
+            prop::sample::select(vec![
+                "regex",
+                "pipe",
+                "csv",
+                "json",
+                "lucene",
+                "glob",
+                "raw",
+                "text",
+                "queryparam",
+                "doublequote",
+                "singlequote",
+                "sqlstring",
+                "percentencode",
+                "distributed",
+                "x",
+            ])
+            .prop_map(str::to_string),
+            ".{0,6}",
+            "[é€😀]{1,2}",
+        ];
+        prop::collection::vec(piece, 0..16).prop_map(|p| p.concat())
+    }
+
+    fn value() -> impl Strategy<Value = VarValue> {
+        (
+            prop::collection::vec(".{0,8}", 0..4),
+            any::<bool>(),
+            prop::option::of(".{0,8}"),
+            any::<bool>(),
+        )
+            .prop_map(|(values, all, all_value, regex_escape)| VarValue {
+                options: values.clone(),
+                values,
+                all,
+                all_value,
+                regex_escape,
+            })
+    }
+
+    fn edgy() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            Just(i64::MAX),
+            Just(i64::MIN),
+            Just(0),
+            Just(-1),
+            -10_000_000_000i64..10_000_000_000,
+            any::<i64>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Hardening #14.12: interpolation never panics, whatever the expression, the variables and
+        /// the intervals (including i64 extremes).
+        #[test]
+        fn interpolate_never_panics(
+            e in expr(),
+            vars in prop::collection::vec(
+                (prop::sample::select(vec!["job", "inst", "instance", "empty", "all"]), value()),
+                0..5,
+            ),
+            interval_ms in edgy(),
+            rate_interval_ms in edgy(),
+            range_ms in edgy(),
+            width in prop_oneof![Just(0u32), Just(u32::MAX), any::<u32>()],
+            scrape in edgy(),
+        ) {
+            let mut vals = VarValues::default();
+            for (name, v) in vars {
+                vals.insert(name, v);
+            }
+            let interp = Interp { vars: vals.clone(), interval_ms, rate_interval_ms, range_ms };
+            let _ = interp.interpolate(&e);
+            let derived = Interp::new(vals, range_ms, width, interval_ms, scrape);
+            let _ = derived.interpolate(&e);
+        }
+    }
 }

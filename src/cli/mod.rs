@@ -1,0 +1,4 @@
+//! The command line's output: one module per command whose formatting is long.
+
+pub mod alerts;
+pub mod render;

@@ -1,0 +1,202 @@
+//! What Watchdesk draws of each panel kind's options, so that what it does not draw is said
+//! (`watchdesk check`, a note on the panel in the app) instead of drawing a panel as if complete.
+//!
+//! When drawing code learns an option, its path goes into [`IMPLEMENTED`]. A path is matched as a
+//! prefix (`options.legend.` covers every legend option). An option whose value is Grafana's
+//! "nothing" (null, false, 0, "", "none", "off", "auto", an empty list or object) changes nothing
+//! and is never reported.
+
+use serde_json::Value;
+
+/// (panel type, option path prefix) pairs that are drawn. `*` is any panel type.
+pub const IMPLEMENTED: &[(&str, &str)] = &[
+    // Standard options every kind reads.
+    ("*", "fieldConfig.defaults.unit"),
+    ("*", "fieldConfig.defaults.decimals"),
+    ("*", "fieldConfig.defaults.min"),
+    ("*", "fieldConfig.defaults.max"),
+    ("*", "fieldConfig.defaults.noValue"),
+    ("*", "fieldConfig.defaults.displayName"),
+    ("*", "fieldConfig.defaults.thresholds"),
+    ("*", "fieldConfig.defaults.mappings"),
+    ("*", "fieldConfig.defaults.links"),
+    ("*", "fieldConfig.defaults.color.mode"),
+    ("*", "fieldConfig.defaults.color.fixedColor"),
+    ("*", "fieldConfig.defaults.color.seriesBy"),
+    ("*", "fieldConfig.defaults.custom.hideFrom"),
+    ("*", "options.tooltip"),
+    // The app shows the title and description itself; links open from the panel menu.
+    ("*", "options.content"),
+    ("*", "options.mode"),
+    // Time series (and the old graph, migrated).
+    ("timeseries", "options.legend.showLegend"),
+    ("timeseries", "options.legend.displayMode"),
+    ("timeseries", "options.legend.placement"),
+    ("graph", "options.legend.showLegend"),
+    // Stat.
+    ("stat", "options.reduceOptions.calcs"),
+    ("stat", "options.reduceOptions.fields"),
+    ("stat", "options.colorMode"),
+    ("stat", "options.textMode"),
+    ("stat", "options.text"),
+    ("singlestat", "options.reduceOptions.calcs"),
+    // Gauge and bar gauge.
+    ("gauge", "options.reduceOptions.calcs"),
+    ("gauge", "options.reduceOptions.fields"),
+    ("gauge", "options.showThresholdMarkers"),
+    ("gauge", "options.text"),
+    ("bargauge", "options.reduceOptions.calcs"),
+    ("bargauge", "options.reduceOptions.fields"),
+    ("bargauge", "options.text"),
+    // Tables.
+    ("table", "options.showHeader"),
+    ("table", "options.cellHeight"),
+    // Our own alert list reads the alert list itself.
+    ("alertlist", "options."),
+    ("text", "options."),
+];
+
+/// Grafana's defaults of options panels often write out: set to these, they change nothing.
+const DEFAULTS: &[(&str, &str)] = &[
+    ("custom.lineWidth", "1"),
+    ("custom.pointSize", "5"),
+    ("custom.pointSize", "4"),
+    ("custom.barWidthFactor", "0.6"),
+    ("custom.lineStyle.fill", "\"solid\""),
+    ("custom.drawStyle", "\"line\""),
+    ("custom.axisColorMode", "\"text\""),
+    ("custom.axisGridShow", "true"),
+    ("custom.stacking.group", "\"A\""),
+    ("custom.scaleDistribution.type", "\"linear\""),
+    ("custom.cellOptions.type", "\"auto\""),
+    ("custom.inspect", "false"),
+    ("custom.filterable", "false"),
+    ("options.legend.placement", "\"bottom\""),
+    ("options.legend.displayMode", "\"list\""),
+    ("options.legend.showLegend", "true"),
+    ("options.wideLayout", "true"),
+    ("options.showUnfilled", "true"),
+    ("options.showThresholdMarkers", "true"),
+    ("options.displayMode", "\"gradient\""),
+    ("options.valueMode", "\"color\""),
+    ("options.namePlacement", "\"auto\""),
+    ("options.sizing", "\"auto\""),
+    ("options.minVizWidth", "8"),
+    ("options.minVizWidth", "75"),
+    ("options.minVizHeight", "16"),
+    ("options.minVizHeight", "75"),
+    ("options.maxVizHeight", "300"),
+    ("options.reduceOptions.values", "false"),
+    ("options.colorMode", "\"value\""),
+    ("options.textMode", "\"auto\""),
+    ("options.showHeader", "true"),
+    ("options.footer.show", "false"),
+];
+
+/// Whether `v` at `path` is a default written out.
+fn is_default(path: &str, v: &Value) -> bool {
+    let text = v.to_string();
+    DEFAULTS
+        .iter()
+        .any(|(p, d)| path.ends_with(p) && *d == text)
+}
+
+/// Whether a value changes nothing (Grafana's off/empty/default-ish values).
+fn is_nothing(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => matches!(
+            s.as_str(),
+            "" | "none" | "off" | "auto" | "hidden" | "single" | "linear" | "normal" | "never"
+        ),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+    }
+}
+
+fn implemented(ty: &str, path: &str) -> bool {
+    IMPLEMENTED.iter().any(|(k, p)| {
+        (*k == "*" || *k == ty)
+            && (path == *p
+                || path.starts_with(&format!("{p}."))
+                || (p.ends_with('.') && path.starts_with(p)))
+    })
+}
+
+/// Every leaf path of `v` under `prefix` whose value is not "nothing".
+fn leaves(prefix: &str, v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(o) if !o.is_empty() => {
+            for (k, x) in o {
+                leaves(&format!("{prefix}.{k}"), x, out);
+            }
+        }
+        // Thresholds, mappings, calcs…: a list is one option.
+        x if !is_nothing(x) && !is_default(prefix, x) => out.push(prefix.to_string()),
+        _ => {}
+    }
+}
+
+/// The options a panel of type `ty` sets that Watchdesk does not draw, as paths
+/// (`options.legend.calcs`, `fieldConfig.defaults.custom.fillOpacity`), sorted.
+pub fn ignored_options(ty: &str, panel: &Value) -> Vec<String> {
+    let mut paths = Vec::new();
+    if let Some(o) = panel.get("options") {
+        leaves("options", o, &mut paths);
+    }
+    if let Some(d) = panel.get("fieldConfig").and_then(|f| f.get("defaults")) {
+        leaves("fieldConfig.defaults", d, &mut paths);
+    }
+    let mut out: Vec<String> = paths.into_iter().filter(|p| !implemented(ty, p)).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether an override property id (`custom.fillOpacity`, `color`) is drawn for `ty`.
+pub fn property_implemented(ty: &str, id: &str) -> bool {
+    implemented(ty, &format!("fieldConfig.defaults.{id}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_options_that_change_something_are_reported() {
+        let p: Value = serde_json::json!({
+            "options": {"legend": {"displayMode": "table", "calcs": ["max"], "showLegend": true},
+                        "tooltip": {"mode": "multi"}},
+            "fieldConfig": {"defaults": {"unit": "bytes",
+                "custom": {"fillOpacity": 10, "gradientMode": "none", "lineWidth": 1,
+                           "stacking": {"mode": "none", "group": "A"}}}}
+        });
+        let ignored = ignored_options("timeseries", &p);
+        assert!(
+            ignored.contains(&"options.legend.calcs".to_string()),
+            "{ignored:?}"
+        );
+        assert!(
+            !ignored.iter().any(|x| x.contains("displayMode")),
+            "{ignored:?}"
+        );
+        assert!(
+            !ignored.iter().any(|x| x.contains("tooltip")),
+            "{ignored:?}"
+        );
+        assert!(
+            !ignored.iter().any(|x| x.contains("gradientMode")),
+            "{ignored:?}"
+        );
+        assert!(!ignored.iter().any(|x| x.contains("unit")), "{ignored:?}");
+        assert!(ignored.contains(&"fieldConfig.defaults.custom.fillOpacity".to_string()));
+        assert!(
+            !ignored
+                .iter()
+                .any(|x| x.contains("stacking") || x.contains("lineWidth")),
+            "defaults written out change nothing: {ignored:?}"
+        );
+    }
+}
