@@ -41,10 +41,23 @@ pub fn default_range_ms(d: &Dashboard) -> i64 {
     }
 }
 
+/// The queries of every panel of `d` (repeated panels and rows expanded once per value, each copy
+/// with its own value of the repeat variable).
 pub fn plan(d: &Dashboard, vars: &VarValues, s: &Settings) -> Vec<PlannedQuery> {
     let range_ms = default_range_ms(d);
+    let expanded = crate::dashboard::layout::expand(d, vars);
+    // Ad hoc filters go into every selector of every query.
+    let filters: Vec<crate::dashboard::adhoc::Filter> = d
+        .variables
+        .iter()
+        .filter(|v| v.kind == crate::dashboard::VarKind::Adhoc)
+        .filter_map(|v| vars.get(&v.name))
+        .flat_map(|x| x.values.iter())
+        .filter_map(|f| crate::dashboard::adhoc::Filter::parse(f))
+        .collect();
     let mut out = Vec::new();
-    for p in &d.panels {
+    for p in &expanded.panels {
+        let vars = scoped_vars(vars, &p.scoped);
         if !needs_queries(&p.kind) {
             continue;
         }
@@ -66,7 +79,7 @@ pub fn plan(d: &Dashboard, vars: &VarValues, s: &Settings) -> Vec<PlannedQuery> 
                 .unwrap_or(0);
             let step = s.step_ms.max(panel_min).max(target_min);
             let interp = Interp {
-                vars: vars.clone(),
+                vars: vars.as_ref().clone(),
                 interval_ms: step,
                 rate_interval_ms: crate::dashboard::rate_interval_ms(step, s.scrape_interval_ms),
                 range_ms,
@@ -74,13 +87,31 @@ pub fn plan(d: &Dashboard, vars: &VarValues, s: &Settings) -> Vec<PlannedQuery> 
             out.push(PlannedQuery {
                 panel_id: p.id,
                 ref_id: q.ref_id.clone(),
-                expr: interp.interpolate(&q.expr),
+                expr: crate::dashboard::adhoc::apply(&interp.interpolate(&q.expr), &filters),
                 legend: q.legend_format.clone(),
                 step_ms: step,
             });
         }
     }
     out
+}
+
+/// `vars` with a repeat copy's own values (one value each) in place of the variables'.
+pub fn scoped_vars<'a>(
+    vars: &'a VarValues,
+    scoped: &BTreeMap<String, String>,
+) -> std::borrow::Cow<'a, VarValues> {
+    if scoped.is_empty() {
+        return std::borrow::Cow::Borrowed(vars);
+    }
+    let mut v = vars.clone();
+    for (name, value) in scoped {
+        let mut one = v.get(name).cloned().unwrap_or_default();
+        one.values = vec![value.clone()];
+        one.all = false;
+        v.insert(name.clone(), one);
+    }
+    std::borrow::Cow::Owned(v)
 }
 
 /// The variable values to use without network: the operator's selection when it is among the
@@ -121,16 +152,23 @@ pub fn store_selection(
     cache.set_var_selection(site, &dashboard_key(d), sel)
 }
 
+/// The variables of a dashboard on a site without network: the options the poller last listed,
+/// the operator's selection, else the dashboard's saved values.
+pub fn cached_vars(cache: &Cache, site: &str, d: &Dashboard) -> VarValues {
+    let sel = load_selection(cache, site, d);
+    let options = cache
+        .resolved_vars(site, &dashboard_key(d))
+        .unwrap_or_default();
+    crate::dashboard::resolve_cached(d, &options, &sel)
+}
+
 /// The query plan of a dashboard on a site: the one the poller stored, else one made from the
-/// dashboard's own variable values (nothing polled yet with this cache).
+/// cached variable values (nothing polled yet with this cache).
 pub fn plan_for(
     cache: &Cache,
     site: &str,
     d: &Dashboard,
     settings: &Settings,
 ) -> Vec<PlannedQuery> {
-    load(cache, site, d).unwrap_or_else(|| {
-        let sel = load_selection(cache, site, d);
-        plan(d, &offline_vars(d, &sel), settings)
-    })
+    load(cache, site, d).unwrap_or_else(|| plan(d, &cached_vars(cache, site, d), settings))
 }

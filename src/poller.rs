@@ -69,7 +69,16 @@ pub struct MetricsReport {
     pub unreachable: Option<String>,
     /// Set when answers could not be stored (disk full, read-only file): the source itself is fine.
     pub cache_error: Option<String>,
+    /// Queries that answered without a single sample (a Prometheus with seconds of data: `rate()`
+    /// needs two scrapes).
+    pub empty: usize,
 }
+
+/// While some query has no data yet, within this long after start, the metrics loop runs every
+/// step (at least every [`WARM_MIN_MS`]) instead of at the dashboard refresh, so a fresh install
+/// or a young Prometheus draws within seconds, not after a whole refresh interval.
+pub const WARM_UP_MS: i64 = 10 * 60_000;
+pub const WARM_MIN_MS: i64 = 5_000;
 
 /// Why a poll of alerts or targets failed. The cache keeps the last good data either way.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -282,8 +291,35 @@ impl Poller {
             let (vars, issues) =
                 crate::dashboard::resolve_variables(dash, site.prometheus.as_ref(), &selected)
                     .await;
+            // Keep what the source listed, for the variable bar and offline drawing; a variable
+            // whose values could not be listed keeps its last list.
+            let mut failed = std::collections::BTreeSet::new();
             for i in issues {
                 tracing::debug!("{}: {}: {}", site.name, dash.title, i.message);
+                if i.kind == crate::dashboard::IssueKind::Source {
+                    if let Some(name) = i
+                        .message
+                        .strip_prefix("variable $")
+                        .and_then(|m| m.split(':').next())
+                    {
+                        failed.insert(name.to_string());
+                    }
+                }
+            }
+            let listed: BTreeMap<String, Vec<String>> = dash
+                .variables
+                .iter()
+                .filter(|v| v.kind == crate::dashboard::VarKind::Query && !failed.contains(&v.name))
+                .filter_map(|v| {
+                    vars.get(&v.name)
+                        .map(|x| (v.name.clone(), x.options.clone()))
+                })
+                .collect();
+            if !listed.is_empty() {
+                let stored =
+                    self.cache
+                        .store_resolved_vars(&site.name, &plan::dashboard_key(dash), &listed);
+                self.stored(&stored);
             }
             let p = plan::plan(dash, &vars, &self.settings);
             if let Err(e) = plan::store(&self.cache, &site.name, dash, &p, now_ms()) {
@@ -426,6 +462,9 @@ impl Poller {
                     latencies.push(f.latency_ms);
                     report.fetched += 1;
                     report.samples += stats.samples;
+                    if stats.samples == 0 {
+                        report.empty += 1;
+                    }
                 }
                 Err(FetchError::Skipped) => {}
                 Err(FetchError::Cache(e)) => {
@@ -751,12 +790,21 @@ impl Poller {
                 let me = self.clone();
                 let site = site.clone();
                 let mut stop = shutdown.clone();
+                let started = now_ms();
+                let warm = self.settings.step_ms.max(WARM_MIN_MS).min(period.max(1));
                 tasks.spawn(async move {
                     let mut failures = 0u32;
+                    let mut warming = job_is_metrics(job);
                     loop {
-                        let ok = me.run_job(job, &site).await;
+                        let (ok, missing) = me.run_job(job, &site).await;
+                        if let Some(m) = missing {
+                            warming = m;
+                        }
                         failures = if ok { 0 } else { failures.saturating_add(1) };
-                        let wait = if ok {
+                        let young = now_ms().saturating_sub(started) < WARM_UP_MS;
+                        let wait = if ok && warming && young {
+                            Duration::from_millis(warm as u64)
+                        } else if ok {
                             Duration::from_millis(period.max(1) as u64)
                         } else {
                             backoff(period, failures)
@@ -775,19 +823,29 @@ impl Poller {
         while tasks.join_next().await.is_some() {}
     }
 
-    async fn run_job(&self, job: Job, site: &Site) -> bool {
+    /// Runs one round of `job`: (it worked, a metrics round found queries still without data).
+    async fn run_job(&self, job: Job, site: &Site) -> (bool, Option<bool>) {
+        if let Job::Metrics = job {
+            let r = self.poll_metrics(site, now_ms()).await;
+            if let Some(e) = &r.unreachable {
+                tracing::warn!("{}: Prometheus unreachable: {e}", site.name);
+            }
+            for (expr, e) in &r.errors {
+                tracing::warn!("{}: query {expr}: {e}", site.name);
+            }
+            // Only a round that fetched something tells whether data is still missing.
+            return (
+                r.unreachable.is_none(),
+                (r.fetched > 0).then_some(r.empty > 0),
+            );
+        }
+        (self.run_chore(job, site).await, Some(false))
+    }
+
+    async fn run_chore(&self, job: Job, site: &Site) -> bool {
         let now = now_ms();
         match job {
-            Job::Metrics => {
-                let r = self.poll_metrics(site, now).await;
-                if let Some(e) = &r.unreachable {
-                    tracing::warn!("{}: Prometheus unreachable: {e}", site.name);
-                }
-                for (expr, e) in &r.errors {
-                    tracing::warn!("{}: query {expr}: {e}", site.name);
-                }
-                r.unreachable.is_none()
-            }
+            Job::Metrics => true,
             Job::Alerts => match self.poll_alerts(site, now).await {
                 Ok(_) => true,
                 Err(e) => {
@@ -848,6 +906,10 @@ enum Job {
     Targets,
     Backfill,
     Housekeeping,
+}
+
+fn job_is_metrics(job: Job) -> bool {
+    matches!(job, Job::Metrics)
 }
 
 /// How often retention and the size cap are enforced.

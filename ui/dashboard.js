@@ -54,7 +54,7 @@ export function initDashboard() {
 }
 
 function panelSignature(d) {
-  return JSON.stringify((d.panels || []).map((p) => [p.id, p.kind, p.title, p.grid]));
+  return JSON.stringify([(d.panels || []).map((p) => [p.id, p.kind, p.title]), d.layout || []]);
 }
 
 // Opens dashboard `uid`. adoptDefaults: take its time range and refresh into the view;
@@ -125,35 +125,114 @@ function destroyPanels() {
   hideHover();
 }
 
+// The grid as the engine laid it out (rows, repeats, Grafana's compaction): row headers that
+// collapse and expand (remembered by the engine), and the panels of the expanded rows.
 function buildGrid() {
   destroyPanels();
   const g = $('grid');
   clear(g);
-  const list = ((dash && dash.panels) || []).filter((p) => str(p.kind).toLowerCase() !== 'row');
-  if (list.length === 0) {
+  const byId = new Map(((dash && dash.panels) || []).map((p) => [p.id, p]));
+  const items = (dash && Array.isArray(dash.layout)) ? dash.layout : [];
+  if (items.length === 0) {
     g.style.height = '';
     g.appendChild(el('div', 'grid-empty', 'This dashboard has no panels.'));
     return;
   }
   let maxY = 0;
-  let autoY = 0;
-  for (const p of list) {
-    const gp = p.grid || {};
+  for (const it of items) {
+    const gp = it.grid || {};
     let x = Number(gp.x), y = Number(gp.y), w = Number(gp.w), h = Number(gp.h);
     if (!isFinite(w) || w <= 0) w = 12;
     if (!isFinite(h) || h <= 0) h = 8;
     if (!isFinite(x) || x < 0) x = 0;
-    if (!isFinite(y) || y < 0) y = autoY;
+    if (!isFinite(y) || y < 0) y = maxY;
     w = Math.min(w, GRID_COLS);
     x = Math.min(x, GRID_COLS - w);
-    autoY = Math.max(autoY, y + h);
     maxY = Math.max(maxY, y + h);
+    if (it.kind === 'row') {
+      g.appendChild(rowHeader(it, y));
+      continue;
+    }
+    const p = byId.get(it.id);
+    if (!p) continue;
     const rec = panelBox(p, x, y, w, h);
     g.appendChild(rec.el);
     panels.set(p.id, rec);
   }
   g.style.height = (maxY * GRID_ROW_PX) + 'px';
   renderDirtyOnScreen();
+}
+
+let menusWired = false;
+function closePanelMenus() {
+  document.querySelectorAll('.panel-menu-list').forEach((l) => { l.hidden = true; });
+}
+
+// The panel menu: save the drawing (SVG, PNG) or the data (CSV) to the download folder.
+function panelMenu(p) {
+  const wrap = el('span', 'panel-menu');
+  const b = el('button', 'panel-menu-btn', '⋮');
+  b.type = 'button';
+  b.setAttribute('aria-label', 'Panel menu: save as PNG, SVG or CSV');
+  b.setAttribute('title', 'Save as PNG, SVG or CSV');
+  const list = el('div', 'panel-menu-list');
+  list.hidden = true;
+  for (const [fmt, label] of [['png', 'Save as PNG'], ['svg', 'Save as SVG'], ['csv', 'Save data as CSV']]) {
+    const item = el('button', 'panel-menu-item', label);
+    item.type = 'button';
+    item.dataset.format = fmt;
+    item.addEventListener('click', async (e) => {
+      e.stopPropagation();
+      list.hidden = true;
+      const rec = panels.get(p.id);
+      const size = (rec && rec.size) || { w: 800, h: 400 };
+      try {
+        const r = await invoke('export_panel', { uid: dash.uid, panelId: p.id, format: fmt, from: state.view.from, to: state.view.to, width: size.w, height: size.h });
+        setError('export', null);
+        setError('saved', 'saved ' + str(r && r.path));
+        setTimeout(() => setError('saved', null), 8000);
+      } catch (err) {
+        setError('export', err.message);
+      }
+    });
+    list.appendChild(item);
+  }
+  b.addEventListener('click', (e) => {
+    e.stopPropagation();
+    const open = list.hidden;
+    closePanelMenus();
+    list.hidden = !open;
+  });
+  if (!menusWired) {
+    menusWired = true;
+    document.addEventListener('click', closePanelMenus);
+  }
+  wrap.appendChild(b);
+  wrap.appendChild(list);
+  return wrap;
+}
+
+function rowHeader(it, y) {
+  const collapsed = !!it.collapsed;
+  const b = el('button', 'grid-row' + (collapsed ? ' collapsed' : ''));
+  b.type = 'button';
+  b.style.top = (y * GRID_ROW_PX) + 'px';
+  b.setAttribute('aria-expanded', collapsed ? 'false' : 'true');
+  b.appendChild(el('span', 'grid-row-arrow', collapsed ? '▸' : '▾'));
+  b.appendChild(el('span', 'grid-row-title', str(it.title) || '(row)'));
+  if (collapsed) b.appendChild(el('span', 'grid-row-count', '(' + Number(it.panels || 0) + ' panels)'));
+  b.addEventListener('click', async () => {
+    if (!dash) return;
+    const uid = dash.uid;
+    try {
+      await invoke('set_row_collapsed', { uid, index: Number(it.row), collapsed: !collapsed });
+    } catch (e) {
+      setError('set_row_collapsed', e.message);
+      return;
+    }
+    await loadDashboard(uid, false, true);
+  });
+  return b;
 }
 
 function panelBox(p, x, y, w, h) {
@@ -181,6 +260,7 @@ function panelBox(p, x, y, w, h) {
   const staleTag = el('span', 'panel-stale', '○ STALE');
   staleTag.hidden = true;
   head.appendChild(staleTag);
+  head.appendChild(panelMenu(p));
   box.appendChild(head);
 
   const body = el('div', 'panel-body loading');

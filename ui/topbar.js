@@ -124,7 +124,9 @@ export function buildVariables(vars) {
     lab.setAttribute('for', id);
     wrap.appendChild(lab);
     const cur = Array.isArray(v.current) ? v.current.map(str) : [];
-    if (!v.multi) wrap.appendChild(singleSelect(v, cur, id));
+    if (v.kind === 'textbox') wrap.appendChild(textbox(v, cur, id));
+    else if (v.kind === 'adhoc') wrap.appendChild(adhocFilters(v, cur, id));
+    else if (!v.multi) wrap.appendChild(singleSelect(v, cur, id));
     else {
       const b = el('button', 'varbtn', varLabelText(v, cur));
       b.type = 'button';
@@ -141,6 +143,50 @@ export function buildVariables(vars) {
     }
     box.appendChild(wrap);
   }
+}
+
+// A textbox variable: the typed text, applied on Enter or when the field is left.
+function textbox(v, cur, id) {
+  const inp = el('input', 'vartext');
+  inp.type = 'text';
+  inp.id = id;
+  inp.value = cur[0] || '';
+  inp.spellcheck = false;
+  const apply = () => { if (inp.value !== (cur[0] || '')) on.variable(v.name, [inp.value]); };
+  inp.addEventListener('keydown', (e) => { if (e.key === 'Enter') apply(); });
+  inp.addEventListener('change', apply);
+  return inp;
+}
+
+// Ad hoc filters: one chip per `key op "value"` (removable), and a field to add one.
+function adhocFilters(v, cur, id) {
+  const box = el('span', 'adhoc');
+  for (const f of cur) {
+    const chip = el('span', 'chip');
+    chip.appendChild(el('span', 'chip-text', f));
+    const x = button('✕', 'chip-x', () => on.variable(v.name, cur.filter((y) => y !== f)));
+    x.setAttribute('aria-label', 'remove filter ' + f);
+    chip.appendChild(x);
+    box.appendChild(chip);
+  }
+  const inp = el('input', 'vartext');
+  inp.type = 'text';
+  inp.id = id;
+  inp.placeholder = 'label="value"';
+  inp.spellcheck = false;
+  inp.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter') return;
+    const t = inp.value.trim();
+    if (!/^[A-Za-z_][A-Za-z0-9_]*\s*(=~|!~|!=|=)/.test(t)) {
+      inp.setCustomValidity('write it like job="node" or instance=~"10\\..*"');
+      inp.reportValidity();
+      return;
+    }
+    inp.setCustomValidity('');
+    on.variable(v.name, cur.concat([t]));
+  });
+  box.appendChild(inp);
+  return box;
 }
 
 function singleSelect(v, cur, id) {

@@ -58,6 +58,12 @@ pub fn dashboard(desk: Desk, uid: String) -> IpcResult<dto::DashboardDto> {
     Ok(desk.dashboard_view(&uid)?.into())
 }
 
+/// Collapses or expands a row (remembered); the UI reloads the dashboard's layout.
+#[tauri::command]
+pub fn set_row_collapsed(desk: Desk, uid: String, index: usize, collapsed: bool) -> IpcResult<()> {
+    Ok(desk.set_row_collapsed(&uid, index, collapsed)?)
+}
+
 #[tauri::command]
 pub async fn set_variable(
     desk: Desk<'_>,
@@ -101,6 +107,38 @@ pub fn panel_values(
             .into_iter()
             .map(|(name, value, color)| dto::Value { name, value, color })
             .collect(),
+    })
+}
+
+/// Saves a panel as SVG, PNG or CSV (its data) into the user's download folder; returns where.
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub fn export_panel(
+    desk: Desk,
+    uid: String,
+    panel_id: i64,
+    format: String,
+    from: String,
+    to: String,
+    width: u32,
+    height: u32,
+) -> IpcResult<dto::ExportDto> {
+    let range = TimeRange::parse(&from, &to)?;
+    let fmt = desk::ExportFormat::parse(&format).ok_or_else(|| {
+        IpcError::Refused(format!("cannot export as {format:?}: use svg, png or csv"))
+    })?;
+    let path = desk.export_panel(
+        &uid,
+        panel_id,
+        range,
+        width,
+        height,
+        fmt,
+        &desk::download_dir()?,
+    )?;
+    Ok(dto::ExportDto {
+        path: path.display().to_string(),
+        events: 0,
     })
 }
 

@@ -105,11 +105,64 @@ impl From<&Panel> for PanelDto {
 #[derive(Serialize)]
 pub struct VariableDto {
     pub name: String,
+    pub kind: String,
     pub label: String,
     pub options: Vec<String>,
     pub current: Vec<String>,
     pub multi: bool,
     pub include_all: bool,
+}
+
+/// One thing on the grid: a row header or a panel, where it goes.
+#[derive(Serialize)]
+pub struct LayoutItemDto {
+    /// `row` or `panel`.
+    pub kind: &'static str,
+    /// A panel's id.
+    pub id: Option<i64>,
+    /// A row's index (for collapsing it), title, state and how many panels it holds.
+    pub row: Option<usize>,
+    pub title: Option<String>,
+    pub collapsed: bool,
+    pub panels: usize,
+    pub grid: Grid,
+}
+
+impl From<&watchdesk::dashboard::layout::Item> for LayoutItemDto {
+    fn from(i: &watchdesk::dashboard::layout::Item) -> Self {
+        use watchdesk::dashboard::layout::ItemKind;
+        let grid = Grid {
+            x: i.grid.x as i64,
+            y: i.grid.y as i64,
+            w: i.grid.w as i64,
+            h: i.grid.h as i64,
+        };
+        match &i.kind {
+            ItemKind::Row {
+                index,
+                title,
+                collapsed,
+                panels,
+            } => LayoutItemDto {
+                kind: "row",
+                id: None,
+                row: Some(*index),
+                title: Some(title.clone()),
+                collapsed: *collapsed,
+                panels: *panels,
+                grid,
+            },
+            ItemKind::Panel { id } => LayoutItemDto {
+                kind: "panel",
+                id: Some(*id),
+                row: None,
+                title: None,
+                collapsed: false,
+                panels: 0,
+                grid,
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -120,7 +173,9 @@ pub struct DashboardDto {
     pub to: String,
     pub refresh_ms: Option<i64>,
     pub variables: Vec<VariableDto>,
+    /// Every panel (repeats expanded, titles interpolated); where each goes is in `layout`.
     pub panels: Vec<PanelDto>,
+    pub layout: Vec<LayoutItemDto>,
     pub issues: Vec<String>,
 }
 
@@ -138,6 +193,7 @@ impl From<desk::DashboardView> for DashboardDto {
                 .into_iter()
                 .map(|x| VariableDto {
                     name: x.name,
+                    kind: x.kind,
                     label: x.label,
                     options: x.options,
                     current: x.current,
@@ -146,6 +202,7 @@ impl From<desk::DashboardView> for DashboardDto {
                 })
                 .collect(),
             panels: d.panels.iter().map(PanelDto::from).collect(),
+            layout: v.layout.iter().map(LayoutItemDto::from).collect(),
             issues: v.issues,
         }
     }

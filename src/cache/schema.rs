@@ -277,6 +277,26 @@ CREATE TABLE alert_sync (
     synced_at INTEGER NOT NULL
 );
 "#,
+    r#"
+-- Variables as the poller last resolved them against the site (query variables' options), so the
+-- app's variable bar shows real options and a current value offline too.
+CREATE TABLE resolved_var (
+    source    TEXT NOT NULL,
+    dashboard TEXT NOT NULL,
+    name      TEXT NOT NULL,
+    pos       INTEGER NOT NULL,
+    value     TEXT NOT NULL,
+    PRIMARY KEY (source, dashboard, name, pos)
+);
+
+-- Rows an operator collapsed or expanded in the app (else the dashboard's own setting).
+CREATE TABLE row_state (
+    dashboard TEXT NOT NULL,
+    row_key   TEXT NOT NULL,
+    collapsed INTEGER NOT NULL,
+    PRIMARY KEY (dashboard, row_key)
+);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -400,6 +400,88 @@ impl Cache {
         run(&mut conn).map_err(self.err("store a query plan"))
     }
 
+    /// The options of each variable of a dashboard as the poller last resolved them on a site.
+    pub fn resolved_vars(
+        &self,
+        source: &str,
+        dashboard: &str,
+    ) -> Result<BTreeMap<String, Vec<String>>, CacheError> {
+        let conn = self.reader();
+        let run = || -> rusqlite::Result<BTreeMap<String, Vec<String>>> {
+            let mut st = conn.prepare_cached(
+                "SELECT name, value FROM resolved_var WHERE source = ?1 AND dashboard = ?2
+                 ORDER BY name, pos",
+            )?;
+            let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            let rows = st.query_map(params![source, dashboard], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            for row in rows {
+                let (name, value) = row?;
+                out.entry(name).or_default().push(value);
+            }
+            Ok(out)
+        };
+        run().map_err(self.err("read the resolved variables"))
+    }
+
+    /// Replaces the resolved options of a dashboard's variables on a site (only those given: a
+    /// variable whose options could not be listed keeps its last ones).
+    pub fn store_resolved_vars(
+        &self,
+        source: &str,
+        dashboard: &str,
+        options: &BTreeMap<String, Vec<String>>,
+    ) -> Result<(), CacheError> {
+        let mut conn = self.conn();
+        let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for (name, values) in options {
+                tx.prepare_cached(
+                    "DELETE FROM resolved_var WHERE source = ?1 AND dashboard = ?2 AND name = ?3",
+                )?
+                .execute(params![source, dashboard, name])?;
+                for (pos, v) in values.iter().enumerate() {
+                    tx.prepare_cached(
+                        "INSERT INTO resolved_var (source, dashboard, name, pos, value)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?
+                    .execute(params![source, dashboard, name, pos as i64, v])?;
+                }
+            }
+            tx.commit()
+        };
+        run(&mut conn).map_err(self.err("store the resolved variables"))
+    }
+
+    /// Rows of a dashboard the operator collapsed (true) or expanded (false), by row key.
+    pub fn row_states(&self, dashboard: &str) -> Result<BTreeMap<String, bool>, CacheError> {
+        let conn = self.reader();
+        let run = || -> rusqlite::Result<BTreeMap<String, bool>> {
+            let mut st = conn
+                .prepare_cached("SELECT row_key, collapsed FROM row_state WHERE dashboard = ?1")?;
+            let rows = st.query_map([dashboard], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        };
+        run().map_err(self.err("read the row states"))
+    }
+
+    pub fn set_row_state(
+        &self,
+        dashboard: &str,
+        row_key: &str,
+        collapsed: bool,
+    ) -> Result<(), CacheError> {
+        let conn = self.conn();
+        conn.prepare_cached(
+            "INSERT INTO row_state (dashboard, row_key, collapsed) VALUES (?1, ?2, ?3)
+             ON CONFLICT (dashboard, row_key) DO UPDATE SET collapsed = excluded.collapsed",
+        )
+        .and_then(|mut st| st.execute(params![dashboard, row_key, collapsed]))
+        .map(|_| ())
+        .map_err(self.err("save a row state"))
+    }
+
     /// When the alerts of a source were last synced (to notice a gap: the app was closed or offline).
     pub fn alerts_synced_at(&self, source: &str) -> Result<Option<Millis>, CacheError> {
         let conn = self.reader();

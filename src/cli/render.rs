@@ -47,7 +47,7 @@ pub fn render(
     let site = d.pick_source(source)?;
     let mut written = 0;
     for (key, _) in d.dashboards() {
-        let dash = d.dashboard(&key)?.clone();
+        let dash = d.expanded(&key)?;
         let dir = out.join(slug(&key));
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
@@ -56,7 +56,27 @@ pub fn render(
              <style>body{{background:#0b0e13;margin:0}}.p{{position:absolute}}</style>\n",
             html_escape(&dash.title)
         );
-        for panel in &dash.panels {
+        // Every panel, each row expanded, laid out as Grafana lays the dashboard out.
+        for item in d.layout_of(&dash, true) {
+            let grid = item.grid;
+            let panel = match item.kind {
+                watchdesk::dashboard::layout::ItemKind::Panel { id } => match dash.panel(id) {
+                    Some(p) => p,
+                    None => continue,
+                },
+                watchdesk::dashboard::layout::ItemKind::Row { title, .. } => {
+                    let y = grid.y * 30;
+                    html.push_str(&format!(
+                        "<div class=p style=\"left:8px;top:{y}px;color:#d8dee6;font:600 16px sans-serif\">{}</div>\n",
+                        html_escape(&title)
+                    ));
+                    continue;
+                }
+            };
+            let panel = &watchdesk::dashboard::Panel {
+                grid,
+                ..panel.clone()
+            };
             let (w, h) = watchdesk::view::panel_size(panel, width);
             let spec = d.panel_spec(&site, &dash, panel, range, w, h);
             let name = format!(

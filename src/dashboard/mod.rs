@@ -5,7 +5,9 @@
 //! Everything else degrades (an unsupported panel becomes [`PanelKind::Unsupported`], a bad field
 //! gets its default) and is reported as an [`Issue`] the UI can list.
 
+pub mod adhoc;
 pub mod field;
+pub mod layout;
 mod legend;
 mod model;
 pub mod options;
@@ -21,12 +23,12 @@ use std::path::{Path, PathBuf};
 
 pub use legend::{legend, legend_or_expr};
 pub use model::{
-    Dashboard, DatasourceRef, GridPos, MappingMatch, Panel, PanelKind, Query, Row, ThresholdStep,
-    Thresholds, ValueMapping, VarHide, VarKind, Variable,
+    Dashboard, DatasourceRef, GridPos, MappingMatch, Panel, PanelKind, Query, Repeat, Row,
+    ThresholdStep, Thresholds, ValueMapping, VarHide, VarKind, Variable,
 };
 pub use parse::parse;
 pub use template::{
-    apply_regex, interval_ms, parse_var_query, rate_interval_ms, resolve_offline,
+    apply_regex, interval_ms, parse_var_query, rate_interval_ms, resolve_cached, resolve_offline,
     resolve_variables, Interp, RegexError, VarQuery, VarValue, VarValues, DEFAULT_SCRAPE_MS,
 };
 

@@ -34,12 +34,28 @@ impl Dashboard {
     }
 }
 
-/// A row header: a collapsible section. Its panels name it in [`Panel::row`].
+/// A row header: a collapsible section. Its panels name it in [`Panel::row`] and
+/// [`Panel::row_index`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub title: String,
+    /// Collapsed in the JSON (the operator's choice in the app overrides it).
     pub collapsed: bool,
     pub y: u32,
+    /// Repeated once per value of this variable (`repeat`).
+    pub repeat: Option<String>,
+    /// Repeat clones: the variable's value for this copy (`{var: value}`), see `layout::expand`.
+    pub scoped: std::collections::BTreeMap<String, String>,
+}
+
+/// `repeat`, `repeatDirection` and `maxPerRow` of a panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repeat {
+    pub var: String,
+    /// `repeatDirection: "v"`: copies stacked vertically (else side by side).
+    pub vertical: bool,
+    /// Copies per line when side by side (Grafana's default 4).
+    pub max_per_row: u32,
 }
 
 /// A panel position on Grafana's grid: 24 columns; one height unit is [`GridPos::UNIT_PX`] pixels.
@@ -217,6 +233,14 @@ pub struct Panel {
     pub grid: GridPos,
     /// Title of the row the panel belongs to.
     pub row: Option<String>,
+    /// Index in [`Dashboard::rows`] of the row the panel belongs to.
+    pub row_index: Option<usize>,
+    /// Repeated once per value of a variable.
+    pub repeat: Option<Repeat>,
+    /// Repeat clones: the repeat variable's value for this copy, used in its queries and title.
+    pub scoped: std::collections::BTreeMap<String, String>,
+    /// Repeat clones: the id of the panel they copy.
+    pub repeat_of: Option<i64>,
     pub datasource: DatasourceRef,
     pub targets: Vec<Query>,
     /// Minimum query interval (`"30s"`, `"$inter"`), before interpolation.

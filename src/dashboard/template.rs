@@ -377,7 +377,7 @@ pub async fn resolve_variables(
     let mut vals = VarValues::default();
     let mut issues = Vec::new();
     for var in &dash.variables {
-        let mut options = var.options.clone();
+        let mut options = base_options(var);
         let mut failed = false;
         if var.kind == VarKind::Query {
             let interp = Interp {
@@ -428,11 +428,43 @@ pub fn resolve_offline(dash: &Dashboard, selected: &BTreeMap<String, Vec<String>
         // A query variable's options would come from the source: keep its saved value as a failed
         // fetch would.
         let failed = var.kind == VarKind::Query;
-        let value = choose(var, var.options.clone(), selected.get(&var.name), failed);
+        let value = choose(var, base_options(var), selected.get(&var.name), failed);
         vals.insert(var.name.clone(), value);
     }
     vals
 }
+
+/// The variables from what the poller last resolved (`cached`: each variable's options as listed
+/// by the source), without network: the operator's `selected` values when still valid, else the
+/// saved current value, else the first option. A variable never resolved uses its saved options.
+pub fn resolve_cached(
+    dash: &Dashboard,
+    cached: &BTreeMap<String, Vec<String>>,
+    selected: &BTreeMap<String, Vec<String>>,
+) -> VarValues {
+    let mut vals = VarValues::default();
+    for var in &dash.variables {
+        let (options, failed) = match cached.get(&var.name) {
+            Some(o) if var.kind == VarKind::Query => (o.clone(), false),
+            _ => (base_options(var), var.kind == VarKind::Query),
+        };
+        let value = choose(var, options, selected.get(&var.name), failed);
+        vals.insert(var.name.clone(), value);
+    }
+    vals
+}
+
+/// A variable's options before any source is asked. A datasource variable (and an exported
+/// dashboard's `${DS_PROMETHEUS}` input) stands for the site's Prometheus: its one option says so.
+fn base_options(var: &Variable) -> Vec<String> {
+    if var.kind == VarKind::Datasource && var.options.is_empty() {
+        return vec![DATASOURCE_OPTION.to_string()];
+    }
+    var.options.clone()
+}
+
+/// The option of a datasource variable: Watchdesk talks to the site's Prometheus.
+pub const DATASOURCE_OPTION: &str = "Prometheus";
 
 /// The length of a dashboard's time range, 6 h when it cannot be read.
 fn dashboard_range_ms(start: Option<i64>, end: Option<i64>) -> i64 {
@@ -539,6 +571,9 @@ fn choose(
         match var.kind {
             VarKind::Constant => false,
             VarKind::Textbox => vals.len() == 1,
+            VarKind::Adhoc => vals
+                .iter()
+                .all(|v| super::adhoc::Filter::parse(v).is_some()),
             _ => {
                 if vals.len() == 1 && vals.first().map(String::as_str) == Some(ALL) {
                     return var.include_all;

@@ -30,7 +30,9 @@ use crate::time::Millis;
 pub use acks::{AckReport, NamedAck};
 pub use alerts::{AlertDetail, AlertList, Counts, ListedAlert, Overall, RESOLVED_UNACKED};
 pub use check::{CheckLine, CheckReport};
-pub use dashboards::{DashboardView, PanelImage, TimeRange, VariableView};
+pub use dashboards::{
+    series_csv, DashboardView, ExportFormat, PanelImage, TimeRange, VariableView,
+};
 pub use shift_log::Export;
 
 /// What the front doors can be told went wrong. Each message says what failed and what to do.
@@ -116,6 +118,9 @@ pub struct Desk {
     /// Notifications to show, already recorded: the shell's only job is to display them.
     notes_tx: mpsc::UnboundedSender<Vec<Notification>>,
     notes_rx: Mutex<Option<mpsc::UnboundedReceiver<Vec<Notification>>>>,
+    /// Expanded dashboards by key, with the variable values they were expanded for.
+    expanded:
+        Mutex<std::collections::HashMap<String, (crate::dashboard::VarValues, Arc<Dashboard>)>>,
 }
 
 impl Desk {
@@ -222,6 +227,7 @@ impl Desk {
             events,
             notes_tx,
             notes_rx: Mutex::new(Some(notes_rx)),
+            expanded: Mutex::new(Default::default()),
         }
     }
 
@@ -371,6 +377,51 @@ fn file_stamp(ms: Millis) -> String {
             _ => '-',
         })
         .collect()
+}
+
+/// Writes `bytes` into `dir` as `<base>.<ext>`, or `<base>-2.<ext>`… when that exists: never over an
+/// earlier file. Returns where.
+pub(crate) fn write_new(
+    dir: &std::path::Path,
+    base: &str,
+    ext: &str,
+    bytes: &[u8],
+) -> Result<PathBuf, DeskError> {
+    use std::io::Write as _;
+    for k in 1..1000 {
+        let name = if k == 1 {
+            format!("{base}.{ext}")
+        } else {
+            format!("{base}-{k}.{ext}")
+        };
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                f.write_all(bytes)
+                    .and_then(|()| f.sync_all())
+                    .map_err(|e| DeskError::Io {
+                        what: format!("cannot write {}", path.display()),
+                        reason: format!("{e}; check the free space and permissions of the folder"),
+                    })?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(DeskError::Io {
+                    what: format!("cannot create {}", path.display()),
+                    reason: format!("{e}; check the permissions of the folder"),
+                })
+            }
+        }
+    }
+    Err(DeskError::Io {
+        what: format!("cannot find a free file name in {}", dir.display()),
+        reason: "999 files of this name exist already".into(),
+    })
 }
 
 /// The user's download folder (created when missing).

@@ -1,7 +1,6 @@
 //! The shift log: every alert event since a time, for the handover (`watchdesk history`, the app's
 //! Shift log view and its CSV export).
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::{Desk, DeskError};
@@ -41,45 +40,11 @@ impl Desk {
     pub fn export_shift_log(&self, since: &str, dir: &Path) -> Result<Export, DeskError> {
         let events = self.shift_log(None, since)?;
         let csv = crate::history::events_csv(&events);
-        let stamp = super::file_stamp(now_ms());
-        for k in 1..1000 {
-            let name = if k == 1 {
-                format!("watchdesk-shift-log-{stamp}.csv")
-            } else {
-                format!("watchdesk-shift-log-{stamp}-{k}.csv")
-            };
-            let path = dir.join(name);
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path);
-            match file {
-                Ok(mut f) => {
-                    f.write_all(csv.as_bytes())
-                        .and_then(|()| f.sync_all())
-                        .map_err(|e| DeskError::Io {
-                            what: format!("cannot write {}", path.display()),
-                            reason: format!(
-                                "{e}; check the free space and permissions of the folder"
-                            ),
-                        })?;
-                    return Ok(Export {
-                        path,
-                        events: events.len(),
-                    });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => {
-                    return Err(DeskError::Io {
-                        what: format!("cannot create {}", path.display()),
-                        reason: format!("{e}; check the permissions of the folder"),
-                    })
-                }
-            }
-        }
-        Err(DeskError::Io {
-            what: format!("cannot find a free file name in {}", dir.display()),
-            reason: "999 exports of this minute exist already".into(),
+        let base = format!("watchdesk-shift-log-{}", super::file_stamp(now_ms()));
+        let path = super::write_new(dir, &base, "csv", csv.as_bytes())?;
+        Ok(Export {
+            path,
+            events: events.len(),
         })
     }
 }

@@ -44,10 +44,35 @@
       { id: 11, title: 'Recent alerts', kind: 'alertlist', description: '', grid: { x: 8, y: 29, w: 16, h: 8 } },
     ],
     node: [
-      { id: 1, title: 'CPU busy', kind: 'timeseries', description: '', grid: { x: 0, y: 0, w: 12, h: 9 } },
+      { id: 1, title: 'CPU busy', kind: 'timeseries', description: '', grid: { x: 0, y: 0, w: 12, h: 9 }, ignored: ['options.legend.calcs'] },
       { id: 2, title: 'Disk usage', kind: 'bargauge', description: '', grid: { x: 12, y: 0, w: 12, h: 9 } },
+      { id: 3, title: 'Network traffic', kind: 'timeseries', description: '', grid: { x: 0, y: 10, w: 24, h: 8 } },
     ],
   };
+  // Rows of the mock dashboards, laid out as the engine does: a header, then (expanded) its panels.
+  const ROWS = { node: [{ title: 'Network', panels: [3], collapsed: true }] };
+  function layoutOf(uid) {
+    const rows = ROWS[uid] || [];
+    const inRow = new Set(rows.flatMap((r) => r.panels));
+    const out = [];
+    let bottom = 0;
+    for (const p of PANELS[uid]) {
+      if (inRow.has(p.id)) continue;
+      out.push({ kind: 'panel', id: p.id, grid: p.grid });
+      bottom = Math.max(bottom, p.grid.y + p.grid.h);
+    }
+    rows.forEach((r, i) => {
+      out.push({ kind: 'row', row: i, title: r.title, collapsed: r.collapsed, panels: r.panels.length, grid: { x: 0, y: bottom, w: 24, h: 1 } });
+      bottom += 1;
+      if (r.collapsed) return;
+      for (const id of r.panels) {
+        const p = PANELS[uid].find((x) => x.id === id);
+        out.push({ kind: 'panel', id, grid: Object.assign({}, p.grid, { y: bottom }) });
+        bottom += p.grid.h;
+      }
+    });
+    return out;
+  }
   const VARS = {
     'rta-overview': [
       { name: 'site', label: 'Site', options: [SITE_A, SITE_B], current: [SITE_A], multi: false, include_all: false },
@@ -505,7 +530,14 @@
         const panels = PANELS[args.uid];
         if (!panels) throw 'unknown dashboard ' + args.uid;
         const d = DASHES.find((x) => x.uid === args.uid);
-        return { uid: d.uid, title: d.title, from: 'now-6h', to: 'now', refresh_ms: 30000, variables: VARS[args.uid], panels, issues: args.uid === 'rta-overview' ? ['panel 10 "Playback transmux performance": panel type "piechart" is not supported'] : [] };
+        return { uid: d.uid, title: d.title, from: 'now-6h', to: 'now', refresh_ms: 30000, variables: VARS[args.uid], panels, layout: layoutOf(args.uid), issues: args.uid === 'rta-overview' ? ['panel 10 "Playback transmux performance": panel type "piechart" is not supported'] : [] };
+      }
+      case 'export_panel': return { path: '/home/mrivera/Downloads/panel-' + args.panelId + '.' + args.format, events: 0 };
+      case 'set_row_collapsed': {
+        const r = (ROWS[args.uid] || [])[args.index];
+        if (!r) throw 'no row ' + args.index;
+        r.collapsed = !!args.collapsed;
+        return null;
       }
       case 'set_variable': {
         const v = (VARS[args.uid] || []).find((x) => x.name === args.name);

@@ -424,6 +424,34 @@ import { indexCsp } from './load-app.js';
     check('shift log: export shows the path', !$('#shift-result').hidden && /\.csv$/.test($('#shift-result').textContent), $('#shift-result').textContent);
     $('#nav-alerts').click();
     await sleep(200);
+
+    // --- rows: the engine's layout, headers that collapse and expand
+    $('#nav-dashboard').click();
+    await sleep(100);
+    const sel = $('#dash-select');
+    sel.value = 'node';
+    sel.dispatchEvent(new Event('change'));
+    await sleep(400);
+    const rowBtn = () => $('.grid-row');
+    check('rows: a collapsed row shows its header and panel count, not its panels', !!rowBtn() && /Network/.test(rowBtn().textContent) && /\(1 panels\)/.test(rowBtn().textContent) && $$('.panel').length === 2, $$('.panel').length + ' ' + (rowBtn() && rowBtn().textContent));
+    check('rows: a panel using ignored options is marked partial', $$('.panel-partial').length === 1 && /options\.legend\.calcs/.test($('.panel-partial').getAttribute('title')));
+    rowBtn().click();
+    await sleep(400);
+    const rc = calls('set_row_collapsed');
+    check('rows: expanding asks the engine (remembered there)', rc.length === 1 && rc[0][1].uid === 'node' && rc[0][1].index === 0 && rc[0][1].collapsed === false, JSON.stringify(rc));
+    check('rows: expanded, its panel is placed under the header', $$('.panel').length === 3 && rowBtn().getAttribute('aria-expanded') === 'true', $$('.panel').length);
+    // --- the panel menu: save as PNG/SVG/CSV
+    $$('.panel-menu-btn')[0].click();
+    check('panel menu opens with PNG, SVG and CSV', $$('.panel-menu-list').filter((l) => !l.hidden).length === 1 && $$('.panel-menu-item').slice(0, 3).map((i) => i.dataset.format).join() === 'png,svg,csv');
+    $$('.panel-menu-item')[2].click();
+    await sleep(100);
+    const ex = calls('export_panel');
+    check('panel menu: CSV export asks the engine and says where it went', ex.length === 1 && ex[0][1].format === 'csv' && ex[0][1].panelId === 1 && /panel-1\.csv/.test($('#error-line').textContent), JSON.stringify(ex) + ' ' + $('#error-line').textContent);
+    sel.value = 'rta-overview';
+    sel.dispatchEvent(new Event('change'));
+    await sleep(300);
+    $('#nav-alerts').click();
+    await sleep(200);
   }
 
   function openFromMock(a) {

@@ -229,7 +229,7 @@ fn parse_classic(d: &Value, issues: &mut Vec<Issue>) -> Dashboard {
     let variables = parse_variables(&mut c, d);
 
     let mut rows = Vec::new();
-    let mut flat: Vec<(Option<String>, &Value)> = Vec::new();
+    let mut flat: Vec<(Option<usize>, &Value)> = Vec::new();
     let old_rows;
     let list: &[Value] = if d.get("panels").is_none() && d.get("rows").is_some() {
         old_rows = convert_old_rows(&mut c, d.get("rows"));
@@ -252,6 +252,14 @@ fn parse_classic(d: &Value, issues: &mut Vec<Issue>) -> Dashboard {
     let mut panels = Vec::new();
     let mut bottom = 0u32;
     for (row, p) in flat {
+        let row = row.map(|i| {
+            (
+                i,
+                rows.get(i)
+                    .map(|r: &Row| r.title.clone())
+                    .unwrap_or_default(),
+            )
+        });
         if let Some(panel) = parse_panel(c.issues, p, row, &mut ids, bottom) {
             bottom = bottom.max(panel.grid.y.saturating_add(panel.grid.h));
             panels.push(panel);
@@ -298,18 +306,18 @@ fn parse_refresh(c: &mut Ctx, v: Option<&Value>) -> Option<i64> {
     }
 }
 
-/// Orders panels with their row titles: expanded rows own the top-level panels that follow them,
-/// collapsed rows own the panels inside them.
+/// Orders panels with their rows (an index in `rows`): expanded rows own the top-level panels that
+/// follow them, collapsed rows own the panels inside them.
 fn flatten<'v>(
     c: &mut Ctx,
     list: &'v [Value],
-    out: &mut Vec<(Option<String>, &'v Value)>,
+    out: &mut Vec<(Option<usize>, &'v Value)>,
     rows: &mut Vec<Row>,
 ) {
-    let mut current: Option<String> = None;
+    let mut current: Option<usize> = None;
     for p in list {
         if p.get("type").and_then(Value::as_str) != Some("row") {
-            out.push((current.clone(), p));
+            out.push((current, p));
             continue;
         }
         let title = c.str(p.get("title"), "row title").unwrap_or_default();
@@ -320,11 +328,15 @@ fn flatten<'v>(
             .and_then(Value::as_f64)
             .map(|y| y.clamp(0.0, f64::from(GridPos::MAX_Y)) as u32)
             .unwrap_or(0);
+        let repeat = c.nonempty(p.get("repeat"), "row repeat");
         rows.push(Row {
             title: title.clone(),
             collapsed,
             y,
+            repeat,
+            scoped: Default::default(),
         });
+        let index = rows.len() - 1;
         for child in c.arr(p.get("panels"), "row panels") {
             if child.get("type").and_then(Value::as_str) == Some("row") {
                 c.issue(
@@ -333,9 +345,9 @@ fn flatten<'v>(
                 );
                 continue;
             }
-            out.push((Some(title.clone()), child));
+            out.push((Some(index), child));
         }
-        current = Some(title);
+        current = Some(index);
     }
 }
 

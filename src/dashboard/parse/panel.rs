@@ -9,7 +9,7 @@ use super::*;
 pub(super) fn parse_panel(
     issues: &mut Vec<Issue>,
     p: &Value,
-    row: Option<String>,
+    row: Option<(usize, String)>,
     ids: &mut IdAlloc,
     bottom: u32,
 ) -> Option<Panel> {
@@ -68,12 +68,17 @@ pub(super) fn parse_panel(
             PanelKind::Unsupported(ty.clone())
         }
     };
-    if let Some(rep) = c.nonempty(p.get("repeat"), "repeat") {
-        c.issue(
-            IssueKind::Unsupported,
-            format!("repeating by ${rep} is not supported; the panel is shown once, with all selected values"),
-        );
-    }
+    let repeat = c.nonempty(p.get("repeat"), "repeat").map(|var| {
+        let max = c
+            .int(p.get("maxPerRow"), "maxPerRow")
+            .unwrap_or(4)
+            .clamp(1, 24) as u32;
+        super::super::model::Repeat {
+            var: var.trim_start_matches('$').to_string(),
+            vertical: p.get("repeatDirection").and_then(Value::as_str) == Some("v"),
+            max_per_row: max,
+        }
+    });
     if !c
         .arr(p.get("transformations"), "transformations")
         .is_empty()
@@ -203,7 +208,11 @@ pub(super) fn parse_panel(
         description,
         kind,
         grid,
-        row,
+        row_index: row.as_ref().map(|(i, _)| *i),
+        row: row.map(|(_, t)| t),
+        repeat,
+        scoped: Default::default(),
+        repeat_of: None,
         datasource,
         targets,
         interval,

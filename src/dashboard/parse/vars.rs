@@ -43,16 +43,11 @@ pub(super) fn parse_variable(c: &mut Ctx, v: &Value, name: String) -> Variable {
     let what = |f: &str| format!("variable ${name}: {f}");
     let ty = c.str(v.get("type"), &what("type")).unwrap_or_default();
     let kind = VarKind::parse(&ty);
-    match &kind {
-        VarKind::Unknown(t) => c.issue(
+    if let VarKind::Unknown(t) = &kind {
+        c.issue(
             IssueKind::Unsupported,
             format!("variable ${name}: type {t:?} is not supported; its saved value is used"),
-        ),
-        VarKind::Adhoc if !c.arr(v.get("filters"), &what("filters")).is_empty() => c.issue(
-            IssueKind::Unsupported,
-            format!("variable ${name}: ad hoc filters are not applied to the queries"),
-        ),
-        _ => {}
+        );
     }
     let query = match v.get("query") {
         Some(Value::Object(o)) => c
@@ -92,6 +87,24 @@ pub(super) fn parse_variable(c: &mut Ctx, v: &Value, name: String) -> Variable {
             current = vec![query.clone()];
         }
         VarKind::Textbox if current.is_empty() => current = vec![query.clone()],
+        VarKind::Adhoc => {
+            // The saved filters: `[{key, operator, value}]`, kept as `key op "value"`.
+            current = c
+                .arr(v.get("filters"), &what("filters"))
+                .iter()
+                .filter_map(|f| {
+                    let key = f.get("key").and_then(Value::as_str)?;
+                    let op = f.get("operator").and_then(Value::as_str).unwrap_or("=");
+                    let value = f.get("value").and_then(Value::as_str).unwrap_or("");
+                    super::super::adhoc::Filter::parse(&format!(
+                        "{key}{op}\"{}\"",
+                        value.replace('"', "\\\"")
+                    ))
+                    .map(|f| f.text())
+                })
+                .collect();
+            options = Vec::new();
+        }
         _ => {}
     }
     let regex = c.nonempty(v.get("regex"), &what("regex"));
