@@ -8,7 +8,8 @@ what=${1:-all}
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 
-engine_pkgs=(prometheus prometheus-alertmanager prometheus-node-exporter curl ca-certificates fonts-dejavu-core)
+engine_pkgs=(prometheus prometheus-alertmanager prometheus-node-exporter prometheus-redis-exporter
+  redis-server prometheus-postgres-exporter postgresql curl ca-certificates fonts-dejavu-core)
 desktop_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev xvfb xauth dbus dbus-x11 dunst libnotify-bin
   imagemagick webkit2gtk-driver chromium)

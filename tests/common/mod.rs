@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod app;
+pub mod exporters;
 pub mod webdriver;
 
 /// The repository root (this harness is shared by the engine's and the app's tests).
@@ -224,6 +225,8 @@ pub struct Stack {
     am: Option<Proc>,
     node: Option<Proc>,
     sim: Option<Proc>,
+    /// Exporters and servers started for one test (`exporters.rs`).
+    extras: Vec<Proc>,
 }
 
 impl Stack {
@@ -339,6 +342,7 @@ scrape_configs:
             am: None,
             node: Some(node),
             sim: Some(sim),
+            extras: Vec::new(),
         };
         stack.start_alertmanager();
         stack.start_prometheus();
