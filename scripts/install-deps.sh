@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Watchdesk needs on a fresh Debian 12 / Ubuntu 22.04+ machine.
 #   scripts/install-deps.sh [engine|desktop|all]   (default: all)
-# engine : the real monitoring servers the engine tests and the reference stack use
+# engine : the real monitoring servers the engine tests and the reference stack use, and a
+#          Secret Service (gnome-keyring on its own D-Bus bus) for the keyring test
 # desktop: Tauri 2 build libraries, Xvfb, D-Bus, dunst, WebKitWebDriver for the desktop tests
 set -euo pipefail
 what=${1:-all}
@@ -9,7 +10,8 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 engine_pkgs=(prometheus prometheus-alertmanager prometheus-node-exporter prometheus-redis-exporter
-  redis-server prometheus-postgres-exporter postgresql curl ca-certificates fonts-dejavu-core)
+  redis-server prometheus-postgres-exporter postgresql curl ca-certificates fonts-dejavu-core
+  dbus gnome-keyring)
 desktop_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev xvfb xauth dbus dbus-x11 dunst libnotify-bin
   imagemagick webkit2gtk-driver chromium)

@@ -24,6 +24,9 @@
 //! # or, with auth and TLS:
 //! # prometheus = { url = "https://mon.example/prometheus", username = "op", password_file = "/etc/wd/pw",
 //! #                ca_file = "/etc/wd/ca.pem" }
+//! # or with the password (or, without username, the bearer token) in the OS keyring, stored there
+//! # by `watchdesk login rta`:
+//! # prometheus = { url = "https://mon.example/prometheus", username = "op", keyring = true }
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -253,6 +256,10 @@ struct FileEndpointFull {
     password_file: Option<PathBuf>,
     bearer_token: Option<String>,
     bearer_token_file: Option<PathBuf>,
+    /// The password (with `username`) or bearer token is in the OS keyring, stored there by
+    /// `watchdesk login`.
+    #[serde(default)]
+    keyring: bool,
     ca_file: Option<PathBuf>,
     /// UNSAFE: accept any TLS certificate.
     #[serde(default)]
@@ -261,14 +268,7 @@ struct FileEndpointFull {
     max_body_mb: Option<usize>,
 }
 
-/// The folder name of Watchdesk's config and data: `watchdesk`, and `watchdesk-dev` for development
-/// (debug) builds, so that a developer's build never reads an installed operator's config or touches
-/// their cache.
-pub const APP_DIR: &str = if cfg!(debug_assertions) {
-    "watchdesk-dev"
-} else {
-    "watchdesk"
-};
+pub use crate::files::APP_DIR;
 
 pub fn default_config_path() -> Option<PathBuf> {
     dirs::config_dir().map(|d| d.join(APP_DIR).join("config.toml"))
@@ -427,7 +427,12 @@ fn read_secret(path: &Path, what: &str) -> Result<String, ConfigError> {
         })
 }
 
-fn endpoint(what: &str, fe: &FileEndpoint) -> Result<Endpoint, ConfigError> {
+fn endpoint(
+    what: &str,
+    fe: &FileEndpoint,
+    site: &str,
+    role: crate::secrets::Role,
+) -> Result<Endpoint, ConfigError> {
     match fe {
         FileEndpoint::Url(u) => {
             check_url(what, u)?;
@@ -446,7 +451,17 @@ fn endpoint(what: &str, fe: &FileEndpoint) -> Result<Endpoint, ConfigError> {
                 (None, Some(path)) => Some(read_secret(path, "bearer token")?),
                 (None, None) => None,
             };
+            if f.keyring && (password.is_some() || token.is_some()) {
+                return Err(ConfigError::Invalid(format!(
+                    "{what}: keyring = true and a password or bearer token in the config; keep the \
+                     secret in one place (remove password/password_file/bearer_token/bearer_token_file)"
+                )));
+            }
             ep.auth = match (&f.username, password, token) {
+                _ if f.keyring => Auth::Keyring {
+                    username: f.username.clone(),
+                    account: crate::secrets::account(site, role, &f.url),
+                },
                 (_, Some(_), Some(_)) | (Some(_), _, Some(_)) => {
                     return Err(ConfigError::Invalid(format!(
                         "{what}: set either username/password or bearer_token, not both"
@@ -551,11 +566,23 @@ impl Config {
                     "two [[source]] entries are named {name:?}; names must be unique"
                 )));
             }
-            let prometheus = endpoint(&format!("source {name:?} prometheus"), &s.prometheus)?;
+            let prometheus = endpoint(
+                &format!("source {name:?} prometheus"),
+                &s.prometheus,
+                &name,
+                crate::secrets::Role::Prometheus,
+            )?;
             let alertmanagers = s
                 .alertmanagers
                 .iter()
-                .map(|a| endpoint(&format!("source {name:?} alertmanager"), a))
+                .map(|a| {
+                    endpoint(
+                        &format!("source {name:?} alertmanager"),
+                        a,
+                        &name,
+                        crate::secrets::Role::Alertmanager,
+                    )
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             sites.push(SiteConfig {
                 name,
@@ -579,6 +606,12 @@ impl Config {
                         .map(|b| b.prometheus.clone())
                         .unwrap_or_else(|| Endpoint::new(u.clone()));
                     ep.url = u.clone();
+                    if let Auth::Keyring { account, .. } = &mut ep.auth {
+                        // The keyring entry belongs to a URL: a password is never sent to another
+                        // server than the one it was stored for.
+                        *account =
+                            crate::secrets::account(&name, crate::secrets::Role::Prometheus, u);
+                    }
                     ep
                 }
                 (None, Some(b)) => b.prometheus.clone(),
@@ -880,6 +913,55 @@ mod tests {
     }
 
     #[test]
+    fn keyring_true_names_the_entry_by_source_role_and_url() {
+        let c = load(
+            r#"
+            [[source]]
+            name = "rta"
+            prometheus = { url = "https://p.example/prom/", username = "op", keyring = true }
+            alertmanagers = [{ url = "http://a:9093", keyring = true }]
+        "#,
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            c.sites[0].prometheus.auth,
+            Auth::Keyring {
+                username: Some("op".into()),
+                account: "rta prometheus https://p.example/prom".into()
+            }
+        );
+        assert_eq!(
+            c.sites[0].alertmanagers[0].auth,
+            Auth::Keyring {
+                username: None,
+                account: "rta alertmanager http://a:9093".into()
+            }
+        );
+        check_err(
+            "[[source]]\nprometheus = { url = \"http://x\", username = \"op\", password = \"p\", keyring = true }",
+            "keep the secret in one place",
+        );
+        // --prometheus points the site elsewhere: the entry of the configured URL is not used.
+        let ov = Overrides {
+            prometheus: Some("http://other:9090".into()),
+            ..Default::default()
+        };
+        let c = load(
+            "[[source]]\nname = \"rta\"\nprometheus = { url = \"http://x:9090\", username = \"op\", keyring = true }",
+            &ov,
+        )
+        .unwrap();
+        assert_eq!(
+            c.sites[0].prometheus.auth,
+            Auth::Keyring {
+                username: Some("op".into()),
+                account: "rta prometheus http://other:9090".into()
+            }
+        );
+    }
+
+    #[test]
     fn flags_override() {
         let ov = Overrides {
             prometheus: Some("http://127.0.0.1:1234".into()),
@@ -1088,6 +1170,7 @@ mod tests {
                 "username",
                 "password",
                 "password_file",
+                "keyring",
                 "bearer_token",
                 "bearer_token_file",
                 "ca_file",

@@ -3,6 +3,15 @@
 
 use std::path::Path;
 
+/// The folder name of Watchdesk's config and data: `watchdesk`, and `watchdesk-dev` for development
+/// (debug) builds, so that a developer's build never reads an installed operator's config or touches
+/// their cache.
+pub const APP_DIR: &str = if cfg!(debug_assertions) {
+    "watchdesk-dev"
+} else {
+    "watchdesk"
+};
+
 /// Reads a file that must be a regular file of at most `max` bytes, in UTF-8. Anything else (a
 /// device such as /dev/zero, a FIFO, a directory, a file too large) is refused without reading
 /// more than `max + 1` bytes and without waiting for a writer. The error says what is wrong.

@@ -12,6 +12,7 @@ pub mod history;
 pub mod notify;
 pub mod plan;
 pub mod poller;
+pub mod secrets;
 pub mod severity;
 pub mod source;
 pub mod text;

@@ -112,6 +112,20 @@ enum Cmd {
         #[arg(long)]
         csv: bool,
     },
+    /// Store the password or bearer token of a source's Prometheus (default) or of one of its
+    /// Alertmanagers (--alertmanager URL) in the OS keyring; the config then says `keyring = true`
+    /// instead of holding it. Reads the secret from a prompt, or from standard input when piped.
+    Login {
+        /// The source's name ([[source]] name in the config).
+        #[arg(value_name = "SOURCE")]
+        site: String,
+        /// HTTP Basic username (default: the one in the config; none: a bearer token).
+        #[arg(long)]
+        username: Option<String>,
+        /// Remove the stored secret instead.
+        #[arg(long)]
+        forget: bool,
+    },
     /// Undo an acknowledgement (expires its silence).
     Unack {
         /// Alert name or fingerprint.
@@ -231,6 +245,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::History { since, csv } => history(&open(&cli)?, source, since, *csv),
+        Cmd::Login {
+            site,
+            username,
+            forget,
+        } => {
+            if cli.alertmanager.len() > 1 {
+                bail!("login: give one --alertmanager URL at a time");
+            }
+            let req = desk::LoginRequest {
+                site: site.clone(),
+                prometheus: cli.prometheus.clone(),
+                alertmanager: cli.alertmanager.first().cloned(),
+                username: username.clone(),
+                forget: *forget,
+            };
+            rt.block_on(cli::login::login(&overrides(&cli), &req))
+        }
     }
 }
 

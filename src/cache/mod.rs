@@ -11,6 +11,7 @@ pub mod acks;
 pub mod alerts;
 pub mod chunk;
 mod damage;
+pub mod dashboard_state;
 pub mod health;
 pub mod retention;
 pub mod schema;
@@ -24,10 +25,11 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 pub use alerts::{AlertChanges, AlertEvent, CachedAlert, ReportedAlert};
+pub use dashboard_state::PlannedQuery;
 pub use health::SourceHealth;
 pub use retention::{PruneStats, Retention};
 pub use series::{CachedQuery, CachedSeries, IngestStats, Resolution};
-pub use state::{NotifyMark, PipelineFlag, PlannedQuery, SavedView};
+pub use state::{NotifyMark, PipelineFlag, SavedView};
 
 /// The history cache. One SQLite connection behind a mutex: cheap to share (`Arc<Cache>`) between the
 /// poller and the UI.

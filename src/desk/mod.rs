@@ -11,6 +11,7 @@ mod acks;
 mod alerts;
 mod check;
 mod dashboards;
+mod login;
 mod notifications;
 mod shift_log;
 
@@ -33,6 +34,7 @@ pub use check::{CheckLine, CheckReport};
 pub use dashboards::{
     series_csv, DashboardView, ExportFormat, PanelImage, TimeRange, VariableView,
 };
+pub use login::{LoginReport, LoginRequest, Verified};
 pub use shift_log::Export;
 
 /// What the front doors can be told went wrong. Each message says what failed and what to do.

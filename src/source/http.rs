@@ -14,6 +14,7 @@
 //!   [`SourceError::NotJson`]; broken or truncated JSON, or JSON of the wrong shape ->
 //!   [`SourceError::Malformed`].
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
@@ -22,6 +23,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::{Auth, Endpoint, SourceError};
+use crate::secrets::{OsKeyring, SecretStore};
 
 /// `User-Agent` sent with every request.
 pub const USER_AGENT_VALUE: &str = concat!("watchdesk/", env!("CARGO_PKG_VERSION"));
@@ -81,9 +83,28 @@ pub struct HttpClient {
     /// Base URL without credentials, for messages.
     display_url: String,
     auth: Auth,
+    /// Where `Auth::Keyring` secrets are read, and the one read (memory only).
+    keyring: KeyringSecret,
     timeout: Duration,
     max_body_bytes: usize,
 }
+
+/// The OS keyring (or a test store) and the secret read from it, shared by the clones of one client.
+#[derive(Clone)]
+struct KeyringSecret {
+    store: Arc<dyn SecretStore>,
+    read: Arc<Mutex<Option<Arc<str>>>>,
+}
+
+impl std::fmt::Debug for KeyringSecret {
+    // Never print secrets into logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KeyringSecret({})", self.store.name())
+    }
+}
+
+/// How long a keyring read may take (a locked keyring may wait for its unlock prompt).
+const KEYRING_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl HttpClient {
     /// Builds a client for `endpoint`. Fails with [`SourceError::Config`] on a bad URL, an
@@ -160,9 +181,85 @@ impl HttpClient {
             base,
             display_url,
             auth: endpoint.auth.clone(),
+            keyring: KeyringSecret {
+                store: Arc::new(OsKeyring),
+                read: Arc::default(),
+            },
             timeout: endpoint.timeout,
             max_body_bytes: endpoint.max_body_bytes,
         })
+    }
+
+    /// Reads `Auth::Keyring` secrets from `store` instead of the OS keyring (tests).
+    pub fn with_secret_store(mut self, store: Arc<dyn SecretStore>) -> Self {
+        self.keyring = KeyringSecret {
+            store,
+            read: Arc::default(),
+        };
+        self
+    }
+
+    /// The credentials to send: `auth` itself, or for `Auth::Keyring` the secret read from the
+    /// keyring (once; again after the server refused it).
+    async fn credentials(&self) -> Result<Auth, SourceError> {
+        let Auth::Keyring { username, account } = &self.auth else {
+            return Ok(self.auth.clone());
+        };
+        let cached = self
+            .keyring
+            .read
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let secret = match cached {
+            Some(s) => s,
+            None => {
+                let store = self.keyring.store.clone();
+                let acc = account.clone();
+                let fail = |reason: String| SourceError::Secret {
+                    url: self.display_url.clone(),
+                    reason,
+                };
+                let read = tokio::task::spawn_blocking(move || store.get(&acc));
+                let s: Arc<str> = match tokio::time::timeout(KEYRING_TIMEOUT, read).await {
+                    Ok(Ok(Ok(s))) => s.into(),
+                    Ok(Ok(Err(e))) => return Err(fail(e.to_string())),
+                    Ok(Err(e)) => return Err(fail(format!("the keyring read failed: {e}"))),
+                    Err(_) => {
+                        return Err(fail(format!(
+                            "the OS keyring did not answer within {} s; it may be waiting for \
+                             an unlock prompt. Unlock it and the next poll retries",
+                            KEYRING_TIMEOUT.as_secs()
+                        )))
+                    }
+                };
+                if username.is_none()
+                    && (s.is_empty() || HeaderValue::from_str(&format!("Bearer {s}")).is_err())
+                {
+                    return Err(fail(
+                        "the token in the OS keyring is empty or contains characters not allowed \
+                         in an HTTP header; store it again with watchdesk login"
+                            .into(),
+                    ));
+                }
+                *self.keyring.read.lock().unwrap_or_else(|p| p.into_inner()) = Some(s.clone());
+                s
+            }
+        };
+        Ok(match username {
+            Some(u) => Auth::Basic {
+                username: u.clone(),
+                password: secret.to_string(),
+            },
+            None => Auth::Bearer {
+                token: secret.to_string(),
+            },
+        })
+    }
+
+    /// The server refused the credentials: a keyring secret is read again on the next request.
+    fn forget_secret(&self) {
+        *self.keyring.read.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// The base URL without credentials.
@@ -232,8 +329,9 @@ impl HttpClient {
             }
         }
         let shown = redact(&url);
+        let auth = self.credentials().await?;
         let started = Instant::now();
-        let work = self.send_inner(method, url, &shown, body);
+        let work = self.send_inner(method, url, &shown, body, auth);
         match tokio::time::timeout(self.timeout, work).await {
             Ok(result) => result,
             Err(_) => Err(SourceError::Timeout {
@@ -252,13 +350,14 @@ impl HttpClient {
         url: Url,
         shown: &str,
         body: Body,
+        auth: Auth,
     ) -> Result<Response, SourceError> {
         let mut req = self
             .client
             .request(method, url)
             .header(ACCEPT, "application/json");
-        req = match &self.auth {
-            Auth::None => req,
+        req = match &auth {
+            Auth::None | Auth::Keyring { .. } => req,
             Auth::Basic { username, password } => req.basic_auth(username, Some(password)),
             Auth::Bearer { token } => req.bearer_auth(token),
         };
@@ -280,6 +379,7 @@ impl HttpClient {
         let mut resp = req.send().await.map_err(|e| self.map_reqwest(e, shown))?;
         let status = resp.status().as_u16();
         if status == 401 || status == 403 {
+            self.forget_secret();
             return Err(SourceError::Auth {
                 url: shown.to_owned(),
                 status,
@@ -1127,6 +1227,82 @@ mod tests {
         let mut e = endpoint("http://h");
         e.timeout = Duration::ZERO;
         assert!(HttpClient::new(&e).is_err());
+    }
+
+    /// #11: a secret in the keyring is sent as a bearer token (no username) or Basic password, read
+    /// once, read again after a 401 (a new one stored by `watchdesk login` is picked up without a
+    /// restart), and a keyring that cannot be read fails the request saying so, without a request.
+    #[tokio::test]
+    async fn keyring_secret_is_sent_read_once_and_read_again_after_a_refusal() {
+        use crate::secrets::{MemoryStore, SecretError, SecretStore};
+        let srv = start(|r| {
+            if r.header("authorization") == Some("Bearer new-token") {
+                reply(200, "application/json", "{}")
+            } else {
+                reply(401, "text/plain", "no")
+            }
+        })
+        .await;
+        let store = Arc::new(MemoryStore::default());
+        store.set("rta prometheus x", "old-token").expect("set");
+        let mut e = endpoint(&srv.url);
+        e.auth = Auth::Keyring {
+            username: None,
+            account: "rta prometheus x".into(),
+        };
+        let c = HttpClient::new(&e)
+            .expect("client")
+            .with_secret_store(store.clone());
+        let err = c.get(&["x"], &[]).await.expect_err("old token refused");
+        assert!(
+            matches!(err, SourceError::Auth { status: 401, .. }),
+            "{err}"
+        );
+        store.set("rta prometheus x", "new-token").expect("set");
+        c.get(&["x"], &[])
+            .await
+            .expect("the new token is read again");
+        c.get(&["x"], &[]).await.expect("and kept");
+        let seen = srv.requests();
+        assert_eq!(seen.len(), 3);
+        assert_eq!(seen[0].header("authorization"), Some("Bearer old-token"));
+        assert_eq!(seen[2].header("authorization"), Some("Bearer new-token"));
+
+        let mut e = endpoint(&srv.url);
+        e.auth = Auth::Keyring {
+            username: Some("op".into()),
+            account: "rta prometheus y".into(),
+        };
+        store.set("rta prometheus y", "pw").expect("set");
+        let c = HttpClient::new(&e)
+            .expect("client")
+            .with_secret_store(store.clone());
+        let _ = c.get(&["y"], &[]).await;
+        assert_eq!(
+            srv.requests()[3].header("authorization"),
+            Some("Basic b3A6cHc=")
+        );
+
+        // Missing entry, and no keyring at all: the request is not sent; the message says what
+        // to do and the source counts as not reachable (grey, never green).
+        let c = HttpClient::new(&Endpoint {
+            auth: Auth::Keyring {
+                username: None,
+                account: "rta prometheus z".into(),
+            },
+            ..endpoint(&srv.url)
+        })
+        .expect("client")
+        .with_secret_store(store.clone());
+        let err = c.get(&["z"], &[]).await.expect_err("missing");
+        assert!(err.to_string().contains("watchdesk login rta"), "{err}");
+        assert!(err.is_unreachable());
+        *store.fail.lock().expect("lock") = Some(SecretError::NoKeyring {
+            reason: "test".into(),
+        });
+        let err = c.get(&["z"], &[]).await.expect_err("no keyring");
+        assert!(err.to_string().contains("password_file"), "{err}");
+        assert_eq!(srv.requests().len(), 4, "no request without credentials");
     }
 
     #[tokio::test]

@@ -400,6 +400,13 @@ pub enum Auth {
     Bearer {
         token: String,
     },
+    /// The secret is in the OS keyring under `account` (see [`crate::secrets`]): a password for
+    /// `username` (HTTP Basic), or a bearer token when there is no username. Read on the first
+    /// request, kept in memory only.
+    Keyring {
+        username: Option<String>,
+        account: String,
+    },
 }
 
 impl std::fmt::Debug for Auth {
@@ -409,6 +416,9 @@ impl std::fmt::Debug for Auth {
             Auth::None => write!(f, "None"),
             Auth::Basic { username, .. } => write!(f, "Basic({username}, ***)"),
             Auth::Bearer { .. } => write!(f, "Bearer(***)"),
+            Auth::Keyring { username, account } => {
+                write!(f, "Keyring({username:?}, {account:?})")
+            }
         }
     }
 }
@@ -431,7 +441,7 @@ pub enum SourceError {
     Unreachable { url: String, reason: String },
     #[error("{url} did not answer within {secs:.1} s. The server may be overloaded; try a shorter range or raise the timeout")]
     Timeout { url: String, secs: f64 },
-    #[error("{url} refused the credentials (HTTP {status}). Check the username/password or token in the config")]
+    #[error("{url} refused the credentials (HTTP {status}). Check the username/password or token in the config (with keyring = true: store the current one with watchdesk login)")]
     Auth { url: String, status: u16 },
     #[error("{url} answered HTTP {status}: {excerpt}. Check the URL (a proxy may be in the way)")]
     Http {
@@ -467,6 +477,9 @@ pub enum SourceError {
     Tls { url: String, reason: String },
     #[error("source configuration: {reason}")]
     Config { reason: String },
+    /// The password or token for `url` is in the OS keyring and cannot be read from it.
+    #[error("cannot send the credentials for {url}: {reason}")]
+    Secret { url: String, reason: String },
 }
 
 impl SourceError {
@@ -480,6 +493,7 @@ impl SourceError {
                 | SourceError::Http { .. }
                 | SourceError::NotJson { .. }
                 | SourceError::Auth { .. }
+                | SourceError::Secret { .. }
                 | SourceError::Redirected { .. }
         )
     }
