@@ -89,10 +89,9 @@ impl Axis {
         let (min, max) = self.range();
         self.min = min;
         self.max = max;
-        let n = (plot_h / 45).clamp(2, 10) as usize;
         self.ticks = match self.log {
             Some(base) => log_ticks(min, max, base),
-            None => nice_ticks(min, max, n, binary_unit(&self.unit)),
+            None => y_ticks(min, max, plot_h, binary_unit(&self.unit)),
         };
         let labelled = self.has_data() || self.hard_min.is_some() || self.hard_max.is_some();
         // Without data an axis scale would be invented: leave it unlabelled.
@@ -117,8 +116,14 @@ impl Axis {
     /// The axis range: hard min/max as set, a percent stack 0..1, else uPlot's `rangeNum` (10 %
     /// padding, snapped to 0 when the padding would cross it) or `rangeLog` (whole powers).
     pub fn range(&self) -> (f64, f64) {
-        let hard_min = self.hard_min.filter(|v| v.is_finite());
-        let hard_max = self.hard_max.filter(|v| v.is_finite());
+        // A log scale has no place for 0 or below: such a limit is left out.
+        let log = self.log.is_some();
+        let hard_min = self
+            .hard_min
+            .filter(|v| v.is_finite() && (!log || *v > 0.0));
+        let hard_max = self
+            .hard_max
+            .filter(|v| v.is_finite() && (!log || *v > 0.0));
         let (mut lo, mut hi) = if self.has_data() {
             (self.lo, self.hi)
         } else {
@@ -293,6 +298,20 @@ pub(super) fn nice_step(raw: f64) -> f64 {
         }
     }
     10.0 * p
+}
+
+/// Ticks of a y axis `plot_h` pixels high, as uPlot spaces them: the finest round step at least
+/// 30 px apart (at least two ticks when the axis has room for them).
+fn y_ticks(lo: f64, hi: f64, plot_h: i32, binary: bool) -> Vec<f64> {
+    // `nice_ticks` takes a count: its step is the roundest one at least (hi - lo) / count.
+    let mut k = (plot_h / 30).max(1) as usize;
+    loop {
+        let t = nice_ticks(lo, hi, k, binary);
+        if t.len() >= 2 || k >= 40 {
+            return t;
+        }
+        k *= 2;
+    }
 }
 
 /// About `n` round values inside `lo..=hi` (powers of two apart for binary units).
@@ -529,5 +548,7 @@ mod tests {
         l.include(3.0);
         l.include(4000.0);
         assert_eq!(l.range(), (1.0, 10_000.0));
+        l.hard_min = Some(0.0);
+        assert_eq!(l.range().0, 1.0, "a log scale ignores a minimum of 0");
     }
 }

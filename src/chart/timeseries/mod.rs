@@ -339,3 +339,6 @@ pub(crate) fn draw<DB: DrawingBackend>(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod corpus_tests;

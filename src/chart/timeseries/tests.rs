@@ -615,3 +615,84 @@ fn server_text_in_axis_labels_and_legends_is_escaped() {
     assert!(!svg.to_ascii_lowercase().contains("<script"), "{svg}");
     assert!(svg.contains("&lt;script&gt;"));
 }
+
+#[test]
+fn every_option_together_at_odd_sizes_and_values_draws() {
+    let stacked = |mode| {
+        with(FieldConfig::default(), |c| {
+            c.stacking = Some(Stacking {
+                mode,
+                group: "A".into(),
+            });
+            c.fill_opacity = Some(50.0);
+        })
+    };
+    let right = FieldConfig {
+        unit: Some("bytes".into()),
+        ..with(FieldConfig::default(), |c| {
+            c.axis_placement = Some(AxisPlacement::Right);
+            c.log_base = Some(2.0);
+            c.axis_label = Some("memory".into());
+        })
+    };
+    let odd: Vec<(Millis, f64)> = vec![
+        (0, f64::NAN),
+        (15_000, f64::INFINITY),
+        (30_000, -f64::MAX),
+        (45_000, 0.0),
+        (60_000, -5.0),
+    ];
+    let mut s = spec(vec![
+        series("p1", wave(0.0, 50.0), stacked(StackMode::Percent)),
+        series("p2", odd.clone(), stacked(StackMode::Percent)),
+        series("n1", wave(1.0, -50.0), stacked(StackMode::Normal)),
+        series(
+            "tx",
+            wave(2.0, 5.0),
+            with(stacked(StackMode::Normal), |c| {
+                c.transform = Some(Transform::NegativeY)
+            }),
+        ),
+        series("log", odd, right),
+        series(
+            "const",
+            wave(3.0, 1.0),
+            with(FieldConfig::default(), |c| {
+                c.transform = Some(Transform::Constant)
+            }),
+        ),
+    ]);
+    s.options.legend = legend(true, &["min", "max", "p95", "stdDev"]);
+    s.options.legend.right = true;
+    s.options.legend.width = Some(1e9);
+    s.thresholds = vec![
+        Threshold {
+            value: Some(f64::NAN),
+            color: "".into(),
+        },
+        Threshold {
+            value: Some(10.0),
+            color: "transparent".into(),
+        },
+    ];
+    s.field.custom.thresholds_style = Some(ThresholdsStyle::DashedAndArea);
+    for (w, h) in [
+        (800, 400),
+        (60, 40),
+        (120, 90),
+        (8192, 30),
+        (24, 8192),
+        (1, 1),
+    ] {
+        for right in [true, false] {
+            let mut x = s.clone();
+            (x.width, x.height) = (w, h);
+            x.options.legend.right = right;
+            let svg = render_svg(&x);
+            assert!(
+                svg.trim_end().ends_with("</svg>") && !svg.contains("chart error"),
+                "{w}x{h}"
+            );
+        }
+    }
+}
