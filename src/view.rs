@@ -495,9 +495,14 @@ pub fn panel_values(
     // Same series (and so colours) as the chart; a long range reads the tiers, as the chart does.
     let width = (to - from > 6 * 3_600_000).then_some(2000);
     let series = panel_series(cache, site, panel, &plan, from, to, width);
+    // One colour function for the line, the legend and the hover.
+    let colors = crate::chart::series_colors(&series);
     let mut best_t = at;
     let mut out = Vec::new();
-    for (i, s) in series.iter().enumerate() {
+    for (s, color) in series.iter().zip(&colors) {
+        if s.config.hide_from().tooltip || s.config.hide_from().viz {
+            continue;
+        }
         let near = s
             .points
             .iter()
@@ -505,10 +510,12 @@ pub fn panel_values(
             .filter(|(t, _)| (t - at).abs() <= 2 * s.step_ms.max(1_000));
         if let Some(&(t, v)) = near {
             best_t = t;
+            // Each series in its own unit and decimals (an override may set them).
+            let unit = s.config.unit.as_deref().unwrap_or(&panel.unit);
             out.push((
                 s.name.clone(),
-                crate::chart::format_value(v, &panel.unit, panel.decimals),
-                crate::chart::theme::series_color(i).hex(),
+                crate::chart::format_value(v, unit, s.config.decimals.or(panel.decimals)),
+                color.hex(),
             ));
         }
     }

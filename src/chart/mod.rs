@@ -5,6 +5,7 @@
 //! All text from servers is escaped (plotters' SVG backend escapes `<>&"'`,
 //! and control characters are replaced before they reach it).
 
+pub mod color;
 mod draw;
 mod m4;
 mod panels;
@@ -13,6 +14,7 @@ pub mod theme;
 mod timeseries;
 mod units;
 
+pub use color::{grafana_color, series_colors, Rgba};
 pub use m4::{m4, segments};
 pub use panels::{format_age, severity_state, sort_alerts};
 pub use reduce::reduce;

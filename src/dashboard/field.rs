@@ -31,6 +31,8 @@ pub struct FieldColor {
     pub mode: ColorMode,
     /// `fixedColor` (a Grafana colour name or `#rrggbb`).
     pub fixed: Option<String>,
+    /// `seriesBy` of by-value modes: the calc (`last`, `min`, `max`) a series is coloured by.
+    pub series_by: Option<String>,
 }
 
 /// How a field is coloured (`color.mode`).

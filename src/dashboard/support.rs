@@ -28,10 +28,37 @@ pub const IMPLEMENTED: &[(&str, &str)] = &[
     // The app shows the title and description itself; links open from the panel menu.
     ("*", "options.content"),
     ("*", "options.mode"),
-    // Time series (and the old graph, migrated).
+    // Time series (and the old graph, migrated): the legend and every `custom` option drawn.
     ("timeseries", "options.legend.showLegend"),
     ("timeseries", "options.legend.displayMode"),
     ("timeseries", "options.legend.placement"),
+    ("timeseries", "options.legend.calcs"),
+    ("timeseries", "options.legend.sortBy"),
+    ("timeseries", "options.legend.sortDesc"),
+    ("timeseries", "options.legend.width"),
+    ("timeseries", "fieldConfig.defaults.custom.drawStyle"),
+    (
+        "timeseries",
+        "fieldConfig.defaults.custom.lineInterpolation",
+    ),
+    ("timeseries", "fieldConfig.defaults.custom.lineWidth"),
+    ("timeseries", "fieldConfig.defaults.custom.lineStyle"),
+    ("timeseries", "fieldConfig.defaults.custom.fillOpacity"),
+    ("timeseries", "fieldConfig.defaults.custom.showPoints"),
+    ("timeseries", "fieldConfig.defaults.custom.pointSize"),
+    ("timeseries", "fieldConfig.defaults.custom.spanNulls"),
+    ("timeseries", "fieldConfig.defaults.custom.stacking"),
+    ("timeseries", "fieldConfig.defaults.custom.transform"),
+    ("timeseries", "fieldConfig.defaults.custom.axisPlacement"),
+    ("timeseries", "fieldConfig.defaults.custom.axisLabel"),
+    ("timeseries", "fieldConfig.defaults.custom.axisSoftMin"),
+    ("timeseries", "fieldConfig.defaults.custom.axisSoftMax"),
+    ("timeseries", "fieldConfig.defaults.custom.axisCenteredZero"),
+    (
+        "timeseries",
+        "fieldConfig.defaults.custom.scaleDistribution",
+    ),
+    ("timeseries", "fieldConfig.defaults.custom.thresholdsStyle"),
     ("graph", "options.legend.showLegend"),
     // Stat.
     ("stat", "options.reduceOptions.calcs"),
@@ -171,12 +198,16 @@ mod tests {
                         "tooltip": {"mode": "multi"}},
             "fieldConfig": {"defaults": {"unit": "bytes",
                 "custom": {"fillOpacity": 10, "gradientMode": "none", "lineWidth": 1,
-                           "stacking": {"mode": "none", "group": "A"}}}}
+                           "fillBelowTo": "Max", "stacking": {"mode": "none", "group": "A"}}}}
         });
         let ignored = ignored_options("timeseries", &p);
         assert!(
-            ignored.contains(&"options.legend.calcs".to_string()),
+            ignored.contains(&"fieldConfig.defaults.custom.fillBelowTo".to_string()),
             "{ignored:?}"
+        );
+        assert!(
+            !ignored.iter().any(|x| x.contains("calcs")),
+            "legend calcs are drawn: {ignored:?}"
         );
         assert!(
             !ignored.iter().any(|x| x.contains("displayMode")),
@@ -191,7 +222,15 @@ mod tests {
             "{ignored:?}"
         );
         assert!(!ignored.iter().any(|x| x.contains("unit")), "{ignored:?}");
-        assert!(ignored.contains(&"fieldConfig.defaults.custom.fillOpacity".to_string()));
+        assert!(
+            !ignored.iter().any(|x| x.contains("fillOpacity")),
+            "{ignored:?}"
+        );
+        assert!(
+            ignored_options("stat", &p)
+                .contains(&"fieldConfig.defaults.custom.fillOpacity".to_string()),
+            "what time series draw is still reported for other kinds"
+        );
         assert!(
             !ignored
                 .iter()

@@ -34,6 +34,7 @@ fn apply(c: &mut Ctx, cfg: &mut FieldConfig, id: &str, v: &Value) -> bool {
             cfg.color = v.get("mode").and_then(s).map(|m| FieldColor {
                 mode: ColorMode::parse(m),
                 fixed: v.get("fixedColor").and_then(s).map(str::to_string),
+                series_by: v.get("seriesBy").and_then(s).map(str::to_string),
             })
         }
         "thresholds" => {
@@ -98,7 +99,12 @@ fn apply_custom(c: &mut Ctx, k: &mut Custom, id: &str, v: &Value) -> bool {
                     "percent" => StackMode::Percent,
                     _ => StackMode::None,
                 },
-                group: v.get("group").and_then(s).unwrap_or("A").to_string(),
+                // Grafana keys stacks by the group as written: `false` is a group of its own.
+                group: match v.get("group") {
+                    None | Some(Value::Null) => "A".to_string(),
+                    Some(Value::String(g)) => g.clone(),
+                    Some(other) => other.to_string(),
+                },
             })
         }
         "custom.axisPlacement" => {
