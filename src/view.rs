@@ -55,7 +55,43 @@ fn chart_kind(k: &PanelKind) -> ChartKind {
         PanelKind::Table => ChartKind::Table,
         PanelKind::AlertList => ChartKind::AlertList,
         PanelKind::Text { content } => ChartKind::Text(content.clone()),
+        PanelKind::Heatmap => ChartKind::Heatmap,
+        PanelKind::PieChart => ChartKind::PieChart,
+        PanelKind::StateTimeline => ChartKind::StateTimeline,
+        PanelKind::StatusHistory => ChartKind::StatusHistory,
+        PanelKind::BarChart => ChartKind::BarChart,
         PanelKind::Unsupported(t) => ChartKind::Unsupported(t.clone()),
+    }
+}
+
+/// How far back an instant query sees a series (Prometheus' default lookback delta).
+const LOOKBACK_MS: i64 = 5 * 60_000;
+
+/// The series of instant queries as Prometheus' instant query gives them, from the range the poller
+/// fetched: the newest value of each, all at one evaluation time (the newest sample of the panel),
+/// and no series that ended more than the lookback before it.
+fn instant_values(panel: &Panel, series: &mut Vec<ChartSeries>) {
+    let instant = |s: &ChartSeries| {
+        panel
+            .targets
+            .iter()
+            .any(|q| q.instant && q.ref_id == s.ref_id)
+    };
+    let last = |s: &ChartSeries| s.points.iter().rev().find(|p| !p.1.is_nan()).copied();
+    let Some(at) = series
+        .iter()
+        .filter(|s| instant(s))
+        .filter_map(|s| last(s).map(|p| p.0))
+        .max()
+    else {
+        return;
+    };
+    series
+        .retain(|s| !instant(s) || last(s).is_some_and(|p| p.0 >= at.saturating_sub(LOOKBACK_MS)));
+    for s in series.iter_mut().filter(|s| instant(s)) {
+        if let Some((_, v)) = last(s) {
+            s.points = vec![(at, v)];
+        }
     }
 }
 
@@ -119,8 +155,30 @@ fn reduced_series(
     plan: &[PlannedQuery],
     from: Millis,
     to: Millis,
+    width: u32,
 ) -> Vec<ChartSeries> {
-    let last = matches!(panel.reduce.trim(), "" | "lastNotNull" | "last" | "current");
+    let last = matches!(panel.reduce.trim(), "" | "lastNotNull" | "last" | "current")
+        && panel.options.reduce.calcs.len() <= 1
+        && !panel.options.reduce.values;
+    // A sparkline, and the data range of a gauge without min and max, span the whole range.
+    let whole = match panel.kind {
+        PanelKind::Stat => {
+            panel.options.stat.graph_mode == crate::dashboard::options::GraphMode::Area
+        }
+        PanelKind::Gauge | PanelKind::BarGauge => panel.min.is_none() || panel.max.is_none(),
+        _ => false,
+    };
+    if whole {
+        return panel_series(
+            cache,
+            site,
+            panel,
+            plan,
+            from,
+            to,
+            Some(width.clamp(100, 2000)),
+        );
+    }
     if last {
         let recent = panel_series(cache, site, panel, plan, from.max(to - 3_600_000), to, None);
         if !recent.is_empty() || to - from <= 3_600_000 {
@@ -149,8 +207,17 @@ pub fn panel_spec(
         Vec::new()
     } else if matches!(panel.kind, PanelKind::TimeSeries) {
         panel_series(cache, site, panel, plan, from, to, Some(width))
+    } else if matches!(
+        panel.kind,
+        PanelKind::Heatmap | PanelKind::StateTimeline | PanelKind::StatusHistory
+    ) {
+        let mut s = panel_series(cache, site, panel, plan, from, to, Some(width));
+        instant_values(panel, &mut s);
+        s
     } else {
-        reduced_series(cache, site, panel, plan, from, to)
+        let mut s = reduced_series(cache, site, panel, plan, from, to, width);
+        instant_values(panel, &mut s);
+        s
     };
     ChartSpec {
         kind,
@@ -183,6 +250,9 @@ pub fn panel_spec(
         now,
         options: panel.options.clone(),
         field: panel.field.clone(),
+        overrides: panel.overrides.clone(),
+        queries: panel.targets.clone(),
+        transformations: panel.transformations.clone(),
     }
 }
 
