@@ -70,7 +70,7 @@ const LOOKBACK_MS: i64 = 5 * 60_000;
 /// The series of instant queries as Prometheus' instant query gives them, from the range the poller
 /// fetched: the newest value of each, all at one evaluation time (the newest sample of the panel),
 /// and no series that ended more than the lookback before it.
-fn instant_values(panel: &Panel, series: &mut Vec<ChartSeries>) {
+pub fn instant_values(panel: &Panel, series: &mut Vec<ChartSeries>) {
     let instant = |s: &ChartSeries| {
         panel
             .targets
@@ -92,6 +92,38 @@ fn instant_values(panel: &Panel, series: &mut Vec<ChartSeries>) {
         if let Some((_, v)) = last(s) {
             s.points = vec![(at, v)];
         }
+    }
+}
+
+/// One series of `panel` from query `ref_id`: named by the legend format (or the display name its
+/// config sets), with its config (the panel's defaults and the overrides that match it).
+pub fn chart_series(
+    panel: &Panel,
+    ref_id: &str,
+    legend_format: &str,
+    expr: &str,
+    labels: crate::source::Labels,
+    step_ms: i64,
+    points: Vec<(Millis, f64)>,
+) -> ChartSeries {
+    let legend = crate::dashboard::legend_or_expr(legend_format, &labels, expr);
+    let f = FieldRef {
+        name: &legend,
+        ref_id,
+        labels: &labels,
+    };
+    let config = field::resolve(&panel.field, &panel.overrides, &f);
+    let name = match config.display_name.as_deref() {
+        Some(t) if !t.trim().is_empty() => field::display_name(t, &f),
+        _ => legend.clone(),
+    };
+    ChartSeries {
+        name,
+        step_ms,
+        points,
+        ref_id: ref_id.to_string(),
+        labels,
+        config,
     }
 }
 
@@ -118,25 +150,10 @@ pub fn panel_series(
         match read {
             Ok(series) => {
                 for s in series {
-                    let legend = crate::dashboard::legend_or_expr(&q.legend, &s.labels, &q.expr);
-                    let f = FieldRef {
-                        name: &legend,
-                        ref_id: &q.ref_id,
-                        labels: &s.labels,
-                    };
-                    let config = field::resolve(&panel.field, &panel.overrides, &f);
-                    let name = match config.display_name.as_deref() {
-                        Some(t) if !t.trim().is_empty() => field::display_name(t, &f),
-                        _ => legend.clone(),
-                    };
-                    out.push(ChartSeries {
-                        name,
-                        step_ms: s.step_ms,
-                        points: s.samples.iter().map(|x| (x.t, x.v)).collect(),
-                        ref_id: q.ref_id.clone(),
-                        labels: s.labels,
-                        config,
-                    });
+                    let points = s.samples.iter().map(|x| (x.t, x.v)).collect();
+                    out.push(chart_series(
+                        panel, &q.ref_id, &q.legend, &q.expr, s.labels, s.step_ms, points,
+                    ));
                 }
             }
             Err(e) => tracing::warn!("panel {}: cannot read {}: {e}", panel.title, q.expr),
@@ -202,25 +219,38 @@ pub fn panel_spec(
     height: u32,
     now: Millis,
 ) -> ChartSpec {
-    let kind = chart_kind(&panel.kind);
     let series = if !crate::plan::needs_queries(&panel.kind) {
         Vec::new()
-    } else if matches!(panel.kind, PanelKind::TimeSeries) {
-        panel_series(cache, site, panel, plan, from, to, Some(width))
     } else if matches!(
         panel.kind,
-        PanelKind::Heatmap | PanelKind::StateTimeline | PanelKind::StatusHistory
+        PanelKind::TimeSeries
+            | PanelKind::Heatmap
+            | PanelKind::StateTimeline
+            | PanelKind::StatusHistory
     ) {
-        let mut s = panel_series(cache, site, panel, plan, from, to, Some(width));
-        instant_values(panel, &mut s);
-        s
+        panel_series(cache, site, panel, plan, from, to, Some(width))
     } else {
-        let mut s = reduced_series(cache, site, panel, plan, from, to, width);
-        instant_values(panel, &mut s);
-        s
+        reduced_series(cache, site, panel, plan, from, to, width)
     };
+    let stale = stale_banner(cache, site);
+    spec_of(panel, series, (from, to), (width, height), now, stale)
+}
+
+/// The spec of `panel` drawn from `series` (as [`chart_series`] makes them), without the cache.
+/// The series of instant queries become what an instant query returns (see [`instant_values`]).
+pub fn spec_of(
+    panel: &Panel,
+    mut series: Vec<ChartSeries>,
+    (from, to): (Millis, Millis),
+    (width, height): (u32, u32),
+    now: Millis,
+    stale: Option<String>,
+) -> ChartSpec {
+    if !matches!(panel.kind, PanelKind::TimeSeries) {
+        instant_values(panel, &mut series);
+    }
     ChartSpec {
-        kind,
+        kind: chart_kind(&panel.kind),
         title: panel.title.clone(),
         width,
         height,
@@ -245,7 +275,7 @@ pub fn panel_spec(
         series,
         // An alert list panel's rows are the desk's alert list (`desk::alerts`), filled in there.
         alerts: Vec::new(),
-        stale: stale_banner(cache, site),
+        stale,
         no_value: panel.no_value.clone(),
         now,
         options: panel.options.clone(),

@@ -91,7 +91,7 @@ fn row<DB: DrawingBackend>(
     let mut bar = cell;
     match placement {
         NamePlacement::Top => {
-            let th = ((cell.h as f64 * 0.45).min(24.0)).max(14.0) as i32;
+            let th = (cell.h as f64 * 0.45).clamp(14.0, 24.0) as i32;
             let px = (th as f64 / 1.2).clamp(10.0, 16.0);
             cv.text_fit(
                 name,

@@ -199,16 +199,4 @@ fn cap_tiles(r: Rect, n: usize, min_w: i32, min_h: i32) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grid_is_near_square_and_fills_the_last_row() {
-        let g = grid(Rect::new(0, 0, 300, 200), 5, 0);
-        assert_eq!(g.len(), 5);
-        assert_eq!((g[0].w, g[0].h), (100, 100), "3 columns of squares");
-        assert_eq!(g[3].w, 150, "the last row's two cells share its width");
-        let one = grid(Rect::new(0, 0, 300, 200), 1, 3);
-        assert_eq!((one[0].w, one[0].h), (300, 200));
-    }
-}
+mod tests;

@@ -12,7 +12,6 @@ use plotters::prelude::DrawingBackend;
 /// One slice: (name, value, share of the whole 0..1, colour, value text).
 pub(crate) struct Slice {
     pub name: String,
-    pub value: f64,
     pub share: f64,
     pub color: Rgb,
     pub text: String,
@@ -35,7 +34,6 @@ pub(crate) fn slices(spec: &ChartSpec) -> Vec<Slice> {
             let shown = fv.look.show(Some(v));
             Slice {
                 name: fv.name,
-                value: v,
                 share: v / total,
                 color: shown.color,
                 text: shown.text,

@@ -49,7 +49,8 @@ pub(crate) fn stat<DB: DrawingBackend>(cv: &Canvas<DB>, spec: &ChartSpec, r: Rec
 
 /// The largest font (px) at which `s` fits `w`×`h` (line height 1.2).
 fn font_for(s: &str, w: f64, h: f64, max: f64) -> f64 {
-    size_to_fit(s, w, max).min(h / 1.2).max(1.0)
+    // Bold text is fitted 10% wider than it is sized: leave that room, or it gets an ellipsis.
+    size_to_fit(s, w * 0.9, max).min(h / 1.2).max(1.0)
 }
 
 fn stat_tile<DB: DrawingBackend>(
@@ -338,7 +339,7 @@ fn sparkline<DB: DrawingBackend>(
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
             (a.min(p.1), b.max(p.1))
         });
-    if !(hi > lo) {
+    if hi <= lo || !hi.is_finite() || !lo.is_finite() {
         hi = lo + 1.0;
         lo -= 1.0;
     }

@@ -12,13 +12,131 @@
 
 use serde_json::{json, Map, Value};
 
-/// The modern panel for an old `graph` or `singlestat` panel; `None` for any other type.
+/// The modern panel for an old `graph` or `singlestat` panel, or a stat, gauge or bar gauge saved
+/// by an older Grafana; `None` when there is nothing to migrate.
 pub(super) fn migrate(p: &Value) -> Option<Value> {
     match p.get("type")?.as_str()? {
         "graph" => Some(graph(p)),
         "singlestat" | "grafana-singlestat-panel" => Some(singlestat(p)),
+        "stat" | "gauge" | "bargauge" => single_stat_family(p),
         _ => None,
     }
+}
+
+/// JavaScript's `parseFloat` of a `pluginVersion` (`"7.3.5"` -> 7.3; `"v13"` -> NaN); a missing
+/// one is Grafana's `6.1`.
+fn plugin_version(p: &Value) -> f64 {
+    let Some(v) = p.get("pluginVersion").and_then(Value::as_str) else {
+        return 6.1;
+    };
+    let v = v.trim_start();
+    let mut end = 0;
+    let mut dot = false;
+    for (i, c) in v.char_indices() {
+        if c.is_ascii_digit() || (c == '.' && !dot) {
+            dot |= c == '.';
+            end = i + 1;
+        } else {
+            break;
+        }
+    }
+    v[..end]
+        .trim_end_matches('.')
+        .parse::<f64>()
+        .unwrap_or(f64::NAN)
+}
+
+/// `sharedSingleStatMigrationHandler`: what Grafana does to a stat, gauge or bar gauge saved by an
+/// older version (or with no `pluginVersion`, which Grafana reads as 6.1) when it loads it. Before 7.0: `options.fieldOptions` moved to the field config and `reduceOptions`. Before 7.1:
+/// `title` became `displayName`. Before 8.0: `percent` ranges 0–100 and `percentunit` 0–1 unless
+/// min/max are set.
+fn single_stat_family(p: &Value) -> Option<Value> {
+    let mut out = p.as_object()?.clone();
+    let version = plugin_version(p);
+    // NaN (an unreadable version) is not older than anything, as in JavaScript.
+    if version.is_nan() || version >= 8.0 {
+        return None;
+    }
+    // A saved panel without options gets `{}` (PanelModel's default) before this runs.
+    let mut options = p
+        .get("options")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut fc = p
+        .get("fieldConfig")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut defaults = fc
+        .get("defaults")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut overrides = fc
+        .get("overrides")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if version < 7.0 {
+        if let Some(Value::Object(fo)) = options.remove("fieldOptions") {
+            if let Some(d) = fo.get("defaults").and_then(Value::as_object) {
+                for (k, v) in d {
+                    defaults.insert(k.clone(), v.clone());
+                }
+            }
+            let steps = fo
+                .get("thresholds")
+                .or_else(|| fo.get("defaults").and_then(|d| d.get("thresholds")));
+            if let Some(Value::Array(steps)) = steps {
+                let mut steps = steps.clone();
+                if let Some(first) = steps.first_mut().and_then(Value::as_object_mut) {
+                    first.insert("value".into(), Value::Null);
+                }
+                defaults.insert(
+                    "thresholds".into(),
+                    json!({"mode": "absolute", "steps": steps}),
+                );
+            }
+            if let Some(m) = fo.get("mappings").filter(|m| m.is_array()) {
+                defaults.insert("mappings".into(), m.clone());
+            }
+            if let Some(Value::Array(o)) = fo.get("overrides") {
+                overrides.extend(o.iter().cloned());
+            }
+            let mut reduce = Map::new();
+            for k in ["values", "limit", "calcs"] {
+                if let Some(v) = fo.get(k) {
+                    reduce.insert(k.into(), v.clone());
+                }
+            }
+            options.insert("reduceOptions".into(), Value::Object(reduce));
+        }
+    }
+    if version < 7.1 {
+        if let Some(t) = defaults.remove("title").filter(|t| !t.is_null()) {
+            defaults.insert("displayName".into(), t);
+        }
+    }
+    let unit = defaults.get("unit").and_then(Value::as_str).unwrap_or("");
+    let top = match unit {
+        "percent" => Some(100),
+        "percentunit" => Some(1),
+        _ => None,
+    };
+    if let Some(top) = top {
+        if number(defaults.get("min")).is_none() {
+            defaults.insert("min".into(), json!(0));
+        }
+        if number(defaults.get("max")).is_none() {
+            defaults.insert("max".into(), json!(top));
+        }
+    }
+    fc.insert("defaults".into(), Value::Object(defaults));
+    fc.insert("overrides".into(), Value::Array(overrides));
+    out.insert("fieldConfig".into(), Value::Object(fc));
+    out.insert("options".into(), Value::Object(options));
+    Some(Value::Object(out))
 }
 
 fn truthy(v: Option<&Value>) -> bool {
@@ -663,6 +781,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn plugin_versions_read_as_javascript_does() {
+        let v = |s: &str| plugin_version(&json!({ "pluginVersion": s }));
+        assert_eq!(v("7.3.5"), 7.3);
+        assert_eq!(v("10"), 10.0);
+        assert!(v("v13.0.0").is_nan());
+        assert_eq!(plugin_version(&json!({})), 6.1);
+    }
+
+    #[test]
     fn regex_aliases() {
         assert!(alias_is_regex("/Tx/"));
         assert!(alias_is_regex("/.*trans.*/i"));
@@ -671,3 +798,7 @@ mod tests {
         assert!(!alias_is_regex("/a/x"));
     }
 }
+
+#[cfg(test)]
+#[path = "legacy_tests.rs"]
+mod migration_tests;
