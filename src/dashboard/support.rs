@@ -115,6 +115,8 @@ pub const IMPLEMENTED: &[(&str, &str)] = &[
     ("heatmap", "options.yAxis.max"),
     ("heatmap", "options.legend.show"),
     ("heatmap", "options.rowsFrame.layout"),
+    // Cell values are not drawn in the cells; `showValue: always` is reported.
+    ("heatmap", "options.cellValues"),
     // Only read with `calculate: true`, which is reported.
     ("heatmap", "options.calculation"),
     // Bar chart.
@@ -235,6 +237,25 @@ pub fn ignored_options(ty: &str, panel: &Value) -> Vec<String> {
 /// Whether an override property id (`custom.fillOpacity`, `color`) is drawn for `ty`.
 pub fn property_implemented(ty: &str, id: &str) -> bool {
     implemented(ty, &format!("fieldConfig.defaults.{id}"))
+}
+
+/// The parts of an override property (`id` set to `value`) that `ty` does not draw, as ids
+/// (`custom.cellOptions.applyToRow`); an object value is checked leaf by leaf.
+pub fn ignored_property(ty: &str, id: &str, value: &Value) -> Vec<String> {
+    if property_implemented(ty, id) {
+        return Vec::new();
+    }
+    let prefix = format!("fieldConfig.defaults.{id}");
+    let mut paths = Vec::new();
+    match value {
+        Value::Object(o) if !o.is_empty() => leaves(&prefix, value, &mut paths),
+        _ => paths.push(prefix.clone()),
+    }
+    paths
+        .into_iter()
+        .filter(|p| !implemented(ty, p))
+        .map(|p| p.trim_start_matches("fieldConfig.defaults.").to_string())
+        .collect()
 }
 
 #[cfg(test)]

@@ -56,10 +56,12 @@ pub(crate) fn bar_gauge<DB: DrawingBackend>(cv: &Canvas<DB>, spec: &ChartSpec, r
     Ok(())
 }
 
-/// The value's text (with the state word where the colour stands for a state) and its colour.
-fn value_text(spec: &ChartSpec, fv: &FieldValue) -> (String, Rgb, Rgb) {
+/// The value's text with the state word where the colour stands for a state (only its symbol when
+/// `short`), the value colour and the text colour.
+fn value_text(spec: &ChartSpec, fv: &FieldValue, short: bool) -> (String, Rgb, Rgb) {
     let shown = fv.look.show(fv.value);
     let text = match shown.state {
+        Some(s) if short => format!("{} {}", shown.text, s.symbol()),
         Some(s) => format!("{} {}", shown.text, state_label(s)),
         None => shown.text,
     };
@@ -79,7 +81,7 @@ fn row<DB: DrawingBackend>(
     all: &[FieldValue],
 ) -> DResult {
     let o = &spec.options.bar_gauge;
-    let (text, color, text_color) = value_text(spec, fv);
+    let (text, color, text_color) = value_text(spec, fv, false);
     let hidden_value = o.value_mode == BarValueMode::Hidden;
     let name = fv.name.trim();
     let placement = match o.name_placement {
@@ -124,12 +126,18 @@ fn row<DB: DrawingBackend>(
     }
     if !hidden_value {
         // Every value gets the width of the widest, so the bars line up.
-        let px = (bar.h as f64 * 0.7).clamp(10.0, 24.0);
+        let px = (bar.h as f64 * 0.55).clamp(10.0, 22.0);
+        // As wide as the widest value (with its state symbol), so the bars line up.
         let widest = all
             .iter()
-            .map(|v| text_width_bold(&value_text(spec, v).0, px))
+            .map(|v| text_width_bold(&value_text(spec, v, true).0, px))
             .fold(0.0, f64::max);
         let vw = (widest as i32 + 10).min(bar.w / 2);
+        let text = if text_width_bold(&text, px) + 10.0 <= vw as f64 {
+            text
+        } else {
+            value_text(spec, fv, true).0
+        };
         cv.text_fit(
             &text,
             bar.right(),
@@ -153,7 +161,13 @@ fn column<DB: DrawingBackend>(
     fv: &FieldValue,
 ) -> DResult {
     let o = &spec.options.bar_gauge;
-    let (text, color, text_color) = value_text(spec, fv);
+    let (long, color, text_color) = value_text(spec, fv, false);
+    let px = (cell.w as f64 / 5.0).clamp(10.0, 20.0);
+    let text = if text_width_bold(&long, px) <= cell.w as f64 {
+        long
+    } else {
+        value_text(spec, fv, true).0
+    };
     let mut bar = cell;
     let name = fv.name.trim();
     if o.name_placement != NamePlacement::Hidden && !name.is_empty() {
@@ -171,7 +185,6 @@ fn column<DB: DrawingBackend>(
         bar = Rect::new(bar.x, bar.y, bar.w, bar.h - 18);
     }
     if o.value_mode != BarValueMode::Hidden {
-        let px = (cell.w as f64 / 5.0).clamp(10.0, 20.0);
         cv.text_fit(
             &text,
             cell.cx(),
@@ -268,9 +281,11 @@ fn fill_bar<DB: DrawingBackend>(
             let a = i * (size + space);
             let mid = (a as f64 + size as f64 / 2.0) / len as f64;
             let at = look.lo + (look.hi - look.lo) * mid;
-            let c = match look.mode {
-                crate::dashboard::field::ColorMode::Thresholds => look.color(at).0,
-                _ => color,
+            // Each cell in the colour of its own value (a mapping's colour is the value's).
+            let c = if fv.look.mappings.is_empty() {
+                look.color(at).0
+            } else {
+                color
             };
             let lit = fv.value.is_some_and(|v| !v.is_nan()) && mid <= f;
             if lit {
@@ -293,11 +308,15 @@ fn fill_bar<DB: DrawingBackend>(
             cv.fill(part((filled - 2).max(0), filled), cv.data(color))?;
         }
         _ => {
-            let strips = filled.clamp(1, 48);
+            let strips = (filled / 3).clamp(1, 48);
             for k in 0..strips {
                 let (a, b) = (filled * k / strips, filled * (k + 1) / strips);
                 let mid = (a + b) as f64 / 2.0 / len as f64;
-                cv.fill(part(a, b), cv.data(gradient_at(look, mid, color)))?;
+                // One pixel of overlap, so no seam shows between strips.
+                cv.fill(
+                    part(a, (b + 1).min(filled)),
+                    cv.data(gradient_at(look, mid, color)),
+                )?;
             }
         }
     }

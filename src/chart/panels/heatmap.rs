@@ -128,8 +128,9 @@ fn palette(spec: &ChartSpec) -> Vec<Rgb> {
             })
             .collect();
     }
+    // Grafana falls back to Spectral for a scheme it does not know.
     scheme_palette(&h.scheme, h.steps, h.reverse)
-        .or_else(|| scheme_palette("Oranges", h.steps, h.reverse))
+        .or_else(|| scheme_palette("Spectral", h.steps, h.reverse))
         .unwrap_or_default()
 }
 

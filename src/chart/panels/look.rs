@@ -174,31 +174,31 @@ fn scheme(name: &str) -> Option<(&'static [&'static str], Invert)> {
                 "#9e0142", "#d53e4f", "#f46d43", "#fdae61", "#fee08b", "#ffffbf", "#e6f598",
                 "#abdda4", "#66c2a5", "#3288bd", "#5e4fa2",
             ],
-            Never,
+            Always,
         ),
         "RdYlGn" => (
             &[
                 "#a50026", "#d73027", "#f46d43", "#fdae61", "#fee08b", "#ffffbf", "#d9ef8b",
                 "#a6d96a", "#66bd63", "#1a9850", "#006837",
             ],
-            Never,
+            Always,
         ),
         "RdYlBu" => (
             &[
                 "#a50026", "#d73027", "#f46d43", "#fdae61", "#fee090", "#ffffbf", "#e0f3f8",
                 "#abd9e9", "#74add1", "#4575b4", "#313695",
             ],
-            Never,
+            Always,
         ),
         _ => return None,
     })
 }
 
-/// Grafana's `invert` of a scheme: single-hue (and some multi-hue) ones are reversed on a dark
-/// theme, so high counts are light; diverging ones never.
+/// Grafana's `invert` of a scheme (`heatmap/palettes.ts`): diverging ones always, single-hue and
+/// some multi-hue ones on a dark theme, so that high counts are light.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Invert {
-    Never,
+    Always,
     Dark,
 }
 
@@ -253,8 +253,8 @@ pub(crate) fn basis(colors: &[Rgb], t: f64) -> Rgb {
     Rgb(c(ch(|x| x.0)), c(ch(|x| x.1)), c(ch(|x| x.2)))
 }
 
-/// Grafana's heatmap palette: `steps` colours of a d3 scheme, inverted as Grafana does on a dark
-/// theme. `None` for a scheme Watchdesk does not know.
+/// Grafana's heatmap palette (`quantizeScheme`): `steps` colours of a d3 scheme, inverted as
+/// Grafana does on a dark theme. `None` for a scheme Watchdesk does not know.
 pub(crate) fn scheme_palette(name: &str, steps: u32, reverse: bool) -> Option<Vec<Rgb>> {
     let (colors, invert) = scheme(name)?;
     let colors: Vec<Rgb> = colors.iter().map(|c| hex(c)).collect();
@@ -262,11 +262,8 @@ pub(crate) fn scheme_palette(name: &str, steps: u32, reverse: bool) -> Option<Ve
     let mut out: Vec<Rgb> = (0..steps)
         .map(|i| basis(&colors, i as f64 / (steps - 1) as f64))
         .collect();
-    // The console is always dark.
-    if invert == Invert::Dark {
-        out.reverse();
-    }
-    if reverse {
+    // Reversed once when asked or when the scheme inverts (the console is always dark).
+    if reverse || matches!(invert, Invert::Always | Invert::Dark) {
         out.reverse();
     }
     Some(out)

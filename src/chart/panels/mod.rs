@@ -199,4 +199,6 @@ fn cap_tiles(r: Rect, n: usize, min_w: i32, min_h: i32) -> usize {
 }
 
 #[cfg(test)]
+mod corpus_tests;
+#[cfg(test)]
 mod tests;

@@ -310,7 +310,7 @@ fn gradient<DB: DrawingBackend>(
         let x0 = r.x + r.w * i / n;
         let x1 = r.x + r.w * (i + 1) / n;
         cv.fill(
-            Rect::new(x0, r.y, x1 - x0, r.h),
+            Rect::new(x0, r.y, (x1 - x0 + 1).min(r.right() - x0), r.h),
             a.mix(b, i as f64 / (n - 1).max(1) as f64),
         )?;
     }

@@ -243,8 +243,14 @@ fn band_text<DB: DrawingBackend>(
     if text.is_empty() || cell.h < 9 {
         return Ok(());
     }
-    let fits = text_width(&text, px) + 6.0 <= cell.w as f64;
-    if fits || mode == ShowValue::Always {
+    let fits = |t: &str| text_width(t, px) + 6.0 <= cell.w as f64;
+    // Where the value does not fit, the state symbol alone: a state never shows by colour only.
+    let text = if fits(&text) || mode == ShowValue::Always || symbol.is_empty() {
+        text
+    } else {
+        symbol.to_string()
+    };
+    if fits(&text) || mode == ShowValue::Always {
         let (x, align) = match o.align_value.as_str() {
             "center" => (cell.cx(), Align::Center),
             "right" => (cell.right() - 3, Align::Right),

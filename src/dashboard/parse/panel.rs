@@ -172,11 +172,11 @@ pub(super) fn parse_panel(
     {
         for prop in c.arr(o.get("properties"), "override properties") {
             let id = prop.get("id").and_then(Value::as_str).unwrap_or("");
-            if !id.is_empty()
-                && !prop.get("value").is_none_or(Value::is_null)
-                && !super::super::support::property_implemented(&ty, id)
-            {
-                ignored.push(format!("fieldConfig.overrides[{i}].{id}"));
+            let value = prop.get("value").unwrap_or(&Value::Null);
+            if !id.is_empty() && !value.is_null() {
+                for part in super::super::support::ignored_property(&ty, id, value) {
+                    ignored.push(format!("fieldConfig.overrides[{i}].{part}"));
+                }
             }
         }
     }

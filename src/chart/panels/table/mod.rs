@@ -34,13 +34,30 @@ struct Column {
     width: i32,
 }
 
-/// The text and colours of one cell: (text, text colour, fill, gauge fraction).
-fn cell_look(col: &Column, c: &Cell) -> (String, Rgb, Option<Rgb>, Option<f64>) {
+/// The look of one cell.
+struct CellLook {
+    text: String,
+    color: Rgb,
+    fill: Option<Rgb>,
+    /// Gauge cells: the bar's fraction.
+    gauge: Option<f64>,
+    /// Coloured cells whose colour is a state's.
+    state: Option<theme::State>,
+}
+
+fn cell_look(col: &Column, c: &Cell) -> CellLook {
+    let plain = |text: String| CellLook {
+        text,
+        color: theme::TEXT,
+        fill: None,
+        gauge: None,
+        state: None,
+    };
     let kind = col.cfg.custom.cell_type.as_deref().unwrap_or("auto");
     match c {
-        Cell::Time(t) => (crate::time::local_datetime(*t), theme::TEXT, None, None),
-        Cell::Text(s) => (s.clone(), theme::TEXT, None, None),
-        Cell::Null if col.kind != Kind::Number => (String::new(), theme::TEXT, None, None),
+        Cell::Time(t) => plain(crate::time::local_datetime(*t)),
+        Cell::Text(s) => plain(s.clone()),
+        Cell::Null if col.kind != Kind::Number => plain(String::new()),
         Cell::Null | Cell::Num(_) => {
             let v = c.num();
             let shown = col.look.show(v);
@@ -50,25 +67,18 @@ fn cell_look(col: &Column, c: &Cell) -> (String, Rgb, Option<Rgb>, Option<f64>) 
                 shown.text.clone()
             };
             // A plain cell stays plain: Grafana colours only the cell types that ask for it.
-            let with_word = |t: String| match shown.state.filter(|_| !shown.missing) {
-                Some(s) => format!("{t} {}", state_label(s)),
-                None => t,
+            let look = |color, fill, gauge| CellLook {
+                text: text.clone(),
+                color,
+                fill,
+                gauge,
+                state: shown.state.filter(|_| !shown.missing),
             };
             match kind {
-                "color-text" => (with_word(text), shown.color, None, None),
-                "color-background" => (
-                    with_word(text),
-                    text_on(shown.color),
-                    Some(shown.color),
-                    None,
-                ),
-                "gauge" => (
-                    with_word(text),
-                    shown.color,
-                    None,
-                    v.map(|x| col.look.fraction(x)),
-                ),
-                _ => (text, theme::TEXT, None, None),
+                "color-text" => look(shown.color, None, None),
+                "color-background" => look(text_on(shown.color), Some(shown.color), None),
+                "gauge" => look(shown.color, None, v.map(|x| col.look.fraction(x))),
+                _ => plain(text),
             }
         }
     }
@@ -288,7 +298,25 @@ fn draw_cell<DB: DrawingBackend>(
     r: Rect,
     px: f64,
 ) -> DResult {
-    let (text, color, fill, gauge) = cell_look(c, cell);
+    let CellLook {
+        text,
+        color,
+        fill,
+        gauge,
+        state,
+    } = cell_look(c, cell);
+    // The state word where it fits, else its symbol: a coloured cell never says it by colour alone.
+    let room = |w: i32| match state {
+        None => text.clone(),
+        Some(s) => {
+            let long = format!("{text} {}", state_label(s));
+            if super::super::draw::text_width(&long, px) + 12.0 <= w as f64 {
+                long
+            } else {
+                format!("{text} {}", s.symbol())
+            }
+        }
+    };
     let align = align_of(c);
     let inner = Rect::new(r.x + 1, r.y + 1, r.w - 2, r.h - 2);
     if let Some(f) = fill {
@@ -330,7 +358,7 @@ fn draw_cell<DB: DrawingBackend>(
             _ => cv.fill(filled, color)?,
         }
         return cv.text_fit(
-            &text,
+            &room(vw),
             r.right() - 6,
             r.cy(),
             px,
@@ -346,7 +374,7 @@ fn draw_cell<DB: DrawingBackend>(
         cv.data(color)
     };
     cv.text_fit(
-        &text,
+        &room(r.w),
         text_x(r.x, r.w, align),
         r.cy(),
         px,

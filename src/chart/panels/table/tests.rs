@@ -120,13 +120,11 @@ fn without_a_transformation_the_first_frame_is_shown() {
     );
 }
 
+/// (refId, labels, values) of one series.
+type Row<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [f64]);
+
 #[track_caller]
-fn check_transform(
-    transformations: &str,
-    targets: &str,
-    data: &[(&str, &[(&str, &str)], &[f64])],
-    expect: &[(&str, &[&str])],
-) {
+fn check_transform(transformations: &str, targets: &str, data: &[Row], expect: &[(&str, &[&str])]) {
     let p = table_panel(
         targets,
         &format!(r#", "transformations": {transformations}"#),
@@ -147,7 +145,7 @@ const RANGE: &str = r#"{"refId": "A", "expr": "x", "legendFormat": "{{cam}}"}"#;
 
 #[test]
 fn transformations() {
-    let two: &[(&str, &[(&str, &str)], &[f64])] = &[
+    let two: &[Row] = &[
         ("A", &[("cam", "c1")], &[1.0, 5.0, 3.0]),
         ("A", &[("cam", "c2")], &[2.0, 2.0]),
     ];
