@@ -79,6 +79,8 @@ pub const IMPLEMENTED: &[(&str, &str)] = &[
     // Interactive only (filter and inspect buttons): nothing to draw.
     ("table", "fieldConfig.defaults.custom.filterable"),
     ("table", "fieldConfig.defaults.custom.inspect"),
+    ("table", "options.filterable"),
+    ("table", "options.showSearch"),
     // Pie chart.
     ("piechart", "options.reduceOptions.calcs"),
     ("piechart", "options.reduceOptions.fields"),
@@ -170,6 +172,8 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("options.colWidth", "0.9"),
     ("options.mergeValues", "true"),
     ("options.pieType", "\"pie\""),
+    // Read only with showPercentChange, which is reported.
+    ("options.percentChangeColorMode", "\"standard\""),
 ];
 
 /// Whether `v` at `path` is a default written out.
