@@ -99,6 +99,11 @@ fn all_kinds() -> Vec<ChartKind> {
         ChartKind::AlertList,
         ChartKind::Text("hello <b>world</b>\nsecond line".into()),
         ChartKind::Unsupported("heatmap".into()),
+        ChartKind::Heatmap,
+        ChartKind::PieChart,
+        ChartKind::StateTimeline,
+        ChartKind::StatusHistory,
+        ChartKind::BarChart,
     ]
 }
 

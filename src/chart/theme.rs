@@ -57,34 +57,6 @@ pub const BLUE: Rgb = Rgb(0x3d, 0x8f, 0xd6);
 /// Okabe-Ito reddish purple.
 pub const PURPLE: Rgb = Rgb(0xcc, 0x79, 0xa7);
 
-/// Series colours: Grafana's classic palette (dark theme), in its order.
-pub const PALETTE: [Rgb; 64] = {
-    const HEX: [u32; 64] = [
-        0x73BF69, 0xFADE2A, 0x5794F2, 0xFF9830, 0xF2495C, 0xB877D9, 0x37872D, 0xE0B400, 0x1F60C4,
-        0xFA6400, 0xC4162A, 0x8F3BB8, 0xC8F2C2, 0xFFF899, 0xC0D8FF, 0xFFCB7D, 0xFFA6B0, 0xDEB6F2,
-        0x447EBC, 0xC15C17, 0x890F02, 0x0A437C, 0x6D1F62, 0x584477, 0xB7DBAB, 0xF4D598, 0x70DBED,
-        0xF9BA8F, 0xF29191, 0x82B5D8, 0xE5A8E2, 0xAEA2E0, 0x629E51, 0xE5AC0E, 0x64B0C8, 0xE0752D,
-        0xBF1B00, 0x0A50A1, 0x962D82, 0x614D93, 0x9AC48A, 0xF2C96D, 0x65C5DB, 0xF9934E, 0xEA6460,
-        0x5195CE, 0xD683CE, 0x806EB7, 0x3F6833, 0x967302, 0x2F575E, 0x99440A, 0x58140C, 0x052B51,
-        0x511749, 0x3F2B5B, 0xE0F9D7, 0xFCEACA, 0xCFFAFF, 0xF9E2D2, 0xFCE2DE, 0xBADFF4, 0xF9D9F9,
-        0xDEDAF7,
-    ];
-    let mut out = [Rgb(0, 0, 0); 64];
-    let mut i = 0;
-    while i < 64 {
-        let v = HEX[i];
-        out[i] = Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8);
-        i += 1;
-    }
-    out
-};
-
-/// Colour of series number `i` in Grafana's classic palette (for a series' colour from its config,
-/// see [`super::color::series_colors`]).
-pub fn series_color(i: usize) -> Rgb {
-    PALETTE.get(i % PALETTE.len()).copied().unwrap_or(INFO)
-}
-
 /// Operator-facing state of a value or alert. Always shown as a word, never by colour alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum State {

@@ -234,6 +234,8 @@ pub struct Custom {
     pub cell_type: Option<String>,
     /// Tables: the column is hidden (`custom.hidden`).
     pub hidden: Option<bool>,
+    /// Tables: `cellOptions.mode` (`basic`/`gradient` backgrounds, `basic`/`gradient`/`lcd` gauges).
+    pub cell_mode: Option<String>,
 }
 
 macro_rules! take {
@@ -284,7 +286,8 @@ impl FieldConfig {
             align,
             width,
             cell_type,
-            hidden
+            hidden,
+            cell_mode
         );
     }
 

@@ -60,24 +60,99 @@ pub const IMPLEMENTED: &[(&str, &str)] = &[
     ),
     ("timeseries", "fieldConfig.defaults.custom.thresholdsStyle"),
     ("graph", "options.legend.showLegend"),
-    // Stat.
+    // Stat (and the old singlestat, migrated to stat or gauge by the parser).
     ("stat", "options.reduceOptions.calcs"),
     ("stat", "options.reduceOptions.fields"),
+    ("stat", "options.reduceOptions.values"),
+    ("stat", "options.reduceOptions.limit"),
     ("stat", "options.colorMode"),
     ("stat", "options.textMode"),
     ("stat", "options.text"),
+    ("stat", "options.graphMode"),
+    ("stat", "options.justifyMode"),
+    ("stat", "options.orientation"),
+    ("stat", "options.wideLayout"),
     ("singlestat", "options.reduceOptions.calcs"),
     // Gauge and bar gauge.
     ("gauge", "options.reduceOptions.calcs"),
     ("gauge", "options.reduceOptions.fields"),
+    ("gauge", "options.reduceOptions.values"),
+    ("gauge", "options.reduceOptions.limit"),
     ("gauge", "options.showThresholdMarkers"),
+    ("gauge", "options.showThresholdLabels"),
+    ("gauge", "options.orientation"),
     ("gauge", "options.text"),
     ("bargauge", "options.reduceOptions.calcs"),
     ("bargauge", "options.reduceOptions.fields"),
+    ("bargauge", "options.reduceOptions.values"),
+    ("bargauge", "options.reduceOptions.limit"),
+    ("bargauge", "options.displayMode"),
+    ("bargauge", "options.showUnfilled"),
+    ("bargauge", "options.orientation"),
+    ("bargauge", "options.valueMode"),
+    ("bargauge", "options.namePlacement"),
     ("bargauge", "options.text"),
-    // Tables.
+    // Tables (transformations are reported one by one by the parser).
     ("table", "options.showHeader"),
     ("table", "options.cellHeight"),
+    ("table", "options.sortBy"),
+    ("table", "options.frameIndex"),
+    ("table", "fieldConfig.defaults.custom.width"),
+    ("table", "fieldConfig.defaults.custom.align"),
+    ("table", "fieldConfig.defaults.custom.hidden"),
+    ("table", "fieldConfig.defaults.custom.cellOptions.type"),
+    ("table", "fieldConfig.defaults.custom.cellOptions.mode"),
+    ("table", "fieldConfig.defaults.custom.displayMode"),
+    // Interactive only (filter and inspect buttons): nothing to draw.
+    ("table", "fieldConfig.defaults.custom.filterable"),
+    ("table", "fieldConfig.defaults.custom.inspect"),
+    ("table", "options.filterable"),
+    ("table", "options.showSearch"),
+    // Pie chart.
+    ("piechart", "options.reduceOptions.calcs"),
+    ("piechart", "options.reduceOptions.fields"),
+    ("piechart", "options.reduceOptions.values"),
+    ("piechart", "options.reduceOptions.limit"),
+    ("piechart", "options.pieType"),
+    ("piechart", "options.displayLabels"),
+    ("piechart", "options.legend.showLegend"),
+    ("piechart", "options.legend.placement"),
+    ("piechart", "options.legend.values"),
+    // State timeline and status history.
+    ("state-timeline", "options.mergeValues"),
+    ("state-timeline", "options.showValue"),
+    ("state-timeline", "options.rowHeight"),
+    ("state-timeline", "options.alignValue"),
+    ("state-timeline", "options.legend.showLegend"),
+    ("state-timeline", "fieldConfig.defaults.custom.fillOpacity"),
+    ("state-timeline", "fieldConfig.defaults.custom.lineWidth"),
+    ("status-history", "options.showValue"),
+    ("status-history", "options.rowHeight"),
+    ("status-history", "options.colWidth"),
+    ("status-history", "options.legend.showLegend"),
+    ("status-history", "fieldConfig.defaults.custom.fillOpacity"),
+    ("status-history", "fieldConfig.defaults.custom.lineWidth"),
+    // Heatmap (rows of buckets; `calculate: true` is reported).
+    ("heatmap", "options.color"),
+    ("heatmap", "options.filterValues"),
+    ("heatmap", "options.cellGap"),
+    ("heatmap", "options.yAxis.unit"),
+    ("heatmap", "options.yAxis.decimals"),
+    ("heatmap", "options.yAxis.reverse"),
+    // Bucket bands are ordinal: Grafana ignores an axis min/max there too.
+    ("heatmap", "options.yAxis.min"),
+    ("heatmap", "options.yAxis.max"),
+    ("heatmap", "options.legend.show"),
+    ("heatmap", "options.rowsFrame.layout"),
+    // Cell values are not drawn in the cells; `showValue: always` is reported.
+    ("heatmap", "options.cellValues"),
+    // Only read with `calculate: true`, which is reported.
+    ("heatmap", "options.calculation"),
+    // Bar chart.
+    ("barchart", "options.orientation"),
+    ("barchart", "options.showValue"),
+    ("barchart", "options.barWidth"),
+    ("barchart", "options.reduceOptions.calcs"),
     // Our own alert list reads the alert list itself.
     ("alertlist", "options."),
     ("text", "options."),
@@ -118,6 +193,14 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("options.textMode", "\"auto\""),
     ("options.showHeader", "true"),
     ("options.footer.show", "false"),
+    ("options.yAxis.axisPlacement", "\"left\""),
+    ("options.exemplars.color", "\"rgba(255,0,255,0.7)\""),
+    ("options.rowHeight", "0.9"),
+    ("options.colWidth", "0.9"),
+    ("options.mergeValues", "true"),
+    ("options.pieType", "\"pie\""),
+    // Read only with showPercentChange, which is reported.
+    ("options.percentChangeColorMode", "\"standard\""),
 ];
 
 /// Whether `v` at `path` is a default written out.
@@ -185,6 +268,25 @@ pub fn ignored_options(ty: &str, panel: &Value) -> Vec<String> {
 /// Whether an override property id (`custom.fillOpacity`, `color`) is drawn for `ty`.
 pub fn property_implemented(ty: &str, id: &str) -> bool {
     implemented(ty, &format!("fieldConfig.defaults.{id}"))
+}
+
+/// The parts of an override property (`id` set to `value`) that `ty` does not draw, as ids
+/// (`custom.cellOptions.applyToRow`); an object value is checked leaf by leaf.
+pub fn ignored_property(ty: &str, id: &str, value: &Value) -> Vec<String> {
+    if property_implemented(ty, id) {
+        return Vec::new();
+    }
+    let prefix = format!("fieldConfig.defaults.{id}");
+    let mut paths = Vec::new();
+    match value {
+        Value::Object(o) if !o.is_empty() => leaves(&prefix, value, &mut paths),
+        _ => paths.push(prefix.clone()),
+    }
+    paths
+        .into_iter()
+        .filter(|p| !implemented(ty, p))
+        .map(|p| p.trim_start_matches("fieldConfig.defaults.").to_string())
+        .collect()
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@
 mod mode;
 mod names;
 
-pub use mode::{series_color_for, series_colors, string_hash};
+pub use mode::{
+    basis, continuous, palette_color, series_color_for, series_colors, shade, string_hash,
+};
 pub use names::CLASSIC_PALETTE;
 
 use super::theme::Rgb;

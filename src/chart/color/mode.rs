@@ -43,22 +43,33 @@ pub fn series_color_for(s: &ChartSeries, index: usize, range: (f64, f64)) -> Rgb
                 alpha: base.alpha,
             }
         }
-        ColorMode::PaletteClassic => Rgba::opaque(classic(index)),
-        ColorMode::PaletteClassicByName => {
-            let usable = by_name_palette();
-            let n = usable.len().max(1);
-            let i = (string_hash(&s.name) as usize) % n;
-            Rgba::opaque(usable.get(i).copied().unwrap_or(super::FALLBACK))
-        }
         ColorMode::Thresholds | ColorMode::Other(_) => {
             // An unknown mode is Grafana's default, thresholds.
             let (v, percent) = by_value(s, range);
             threshold_color(s, v, percent)
         }
-        ColorMode::Continuous(scheme) => {
+        ColorMode::PaletteClassic | ColorMode::PaletteClassicByName | ColorMode::Continuous(_) => {
             let (_, percent) = by_value(s, range);
-            Rgba::opaque(continuous(&scheme, percent))
+            Rgba::opaque(palette_color(&mode, index, &s.name, percent).unwrap_or(super::FALLBACK))
         }
+    }
+}
+
+/// The colour of the modes that need neither thresholds nor a fixed colour: the classic palette
+/// (series number `index`), the palette by name (`name`'s hash) and the continuous schemes (at
+/// `percent`, 0..=1, of the field's range). `None` for the other modes. The one palette of every
+/// panel kind: time series through [`series_colors`], the other panels' display processor too.
+pub fn palette_color(mode: &ColorMode, index: usize, name: &str, percent: f64) -> Option<Rgb> {
+    match mode {
+        ColorMode::PaletteClassic => Some(classic(index)),
+        ColorMode::PaletteClassicByName => {
+            let usable = by_name_palette();
+            let n = usable.len().max(1);
+            let i = (string_hash(name) as usize) % n;
+            Some(usable.get(i).copied().unwrap_or(super::FALLBACK))
+        }
+        ColorMode::Continuous(scheme) => Some(continuous(scheme, percent)),
+        _ => None,
     }
 }
 
@@ -144,7 +155,7 @@ fn by_name_palette() -> Vec<Rgb> {
 
 /// Shade `index % 11` of `base`: the base, then alternately brighter and darker hue-spun variants
 /// (tinycolor's `spin`, `brighten`, `darken`, as Grafana's `getShadedColor`).
-fn shade(base: Rgb, index: usize) -> Rgb {
+pub fn shade(base: Rgb, index: usize) -> Rgb {
     let i = index % 11;
     if i == 0 {
         return base;
@@ -167,7 +178,7 @@ fn shade(base: Rgb, index: usize) -> Rgb {
 
 /// A continuous scheme at `t` (0..=1): Grafana's named schemes through d3's `interpolateRgbBasis`;
 /// the d3 perceptual ones (viridis…) from five stops each, linearly.
-fn continuous(scheme: &str, t: f64) -> Rgb {
+pub fn continuous(scheme: &str, t: f64) -> Rgb {
     let named: &[&str] = match scheme {
         "GrYlRd" => &["green", "yellow", "red"],
         "RdYlGr" => &["red", "yellow", "green"],
@@ -216,7 +227,7 @@ fn continuous(scheme: &str, t: f64) -> Rgb {
 }
 
 /// d3's uniform B-spline through `values` at `t` (`d3-interpolate` `basis`).
-fn basis(values: &[f64], t: f64) -> f64 {
+pub fn basis(values: &[f64], t: f64) -> f64 {
     let n = values.len().saturating_sub(1);
     if n == 0 {
         return values.first().copied().unwrap_or(0.0);

@@ -6,59 +6,13 @@
 use super::super::color::Rgba;
 use super::super::draw::{fit, text_width, Align, Canvas, DResult, Rect};
 use super::super::theme::{self, Rgb};
-use super::super::{format_value, reduce, ChartSpec};
+use super::super::{calc_name, format_value, reduce, ChartSpec};
 use crate::time::Millis;
 use plotters::prelude::DrawingBackend;
 
 const PX: f64 = 12.0;
 pub(super) const LINE: i32 = 18;
 const SWATCH: i32 = 14;
-
-/// Grafana's display name of a reducer id (`lastNotNull` → "Last *").
-pub(crate) fn calc_title(id: &str) -> String {
-    let t = match id {
-        "lastNotNull" | "current" => "Last *",
-        "last" => "Last",
-        "firstNotNull" => "First *",
-        "first" => "First",
-        "min" => "Min",
-        "max" => "Max",
-        "mean" | "avg" => "Mean",
-        "median" => "Median",
-        "variance" => "Variance",
-        "stdDev" => "StdDev",
-        "sum" | "total" => "Total",
-        "count" => "Count",
-        "range" => "Range",
-        "delta" => "Delta",
-        "step" => "Step",
-        "diff" => "Difference",
-        "diffperc" => "Difference percent",
-        "logmin" => "Min (above zero)",
-        "allIsZero" => "All Zeros",
-        "allIsNull" => "All Nulls",
-        "changeCount" => "Change Count",
-        "distinctCount" => "Distinct Count",
-        other => {
-            if let Some(n) = other
-                .strip_prefix('p')
-                .and_then(|n| n.parse::<u32>().ok())
-                .filter(|n| (1..=99).contains(n))
-            {
-                let th = match n {
-                    4..=20 => "th",
-                    _ if n % 10 == 1 => "st",
-                    _ if n % 10 == 2 => "nd",
-                    _ if n % 10 == 3 => "rd",
-                    _ => "th",
-                };
-                return format!("{n}{th} %");
-            }
-            other
-        }
-    };
-    t.to_string()
-}
 
 /// One legend entry.
 #[derive(Debug, Clone)]
@@ -161,7 +115,7 @@ pub(super) fn layout(spec: &ChartSpec, items: &[Item], r: Rect) -> Legend {
         return none;
     }
     let mut items = items.to_vec();
-    let headers: Vec<String> = o.calcs.iter().map(|c| calc_title(c)).collect();
+    let headers: Vec<String> = o.calcs.iter().map(|c| calc_name(c)).collect();
     if o.table {
         sort(&mut items, &headers, o.sort_by.as_deref(), o.sort_desc);
     }
@@ -457,27 +411,4 @@ pub(super) fn draw<DB: DrawingBackend>(cv: &Canvas<DB>, l: &Legend) -> DResult {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reducer_titles_are_grafanas() {
-        for (id, title) in [
-            ("lastNotNull", "Last *"),
-            ("last", "Last"),
-            ("mean", "Mean"),
-            ("sum", "Total"),
-            ("max", "Max"),
-            ("p95", "95th %"),
-            ("p1", "1st %"),
-            ("p12", "12th %"),
-            ("p22", "22nd %"),
-            ("weird", "weird"),
-        ] {
-            assert_eq!(calc_title(id), title, "{id}");
-        }
-    }
 }

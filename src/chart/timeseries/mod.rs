@@ -12,7 +12,7 @@ mod paint;
 mod series;
 mod stack;
 
-pub(crate) use axes::time_range;
+pub(crate) use axes::{time_range, time_ticks};
 
 use super::color::{series_colors, Rgba};
 use super::draw::{Canvas, Rect};
