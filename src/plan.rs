@@ -29,6 +29,11 @@ pub fn needs_queries(kind: &PanelKind) -> bool {
             | PanelKind::Gauge
             | PanelKind::BarGauge
             | PanelKind::Table
+            | PanelKind::Heatmap
+            | PanelKind::PieChart
+            | PanelKind::StateTimeline
+            | PanelKind::StatusHistory
+            | PanelKind::BarChart
     )
 }
 

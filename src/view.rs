@@ -55,7 +55,75 @@ fn chart_kind(k: &PanelKind) -> ChartKind {
         PanelKind::Table => ChartKind::Table,
         PanelKind::AlertList => ChartKind::AlertList,
         PanelKind::Text { content } => ChartKind::Text(content.clone()),
+        PanelKind::Heatmap => ChartKind::Heatmap,
+        PanelKind::PieChart => ChartKind::PieChart,
+        PanelKind::StateTimeline => ChartKind::StateTimeline,
+        PanelKind::StatusHistory => ChartKind::StatusHistory,
+        PanelKind::BarChart => ChartKind::BarChart,
         PanelKind::Unsupported(t) => ChartKind::Unsupported(t.clone()),
+    }
+}
+
+/// How far back an instant query sees a series (Prometheus' default lookback delta).
+const LOOKBACK_MS: i64 = 5 * 60_000;
+
+/// The series of instant queries as Prometheus' instant query gives them, from the range the poller
+/// fetched: the newest value of each, all at one evaluation time (the newest sample of the panel),
+/// and no series that ended more than the lookback before it.
+pub fn instant_values(panel: &Panel, series: &mut Vec<ChartSeries>) {
+    let instant = |s: &ChartSeries| {
+        panel
+            .targets
+            .iter()
+            .any(|q| q.instant && q.ref_id == s.ref_id)
+    };
+    let last = |s: &ChartSeries| s.points.iter().rev().find(|p| !p.1.is_nan()).copied();
+    let Some(at) = series
+        .iter()
+        .filter(|s| instant(s))
+        .filter_map(|s| last(s).map(|p| p.0))
+        .max()
+    else {
+        return;
+    };
+    series
+        .retain(|s| !instant(s) || last(s).is_some_and(|p| p.0 >= at.saturating_sub(LOOKBACK_MS)));
+    for s in series.iter_mut().filter(|s| instant(s)) {
+        if let Some((_, v)) = last(s) {
+            s.points = vec![(at, v)];
+        }
+    }
+}
+
+/// One series of `panel` from query `ref_id`: named by the legend format (or the display name its
+/// config sets), with its config (the panel's defaults and the overrides that match it).
+pub fn chart_series(
+    panel: &Panel,
+    ref_id: &str,
+    legend_format: &str,
+    expr: &str,
+    labels: crate::source::Labels,
+    step_ms: i64,
+    points: Vec<(Millis, f64)>,
+) -> ChartSeries {
+    let legend = crate::dashboard::legend_or_expr(legend_format, &labels, expr);
+    let f = FieldRef {
+        name: &legend,
+        ref_id,
+        labels: &labels,
+    };
+    let config = field::resolve(&panel.field, &panel.overrides, &f);
+    let name = match config.display_name.as_deref() {
+        Some(t) if !t.trim().is_empty() => field::display_name(t, &f),
+        _ => legend.clone(),
+    };
+    ChartSeries {
+        name,
+        step_ms,
+        points,
+        ref_id: ref_id.to_string(),
+        labels,
+        config,
     }
 }
 
@@ -82,25 +150,10 @@ pub fn panel_series(
         match read {
             Ok(series) => {
                 for s in series {
-                    let legend = crate::dashboard::legend_or_expr(&q.legend, &s.labels, &q.expr);
-                    let f = FieldRef {
-                        name: &legend,
-                        ref_id: &q.ref_id,
-                        labels: &s.labels,
-                    };
-                    let config = field::resolve(&panel.field, &panel.overrides, &f);
-                    let name = match config.display_name.as_deref() {
-                        Some(t) if !t.trim().is_empty() => field::display_name(t, &f),
-                        _ => legend.clone(),
-                    };
-                    out.push(ChartSeries {
-                        name,
-                        step_ms: s.step_ms,
-                        points: s.samples.iter().map(|x| (x.t, x.v)).collect(),
-                        ref_id: q.ref_id.clone(),
-                        labels: s.labels,
-                        config,
-                    });
+                    let points = s.samples.iter().map(|x| (x.t, x.v)).collect();
+                    out.push(chart_series(
+                        panel, &q.ref_id, &q.legend, &q.expr, s.labels, s.step_ms, points,
+                    ));
                 }
             }
             Err(e) => tracing::warn!("panel {}: cannot read {}: {e}", panel.title, q.expr),
@@ -119,8 +172,30 @@ fn reduced_series(
     plan: &[PlannedQuery],
     from: Millis,
     to: Millis,
+    width: u32,
 ) -> Vec<ChartSeries> {
-    let last = matches!(panel.reduce.trim(), "" | "lastNotNull" | "last" | "current");
+    let last = matches!(panel.reduce.trim(), "" | "lastNotNull" | "last" | "current")
+        && panel.options.reduce.calcs.len() <= 1
+        && !panel.options.reduce.values;
+    // A sparkline, and the data range of a gauge without min and max, span the whole range.
+    let whole = match panel.kind {
+        PanelKind::Stat => {
+            panel.options.stat.graph_mode == crate::dashboard::options::GraphMode::Area
+        }
+        PanelKind::Gauge | PanelKind::BarGauge => panel.min.is_none() || panel.max.is_none(),
+        _ => false,
+    };
+    if whole {
+        return panel_series(
+            cache,
+            site,
+            panel,
+            plan,
+            from,
+            to,
+            Some(width.clamp(100, 2000)),
+        );
+    }
     if last {
         let recent = panel_series(cache, site, panel, plan, from.max(to - 3_600_000), to, None);
         if !recent.is_empty() || to - from <= 3_600_000 {
@@ -144,16 +219,38 @@ pub fn panel_spec(
     height: u32,
     now: Millis,
 ) -> ChartSpec {
-    let kind = chart_kind(&panel.kind);
     let series = if !crate::plan::needs_queries(&panel.kind) {
         Vec::new()
-    } else if matches!(panel.kind, PanelKind::TimeSeries) {
+    } else if matches!(
+        panel.kind,
+        PanelKind::TimeSeries
+            | PanelKind::Heatmap
+            | PanelKind::StateTimeline
+            | PanelKind::StatusHistory
+    ) {
         panel_series(cache, site, panel, plan, from, to, Some(width))
     } else {
-        reduced_series(cache, site, panel, plan, from, to)
+        reduced_series(cache, site, panel, plan, from, to, width)
     };
+    let stale = stale_banner(cache, site);
+    spec_of(panel, series, (from, to), (width, height), now, stale)
+}
+
+/// The spec of `panel` drawn from `series` (as [`chart_series`] makes them), without the cache.
+/// The series of instant queries become what an instant query returns (see [`instant_values`]).
+pub fn spec_of(
+    panel: &Panel,
+    mut series: Vec<ChartSeries>,
+    (from, to): (Millis, Millis),
+    (width, height): (u32, u32),
+    now: Millis,
+    stale: Option<String>,
+) -> ChartSpec {
+    if !matches!(panel.kind, PanelKind::TimeSeries) {
+        instant_values(panel, &mut series);
+    }
     ChartSpec {
-        kind,
+        kind: chart_kind(&panel.kind),
         title: panel.title.clone(),
         width,
         height,
@@ -178,11 +275,14 @@ pub fn panel_spec(
         series,
         // An alert list panel's rows are the desk's alert list (`desk::alerts`), filled in there.
         alerts: Vec::new(),
-        stale: stale_banner(cache, site),
+        stale,
         no_value: panel.no_value.clone(),
         now,
         options: panel.options.clone(),
         field: panel.field.clone(),
+        overrides: panel.overrides.clone(),
+        queries: panel.targets.clone(),
+        transformations: panel.transformations.clone(),
     }
 }
 
@@ -495,9 +595,14 @@ pub fn panel_values(
     // Same series (and so colours) as the chart; a long range reads the tiers, as the chart does.
     let width = (to - from > 6 * 3_600_000).then_some(2000);
     let series = panel_series(cache, site, panel, &plan, from, to, width);
+    // One colour function for the line, the legend and the hover.
+    let colors = crate::chart::series_colors(&series);
     let mut best_t = at;
     let mut out = Vec::new();
-    for (i, s) in series.iter().enumerate() {
+    for (s, color) in series.iter().zip(&colors) {
+        if s.config.hide_from().tooltip || s.config.hide_from().viz {
+            continue;
+        }
         let near = s
             .points
             .iter()
@@ -505,10 +610,12 @@ pub fn panel_values(
             .filter(|(t, _)| (t - at).abs() <= 2 * s.step_ms.max(1_000));
         if let Some(&(t, v)) = near {
             best_t = t;
+            // Each series in its own unit and decimals (an override may set them).
+            let unit = s.config.unit.as_deref().unwrap_or(&panel.unit);
             out.push((
                 s.name.clone(),
-                crate::chart::format_value(v, &panel.unit, panel.decimals),
-                crate::chart::theme::series_color(i).hex(),
+                crate::chart::format_value(v, unit, s.config.decimals.or(panel.decimals)),
+                color.hex(),
             ));
         }
     }

@@ -1,5 +1,6 @@
 //! Drawing primitives over any plotters backend, with text measuring and clipping.
 
+use super::color::Rgba;
 use super::theme::{self, Rgb, FONT};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -117,10 +118,137 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
             .map_err(err)
     }
 
-    pub fn dot(&self, x: i32, y: i32, r: u32, c: Rgb) -> DResult {
+    /// A translucent data colour, greyed when the data is stale.
+    pub fn data_a(&self, c: Rgba) -> Rgba {
+        Rgba {
+            rgb: self.data(c.rgb),
+            alpha: c.alpha,
+        }
+    }
+
+    fn rgba(c: Rgba) -> RGBAColor {
+        RGBAColor(c.rgb.0, c.rgb.1, c.rgb.2, c.alpha.clamp(0.0, 1.0))
+    }
+
+    /// A rectangle in a translucent colour.
+    pub fn fill_a(&self, r: Rect, c: Rgba) -> DResult {
+        if r.w <= 0 || r.h <= 0 || !c.visible() {
+            return Ok(());
+        }
         self.area
-            .draw(&Circle::new((x, y), r, c.rgb().filled()))
+            .draw(&Rectangle::new(
+                [(r.x, r.y), (r.right() - 1, r.bottom() - 1)],
+                Self::rgba(c).filled(),
+            ))
             .map_err(err)
+    }
+
+    /// A polyline in a translucent colour.
+    pub fn line_a(&self, pts: Vec<(i32, i32)>, c: Rgba, width: u32) -> DResult {
+        if pts.len() < 2 || !c.visible() || width == 0 {
+            return Ok(());
+        }
+        self.area
+            .draw(&PathElement::new(pts, Self::rgba(c).stroke_width(width)))
+            .map_err(err)
+    }
+
+    /// A dashed polyline: `dash` alternates on and off lengths in pixels (a dot is a zero length).
+    pub fn dashed_a(&self, pts: &[(f64, f64)], c: Rgba, width: u32, dash: &[f64]) -> DResult {
+        let dash: Vec<f64> = dash
+            .iter()
+            .map(|d| if d.is_finite() { d.max(0.0) } else { 0.0 })
+            .collect();
+        if dash.iter().sum::<f64>() < 1.0 {
+            let p: Vec<(i32, i32)> = pts
+                .iter()
+                .map(|p| (p.0.round() as i32, p.1.round() as i32))
+                .collect();
+            return self.line_a(p, c, width);
+        }
+        let mut k = 0usize;
+        let mut left = dash.first().copied().unwrap_or(1.0);
+        let mut on = true;
+        let mut cur: Vec<(f64, f64)> = Vec::new();
+        let flush = |cur: &mut Vec<(f64, f64)>| -> DResult {
+            let p: Vec<(i32, i32)> = cur
+                .iter()
+                .map(|p| (p.0.round() as i32, p.1.round() as i32))
+                .collect();
+            cur.clear();
+            match p.as_slice() {
+                [one] => self.dot_a(one.0, one.1, (width / 2).max(1), c),
+                _ => self.line_a(p, c, width),
+            }
+        };
+        for w in pts.windows(2) {
+            let (a, b) = match w {
+                [a, b] => (*a, *b),
+                _ => continue,
+            };
+            let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+            if !len.is_finite() {
+                continue;
+            }
+            let mut done = 0.0;
+            if on && cur.is_empty() {
+                cur.push(a);
+            }
+            while len - done > left {
+                done += left;
+                let f = done / len;
+                let p = (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f);
+                if on {
+                    cur.push(p);
+                    flush(&mut cur)?;
+                } else {
+                    cur.push(p);
+                }
+                on = !on;
+                k = (k + 1) % dash.len();
+                left = dash.get(k).copied().unwrap_or(1.0);
+            }
+            left -= len - done;
+            if on {
+                cur.push(b);
+            }
+        }
+        if on && !cur.is_empty() {
+            flush(&mut cur)?;
+        }
+        Ok(())
+    }
+
+    /// A filled polygon in a translucent colour.
+    pub fn polygon_a(&self, pts: Vec<(i32, i32)>, c: Rgba) -> DResult {
+        if pts.len() < 3 || !c.visible() {
+            return Ok(());
+        }
+        self.area
+            .draw(&Polygon::new(pts, Self::rgba(c).filled()))
+            .map_err(err)
+    }
+
+    pub fn dot_a(&self, x: i32, y: i32, r: u32, c: Rgba) -> DResult {
+        if !c.visible() {
+            return Ok(());
+        }
+        self.area
+            .draw(&Circle::new((x, y), r, Self::rgba(c).filled()))
+            .map_err(err)
+    }
+
+    /// Text read bottom to top, centred on (`x`, `y`); control characters replaced.
+    pub fn text_up(&self, s: &str, x: i32, y: i32, px: f64, c: Rgb) -> DResult {
+        let s = clean(s);
+        if s.trim().is_empty() || !px.is_finite() || px < 1.0 {
+            return Ok(());
+        }
+        let style = FontDesc::new(FontFamily::Name(FONT), px * 1.24, FontStyle::Normal)
+            .transform(FontTransform::Rotate270)
+            .color(&c.rgb())
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        self.area.draw(&Text::new(s, (x, y), style)).map_err(err)
     }
 
     /// Draws one line of text of `px` CSS pixels, vertically centred on `y`.

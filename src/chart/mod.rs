@@ -5,6 +5,7 @@
 //! All text from servers is escaped (plotters' SVG backend escapes `<>&"'`,
 //! and control characters are replaced before they reach it).
 
+pub mod color;
 mod draw;
 mod m4;
 mod panels;
@@ -13,10 +14,11 @@ pub mod theme;
 mod timeseries;
 mod units;
 
+pub use color::{classic, grafana_color, series_colors, Rgba};
 pub use m4::{m4, segments};
 pub use panels::{format_age, severity_state, sort_alerts};
-pub use reduce::reduce;
-pub use theme::{parse_color, series_color, ParsedColor, Rgb, State, FONT, PALETTE};
+pub use reduce::{calc_name, reduce};
+pub use theme::{parse_color, ParsedColor, Rgb, State, FONT};
 pub use units::format_value;
 
 use crate::time::Millis;
@@ -64,6 +66,12 @@ pub struct ChartSpec {
     pub options: crate::dashboard::options::PanelOptions,
     /// The panel's field defaults (each series has its resolved config in [`ChartSeries::config`]).
     pub field: crate::dashboard::field::FieldConfig,
+    /// The panel's overrides, for fields made after the series (table columns).
+    pub overrides: Vec<crate::dashboard::field::Override>,
+    /// The panel's queries (refId, `format`, `instant`): how results become table frames.
+    pub queries: Vec<crate::dashboard::Query>,
+    /// The transformations a table applies to its frames.
+    pub transformations: Vec<crate::dashboard::transform::Transformation>,
 }
 
 impl Default for ChartSpec {
@@ -90,6 +98,9 @@ impl Default for ChartSpec {
             now: 0,
             options: Default::default(),
             field: Default::default(),
+            overrides: Vec::new(),
+            queries: Vec::new(),
+            transformations: Vec::new(),
         }
     }
 }
@@ -105,6 +116,11 @@ pub enum ChartKind {
     AlertList,
     /// A text panel with its content (drawn as plain text).
     Text(String),
+    Heatmap,
+    PieChart,
+    StateTimeline,
+    StatusHistory,
+    BarChart,
     /// A Grafana panel type Watchdesk does not draw: shown as a "not supported" box.
     Unsupported(String),
 }
@@ -461,6 +477,12 @@ fn draw_panel<DB: DrawingBackend>(
         ChartKind::Table => panels::table(&cv, spec, body).map(|()| None),
         ChartKind::AlertList => panels::alert_list(&cv, spec, body).map(|()| None),
         ChartKind::Text(t) => panels::text(&cv, t, body).map(|()| None),
+        ChartKind::Heatmap => panels::heatmap(&cv, spec, body).map(|()| None),
+        ChartKind::PieChart => panels::pie_chart(&cv, spec, body).map(|()| None),
+        ChartKind::StateTimeline | ChartKind::StatusHistory => {
+            panels::timeline(&cv, spec, body).map(|()| None)
+        }
+        ChartKind::BarChart => panels::bar_chart(&cv, spec, body).map(|()| None),
         ChartKind::Unsupported(t) => panels::unsupported(&cv, t, body).map(|()| None),
     }
 }

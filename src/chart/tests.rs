@@ -99,6 +99,11 @@ fn all_kinds() -> Vec<ChartKind> {
         ChartKind::AlertList,
         ChartKind::Text("hello <b>world</b>\nsecond line".into()),
         ChartKind::Unsupported("heatmap".into()),
+        ChartKind::Heatmap,
+        ChartKind::PieChart,
+        ChartKind::StateTimeline,
+        ChartKind::StatusHistory,
+        ChartKind::BarChart,
     ]
 }
 
@@ -308,9 +313,9 @@ fn gap_breaks_the_svg_line() {
         s.thresholds.clear();
         s.series = vec![series("a", points)];
         let svg = render_svg(&s);
-        // series lines are the only 2px-wide polylines
+        // the series line is the first palette colour, Grafana's green
         svg.lines()
-            .filter(|l| l.contains("<polyline") && l.contains("stroke-width=\"2\""))
+            .filter(|l| l.contains("<polyline") && l.contains("stroke=\"#73BF69\""))
             .count()
     };
     let joined: Vec<(Millis, f64)> = (0..100)

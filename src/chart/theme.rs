@@ -57,23 +57,6 @@ pub const BLUE: Rgb = Rgb(0x3d, 0x8f, 0xd6);
 /// Okabe-Ito reddish purple.
 pub const PURPLE: Rgb = Rgb(0xcc, 0x79, 0xa7);
 
-/// Series colours, colour-blind safe (Okabe-Ito without black), then greys.
-pub const PALETTE: [Rgb; 8] = [
-    INFO,
-    ORANGE,
-    OK,
-    YELLOW,
-    PURPLE,
-    CRIT,
-    BLUE,
-    Rgb(0xbb, 0xbb, 0xbb),
-];
-
-/// Colour of series number `i`.
-pub fn series_color(i: usize) -> Rgb {
-    PALETTE.get(i % PALETTE.len()).copied().unwrap_or(INFO)
-}
-
 /// Operator-facing state of a value or alert. Always shown as a word, never by colour alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum State {

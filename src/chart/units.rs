@@ -210,6 +210,13 @@ fn seconds(v: f64, decimals: Option<u32>) -> String {
     if a == 0.0 {
         return format!("{} s", plain(0.0, decimals));
     }
+    // Grafana's toSeconds: ns below 1 µs, µs below 1 ms, ms below 1 s.
+    if a < 1e-6 {
+        return format!("{} ns", plain(v * 1e9, decimals));
+    }
+    if a < 1e-3 {
+        return format!("{} µs", plain(v * 1e6, decimals));
+    }
     if a < 1.0 {
         return format!("{} ms", plain(v * 1000.0, decimals));
     }
@@ -321,6 +328,8 @@ mod tests {
         check(1_200_000.0, "Bps", None, "1.2 MB/s");
         check(1_048_576.0, "binBps", None, "1 MiB/s");
         check(0.25, "s", None, "250 ms");
+        check(3.2e-5, "s", Some(0), "32 µs");
+        check(5e-9, "s", None, "5 ns");
         check(30.0, "s", None, "30 s");
         check(90.0, "s", None, "1.5 min");
         check(7200.0, "s", None, "2 hour");

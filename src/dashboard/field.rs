@@ -31,6 +31,8 @@ pub struct FieldColor {
     pub mode: ColorMode,
     /// `fixedColor` (a Grafana colour name or `#rrggbb`).
     pub fixed: Option<String>,
+    /// `seriesBy` of by-value modes: the calc (`last`, `min`, `max`) a series is coloured by.
+    pub series_by: Option<String>,
 }
 
 /// How a field is coloured (`color.mode`).
@@ -232,6 +234,8 @@ pub struct Custom {
     pub cell_type: Option<String>,
     /// Tables: the column is hidden (`custom.hidden`).
     pub hidden: Option<bool>,
+    /// Tables: `cellOptions.mode` (`basic`/`gradient` backgrounds, `basic`/`gradient`/`lcd` gauges).
+    pub cell_mode: Option<String>,
 }
 
 macro_rules! take {
@@ -282,7 +286,8 @@ impl FieldConfig {
             align,
             width,
             cell_type,
-            hidden
+            hidden,
+            cell_mode
         );
     }
 

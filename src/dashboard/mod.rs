@@ -16,6 +16,7 @@ mod parse;
 mod parse_tests;
 pub mod support;
 mod template;
+pub mod transform;
 mod v2;
 
 use std::fmt;
@@ -23,8 +24,8 @@ use std::path::{Path, PathBuf};
 
 pub use legend::{legend, legend_or_expr};
 pub use model::{
-    Dashboard, DatasourceRef, GridPos, MappingMatch, Panel, PanelKind, Query, Repeat, Row,
-    ThresholdStep, Thresholds, ValueMapping, VarHide, VarKind, Variable,
+    Dashboard, DatasourceRef, GridPos, MappingMatch, Panel, PanelKind, Query, QueryFormat, Repeat,
+    Row, ThresholdStep, Thresholds, ValueMapping, VarHide, VarKind, Variable,
 };
 pub use parse::parse;
 pub use template::{

@@ -106,6 +106,16 @@ pub enum PanelKind {
     Text {
         content: String,
     },
+    /// `heatmap`: Prometheus histogram buckets over time.
+    Heatmap,
+    /// `piechart`: pie or donut, one slice per series.
+    PieChart,
+    /// `state-timeline`: one band row per series, equal values merged.
+    StateTimeline,
+    /// `status-history`: one cell per sample and series.
+    StatusHistory,
+    /// `barchart`: one bar per series (reduced).
+    BarChart,
     /// Any other type: shown as a "not supported: <type>" box.
     Unsupported(String),
 }
@@ -121,6 +131,11 @@ impl PanelKind {
             PanelKind::Table => "table",
             PanelKind::AlertList => "alertlist",
             PanelKind::Text { .. } => "text",
+            PanelKind::Heatmap => "heatmap",
+            PanelKind::PieChart => "piechart",
+            PanelKind::StateTimeline => "state-timeline",
+            PanelKind::StatusHistory => "status-history",
+            PanelKind::BarChart => "barchart",
             PanelKind::Unsupported(t) => t,
         }
     }
@@ -137,6 +152,11 @@ impl PanelKind {
             "text" => PanelKind::Text {
                 content: String::new(),
             },
+            "heatmap" => PanelKind::Heatmap,
+            "piechart" => PanelKind::PieChart,
+            "state-timeline" => PanelKind::StateTimeline,
+            "status-history" => PanelKind::StatusHistory,
+            "barchart" => PanelKind::BarChart,
             _ => return None,
         })
     }
@@ -180,6 +200,20 @@ pub struct Query {
     pub interval: Option<String>,
     /// The target's own data source, else the panel's.
     pub datasource: DatasourceRef,
+    /// `format`: how Grafana turns the result into frames (time series, a table, heatmap rows).
+    pub format: QueryFormat,
+}
+
+/// A target's `format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueryFormat {
+    /// One frame per series (Grafana's default).
+    #[default]
+    TimeSeries,
+    /// One frame per query: `Time`, a column per label, `Value` (`Value #A` with several queries).
+    Table,
+    /// Histogram buckets sorted by `le` and de-accumulated.
+    Heatmap,
 }
 
 impl Query {
@@ -265,6 +299,8 @@ pub struct Panel {
     pub overrides: Vec<super::field::Override>,
     /// `options`, with Grafana's defaults.
     pub options: super::options::PanelOptions,
+    /// `transformations` Watchdesk applies, in order (the others are in `ignored`).
+    pub transformations: Vec<super::transform::Transformation>,
     /// Options this panel sets that Watchdesk does not draw (paths such as
     /// `options.legend.calcs`): listed by `watchdesk check`, noted on the panel in the app.
     pub ignored: Vec<String>,

@@ -201,7 +201,7 @@ fn classic_panels_and_rows() {
     assert!(ts.targets.iter().all(|t| !t.instant));
     assert_eq!(ts.reduce, "lastNotNull");
 
-    assert_eq!(panel(&d, 6).kind, PanelKind::Unsupported("piechart".into()));
+    assert_eq!(panel(&d, 6).kind, PanelKind::PieChart);
     assert_eq!(panel(&d, 6).kind.as_str(), "piechart");
     let loki = panel(&d, 8);
     assert_eq!(loki.targets.len(), 1);
@@ -267,7 +267,6 @@ fn classic_issues() {
             (Unsupported, None, "type \"snapshot\" is not supported"),
             (Invalid, Some(1), "threshold step 3 has no value"),
             (Missing, Some(2), "query C has no PromQL expr"),
-            (Unsupported, Some(6), "not supported: piechart"),
             (NotPrometheus, Some(8), "uses a loki data source"),
             (Duplicate, Some(13), "repeats id 5; renumbered 13"),
             (Invalid, Some(13), "w=30 h=-3 does not fit"),
@@ -286,10 +285,10 @@ fn classic_issues() {
     let shown = issues
         .iter()
         .map(ToString::to_string)
-        .find(|m| m.contains("piechart"));
+        .find(|m| m.contains("loki"));
     assert_eq!(
         shown.as_deref(),
-        Some("panel 6 \"Share\": not supported: piechart")
+        Some("panel 8 \"Error logs\": query A uses a loki data source; Watchdesk only runs Prometheus queries, so it is kept but not run")
     );
 }
 
@@ -445,9 +444,9 @@ fn small_cases() {
 fn old_rows_schema() {
     let json = r#"{"title": "old", "schemaVersion": 14, "rows": [
         {"title": "A", "showTitle": true, "height": "300px", "panels": [
-            {"id": 1, "type": "graph", "span": 6, "targets": [{"expr": "up"}]},
+            {"id": 1, "type": "graph", "span": 6, "lines": true, "targets": [{"expr": "up"}]},
             {"id": 2, "type": "singlestat", "span": 6},
-            {"id": 3, "type": "graph", "span": 12}]},
+            {"id": 3, "type": "graph", "span": 12, "lines": true}]},
         {"height": 150, "panels": [{"id": 4, "type": "text", "content": "hi", "span": 4}]}]}"#;
     let (d, issues) = ok(json);
     assert!(issues.is_empty(), "{issues:?}");

@@ -28,29 +28,131 @@ pub const IMPLEMENTED: &[(&str, &str)] = &[
     // The app shows the title and description itself; links open from the panel menu.
     ("*", "options.content"),
     ("*", "options.mode"),
-    // Time series (and the old graph, migrated).
+    // Time series (and the old graph, migrated): the legend and every `custom` option drawn.
     ("timeseries", "options.legend.showLegend"),
     ("timeseries", "options.legend.displayMode"),
     ("timeseries", "options.legend.placement"),
+    ("timeseries", "options.legend.calcs"),
+    ("timeseries", "options.legend.sortBy"),
+    ("timeseries", "options.legend.sortDesc"),
+    ("timeseries", "options.legend.width"),
+    ("timeseries", "fieldConfig.defaults.custom.drawStyle"),
+    (
+        "timeseries",
+        "fieldConfig.defaults.custom.lineInterpolation",
+    ),
+    ("timeseries", "fieldConfig.defaults.custom.lineWidth"),
+    ("timeseries", "fieldConfig.defaults.custom.lineStyle"),
+    ("timeseries", "fieldConfig.defaults.custom.fillOpacity"),
+    ("timeseries", "fieldConfig.defaults.custom.showPoints"),
+    ("timeseries", "fieldConfig.defaults.custom.pointSize"),
+    ("timeseries", "fieldConfig.defaults.custom.spanNulls"),
+    ("timeseries", "fieldConfig.defaults.custom.stacking"),
+    ("timeseries", "fieldConfig.defaults.custom.transform"),
+    ("timeseries", "fieldConfig.defaults.custom.axisPlacement"),
+    ("timeseries", "fieldConfig.defaults.custom.axisLabel"),
+    ("timeseries", "fieldConfig.defaults.custom.axisSoftMin"),
+    ("timeseries", "fieldConfig.defaults.custom.axisSoftMax"),
+    ("timeseries", "fieldConfig.defaults.custom.axisCenteredZero"),
+    (
+        "timeseries",
+        "fieldConfig.defaults.custom.scaleDistribution",
+    ),
+    ("timeseries", "fieldConfig.defaults.custom.thresholdsStyle"),
     ("graph", "options.legend.showLegend"),
-    // Stat.
+    // Stat (and the old singlestat, migrated to stat or gauge by the parser).
     ("stat", "options.reduceOptions.calcs"),
     ("stat", "options.reduceOptions.fields"),
+    ("stat", "options.reduceOptions.values"),
+    ("stat", "options.reduceOptions.limit"),
     ("stat", "options.colorMode"),
     ("stat", "options.textMode"),
     ("stat", "options.text"),
+    ("stat", "options.graphMode"),
+    ("stat", "options.justifyMode"),
+    ("stat", "options.orientation"),
+    ("stat", "options.wideLayout"),
     ("singlestat", "options.reduceOptions.calcs"),
     // Gauge and bar gauge.
     ("gauge", "options.reduceOptions.calcs"),
     ("gauge", "options.reduceOptions.fields"),
+    ("gauge", "options.reduceOptions.values"),
+    ("gauge", "options.reduceOptions.limit"),
     ("gauge", "options.showThresholdMarkers"),
+    ("gauge", "options.showThresholdLabels"),
+    ("gauge", "options.orientation"),
     ("gauge", "options.text"),
     ("bargauge", "options.reduceOptions.calcs"),
     ("bargauge", "options.reduceOptions.fields"),
+    ("bargauge", "options.reduceOptions.values"),
+    ("bargauge", "options.reduceOptions.limit"),
+    ("bargauge", "options.displayMode"),
+    ("bargauge", "options.showUnfilled"),
+    ("bargauge", "options.orientation"),
+    ("bargauge", "options.valueMode"),
+    ("bargauge", "options.namePlacement"),
     ("bargauge", "options.text"),
-    // Tables.
+    // Tables (transformations are reported one by one by the parser).
     ("table", "options.showHeader"),
     ("table", "options.cellHeight"),
+    ("table", "options.sortBy"),
+    ("table", "options.frameIndex"),
+    ("table", "fieldConfig.defaults.custom.width"),
+    ("table", "fieldConfig.defaults.custom.align"),
+    ("table", "fieldConfig.defaults.custom.hidden"),
+    ("table", "fieldConfig.defaults.custom.cellOptions.type"),
+    ("table", "fieldConfig.defaults.custom.cellOptions.mode"),
+    ("table", "fieldConfig.defaults.custom.displayMode"),
+    // Interactive only (filter and inspect buttons): nothing to draw.
+    ("table", "fieldConfig.defaults.custom.filterable"),
+    ("table", "fieldConfig.defaults.custom.inspect"),
+    ("table", "options.filterable"),
+    ("table", "options.showSearch"),
+    // Pie chart.
+    ("piechart", "options.reduceOptions.calcs"),
+    ("piechart", "options.reduceOptions.fields"),
+    ("piechart", "options.reduceOptions.values"),
+    ("piechart", "options.reduceOptions.limit"),
+    ("piechart", "options.pieType"),
+    ("piechart", "options.displayLabels"),
+    ("piechart", "options.legend.showLegend"),
+    ("piechart", "options.legend.placement"),
+    ("piechart", "options.legend.values"),
+    // State timeline and status history.
+    ("state-timeline", "options.mergeValues"),
+    ("state-timeline", "options.showValue"),
+    ("state-timeline", "options.rowHeight"),
+    ("state-timeline", "options.alignValue"),
+    ("state-timeline", "options.legend.showLegend"),
+    ("state-timeline", "fieldConfig.defaults.custom.fillOpacity"),
+    ("state-timeline", "fieldConfig.defaults.custom.lineWidth"),
+    ("status-history", "options.showValue"),
+    ("status-history", "options.rowHeight"),
+    ("status-history", "options.colWidth"),
+    ("status-history", "options.legend.showLegend"),
+    ("status-history", "fieldConfig.defaults.custom.fillOpacity"),
+    ("status-history", "fieldConfig.defaults.custom.lineWidth"),
+    // Heatmap (rows of buckets; `calculate: true` is reported).
+    ("heatmap", "options.color"),
+    ("heatmap", "options.filterValues"),
+    ("heatmap", "options.cellGap"),
+    ("heatmap", "options.yAxis.unit"),
+    ("heatmap", "options.yAxis.decimals"),
+    ("heatmap", "options.yAxis.reverse"),
+    // Bucket bands are ordinal: Grafana ignores an axis min/max there too.
+    ("heatmap", "options.yAxis.min"),
+    ("heatmap", "options.yAxis.max"),
+    ("heatmap", "options.legend.show"),
+    ("heatmap", "options.rowsFrame.layout"),
+    // Cell values are not drawn in the cells; `showValue: always` is reported.
+    ("heatmap", "options.cellValues"),
+    // Only read with `calculate: true`, which is reported.
+    ("heatmap", "options.calculation"),
+    // Bar chart.
+    ("barchart", "options.orientation"),
+    ("barchart", "options.showValue"),
+    ("barchart", "options.barWidth"),
+    ("barchart", "options.reduceOptions.calcs"),
     // Our own alert list reads the alert list itself.
     ("alertlist", "options."),
     ("text", "options."),
@@ -91,6 +193,14 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("options.textMode", "\"auto\""),
     ("options.showHeader", "true"),
     ("options.footer.show", "false"),
+    ("options.yAxis.axisPlacement", "\"left\""),
+    ("options.exemplars.color", "\"rgba(255,0,255,0.7)\""),
+    ("options.rowHeight", "0.9"),
+    ("options.colWidth", "0.9"),
+    ("options.mergeValues", "true"),
+    ("options.pieType", "\"pie\""),
+    // Read only with showPercentChange, which is reported.
+    ("options.percentChangeColorMode", "\"standard\""),
 ];
 
 /// Whether `v` at `path` is a default written out.
@@ -160,6 +270,25 @@ pub fn property_implemented(ty: &str, id: &str) -> bool {
     implemented(ty, &format!("fieldConfig.defaults.{id}"))
 }
 
+/// The parts of an override property (`id` set to `value`) that `ty` does not draw, as ids
+/// (`custom.cellOptions.applyToRow`); an object value is checked leaf by leaf.
+pub fn ignored_property(ty: &str, id: &str, value: &Value) -> Vec<String> {
+    if property_implemented(ty, id) {
+        return Vec::new();
+    }
+    let prefix = format!("fieldConfig.defaults.{id}");
+    let mut paths = Vec::new();
+    match value {
+        Value::Object(o) if !o.is_empty() => leaves(&prefix, value, &mut paths),
+        _ => paths.push(prefix.clone()),
+    }
+    paths
+        .into_iter()
+        .filter(|p| !implemented(ty, p))
+        .map(|p| p.trim_start_matches("fieldConfig.defaults.").to_string())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,12 +300,16 @@ mod tests {
                         "tooltip": {"mode": "multi"}},
             "fieldConfig": {"defaults": {"unit": "bytes",
                 "custom": {"fillOpacity": 10, "gradientMode": "none", "lineWidth": 1,
-                           "stacking": {"mode": "none", "group": "A"}}}}
+                           "fillBelowTo": "Max", "stacking": {"mode": "none", "group": "A"}}}}
         });
         let ignored = ignored_options("timeseries", &p);
         assert!(
-            ignored.contains(&"options.legend.calcs".to_string()),
+            ignored.contains(&"fieldConfig.defaults.custom.fillBelowTo".to_string()),
             "{ignored:?}"
+        );
+        assert!(
+            !ignored.iter().any(|x| x.contains("calcs")),
+            "legend calcs are drawn: {ignored:?}"
         );
         assert!(
             !ignored.iter().any(|x| x.contains("displayMode")),
@@ -191,7 +324,15 @@ mod tests {
             "{ignored:?}"
         );
         assert!(!ignored.iter().any(|x| x.contains("unit")), "{ignored:?}");
-        assert!(ignored.contains(&"fieldConfig.defaults.custom.fillOpacity".to_string()));
+        assert!(
+            !ignored.iter().any(|x| x.contains("fillOpacity")),
+            "{ignored:?}"
+        );
+        assert!(
+            ignored_options("stat", &p)
+                .contains(&"fieldConfig.defaults.custom.fillOpacity".to_string()),
+            "what time series draw is still reported for other kinds"
+        );
         assert!(
             !ignored
                 .iter()

@@ -1,28 +1,30 @@
-//! Gauge panels: an arc per series with threshold bands.
+//! Gauge panels: an arc per value from min to max, the threshold bands as an outer ring
+//! (`showThresholdMarkers`) and their values around it (`showThresholdLabels`).
 
 use super::super::draw::{size_to_fit, Align, Canvas, DResult, Rect};
 use super::super::theme::{self};
 use super::super::{format_value, ChartSpec};
+use super::display::Look;
 use super::*;
 use plotters::prelude::DrawingBackend;
 
 /// Gauge panel: a 240° arc per series from min to max, threshold bands outside, value inside.
 pub(crate) fn gauge<DB: DrawingBackend>(cv: &Canvas<DB>, spec: &ChartSpec, r: Rect) -> DResult {
-    let mut vals = reduced(spec);
+    let mut vals = field_values(spec);
     if vals.is_empty() {
-        vals.push(Reduced {
-            name: String::new(),
-            value: None,
-        });
+        vals.push(no_data_value(spec));
     }
     // Grafana names a gauge only when there are several (its `{}` label set is no name).
     if vals.len() == 1 {
         vals[0].name.clear();
     }
-    let (lo, hi) = value_range(spec, &vals);
     let shown = cap_tiles(r, vals.len(), 110, 90);
     let hidden = vals.len() - shown;
-    let tiles = grid(r, shown, 1.3, 8);
+    let tiles = match spec.options.stat.orientation {
+        crate::dashboard::options::Orientation::Horizontal => line_of(r, shown, false, 8),
+        crate::dashboard::options::Orientation::Vertical => line_of(r, shown, true, 8),
+        _ => grid(r, shown, 8),
+    };
     let count = tiles.len();
     for (k, (tile, rv)) in tiles.into_iter().zip(&vals).enumerate() {
         if hidden > 0 && k + 1 == count {
@@ -39,7 +41,7 @@ pub(crate) fn gauge<DB: DrawingBackend>(cv: &Canvas<DB>, spec: &ChartSpec, r: Re
             )?;
             continue;
         }
-        gauge_tile(cv, spec, tile, rv, lo, hi)?;
+        gauge_tile(cv, spec, tile, rv)?;
     }
     Ok(())
 }
@@ -48,12 +50,15 @@ fn gauge_tile<DB: DrawingBackend>(
     cv: &Canvas<DB>,
     spec: &ChartSpec,
     t: Rect,
-    rv: &Reduced,
-    lo: f64,
-    hi: f64,
+    rv: &FieldValue,
 ) -> DResult {
-    let (color, text, state) = value_look(spec, rv.value);
-    let color = cv.data(color);
+    let look: &Look = &rv.look;
+    let shown = look.show(rv.value);
+    let (text, state) = (shown.text, shown.state);
+    let color = cv.data(shown.color);
+    let (lo, hi) = (look.lo, look.hi);
+    let markers = spec.options.gauge.show_threshold_markers;
+    let labels = spec.options.gauge.show_threshold_labels;
     let mut top = t.y;
     let name_px = 13.0;
     if !rv.name.trim().is_empty() && t.h > 60 {
@@ -70,12 +75,15 @@ fn gauge_tile<DB: DrawingBackend>(
         top += 20;
     }
     let avail_h = (t.bottom() - top) as f64;
-    let radius = (t.w as f64 / 2.0 - 4.0).min(avail_h / 1.55 - 2.0);
+    // Threshold labels sit outside the ring: leave them room.
+    let label_room = if labels { 26.0 } else { 4.0 };
+    let radius =
+        (t.w as f64 / 2.0 - label_room).min(avail_h / 1.55 - 2.0 - if labels { 14.0 } else { 0.0 });
     if radius < 12.0 {
         return cv.text_fit(&text, t.cx(), t.cy(), 13.0, color, Align::Center, true, t.w);
     }
     let cx = t.cx() as f64;
-    let cy = top as f64 + 2.0 + radius;
+    let cy = top as f64 + 2.0 + radius + if labels { 14.0 } else { 0.0 };
     let arc = |f0: f64, f1: f64, r0: f64, r1: f64| -> Vec<(i32, i32)> {
         let a0 = 210f64 - 240.0 * f0;
         let a1 = 210f64 - 240.0 * f1;
@@ -97,12 +105,17 @@ fn gauge_tile<DB: DrawingBackend>(
         }
         pts
     };
-    let band_w = (radius * 0.07).max(3.0);
-    let bar_r1 = radius - band_w - 3.0;
+    let band_w = if markers {
+        (radius * 0.07).max(3.0)
+    } else {
+        0.0
+    };
+    let bar_r1 = radius - band_w - if markers { 3.0 } else { 0.0 };
     let bar_r0 = bar_r1 - (radius * 0.2).max(6.0);
     cv.polygon(arc(0.0, 1.0, bar_r0, bar_r1), theme::TRACK)?;
     let has_value = rv.value.is_some_and(|v| !v.is_nan());
-    for (a, b, c) in bands(spec, lo, hi) {
+    let bands = if markers { look.bands() } else { Vec::new() };
+    for &(a, b, c) in &bands {
         // Without a value the scale is greyed: a no-data gauge must not look healthy.
         let c = if has_value {
             c
@@ -110,17 +123,28 @@ fn gauge_tile<DB: DrawingBackend>(
             c.mix(theme::TRACK, 0.7)
         };
         cv.polygon(
-            arc(
-                fraction(a, lo, hi),
-                fraction(b, lo, hi),
-                radius - band_w,
-                radius,
-            ),
+            arc(look.fraction(a), look.fraction(b), radius - band_w, radius),
             cv.data(c),
         )?;
     }
+    if labels {
+        // The value at the start of each band but the first, outside the ring.
+        for &(a, _, _) in bands.iter().skip(1) {
+            let ang = (210f64 - 240.0 * look.fraction(a)).to_radians();
+            let lr = radius + 12.0;
+            cv.text(
+                &format_value(a, &look.unit, look.decimals),
+                (cx + lr * ang.cos()) as i32,
+                (cy - lr * ang.sin()) as i32,
+                10.0,
+                theme::MUTED,
+                Align::Center,
+                false,
+            )?;
+        }
+    }
     if let Some(v) = rv.value.filter(|v| !v.is_nan()) {
-        let f = fraction(v, lo, hi);
+        let f = look.fraction(v);
         if f > 0.0 {
             cv.polygon(arc(0.0, f, bar_r0, bar_r1), color)?;
         }
@@ -151,13 +175,13 @@ fn gauge_tile<DB: DrawingBackend>(
             (bar_r0 * 1.8) as i32,
         )?;
     }
-    // Min and max under the arc ends.
+    // With threshold labels, min and max under the arc ends too (Grafana labels both ends).
     let end_y = (cy + radius * 0.5 + 10.0) as i32;
-    if end_y + 6 <= t.bottom() + 4 {
+    if labels && end_y + 6 <= t.bottom() + 4 {
         let lx = (cx - radius * 0.87) as i32;
         let rx = (cx + radius * 0.87) as i32;
         cv.text(
-            &format_value(lo, &spec.unit, spec.decimals),
+            &format_value(lo, &look.unit, look.decimals),
             lx,
             end_y,
             11.0,
@@ -166,7 +190,7 @@ fn gauge_tile<DB: DrawingBackend>(
             false,
         )?;
         cv.text(
-            &format_value(hi, &spec.unit, spec.decimals),
+            &format_value(hi, &look.unit, look.decimals),
             rx,
             end_y,
             11.0,

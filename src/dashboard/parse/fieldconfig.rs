@@ -34,6 +34,7 @@ fn apply(c: &mut Ctx, cfg: &mut FieldConfig, id: &str, v: &Value) -> bool {
             cfg.color = v.get("mode").and_then(s).map(|m| FieldColor {
                 mode: ColorMode::parse(m),
                 fixed: v.get("fixedColor").and_then(s).map(str::to_string),
+                series_by: v.get("seriesBy").and_then(s).map(str::to_string),
             })
         }
         "thresholds" => {
@@ -98,7 +99,12 @@ fn apply_custom(c: &mut Ctx, k: &mut Custom, id: &str, v: &Value) -> bool {
                     "percent" => StackMode::Percent,
                     _ => StackMode::None,
                 },
-                group: v.get("group").and_then(s).unwrap_or("A").to_string(),
+                // Grafana keys stacks by the group as written: `false` is a group of its own.
+                group: match v.get("group") {
+                    None | Some(Value::Null) => "A".to_string(),
+                    Some(Value::String(g)) => g.clone(),
+                    Some(other) => other.to_string(),
+                },
             })
         }
         "custom.axisPlacement" => {
@@ -151,15 +157,23 @@ fn apply_custom(c: &mut Ctx, k: &mut Custom, id: &str, v: &Value) -> bool {
         "custom.align" => k.align = s(v).map(str::to_string),
         "custom.width" => k.width = c.num(Some(v), &what),
         "custom.hidden" => k.hidden = v.as_bool(),
-        "custom.cellOptions" => k.cell_type = v.get("type").and_then(s).map(str::to_string),
+        "custom.cellOptions" => {
+            k.cell_type = v.get("type").and_then(s).map(str::to_string);
+            k.cell_mode = v.get("mode").and_then(s).map(str::to_string);
+        }
         "custom.displayMode" => {
-            // Tables before cellOptions.
-            k.cell_type = s(v).map(|d| match d {
-                "color-background" | "color-background-solid" => "color-background".into(),
-                "color-text" => "color-text".into(),
-                "gradient-gauge" | "lcd-gauge" | "basic" => "gauge".into(),
-                other => other.to_string(),
-            })
+            // Tables before cellOptions (Grafana's table migration).
+            let (t, m) = match s(v).unwrap_or("auto") {
+                "color-background" => ("color-background", Some("gradient")),
+                "color-background-solid" => ("color-background", Some("basic")),
+                "color-text" => ("color-text", None),
+                "gradient-gauge" => ("gauge", Some("gradient")),
+                "lcd-gauge" => ("gauge", Some("lcd")),
+                "basic" => ("gauge", Some("basic")),
+                other => (other, None),
+            };
+            k.cell_type = Some(t.to_string());
+            k.cell_mode = m.map(str::to_string);
         }
         _ => return false,
     }
@@ -306,5 +320,6 @@ pub(super) fn panel_options(c: &mut Ctx, v: Option<&Value>, reduce: &str) -> Pan
         o.bar_gauge.show_unfilled = b;
     }
     let _ = c;
+    super::viz::kind_options(&mut o, v);
     o
 }

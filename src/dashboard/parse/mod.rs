@@ -11,10 +11,13 @@ use super::{v2, DashboardError, Issue, IssueKind};
 
 mod fieldconfig;
 mod fields;
+mod legacy;
 mod panel;
+mod transform;
 mod vars;
+mod viz;
 
-use fields::{parse_mappings, parse_thresholds, singlestat_reducer, singlestat_thresholds};
+use fields::{parse_mappings, parse_thresholds};
 use panel::parse_panel;
 use vars::parse_variables;
 

@@ -2,13 +2,13 @@
 
 use serde_json::Value;
 
-use super::super::model::{DatasourceRef, GridPos, Panel, PanelKind, Query};
+use super::super::model::{DatasourceRef, GridPos, Panel, PanelKind, Query, QueryFormat};
 use super::super::IssueKind;
 use super::*;
 
 pub(super) fn parse_panel(
     issues: &mut Vec<Issue>,
-    p: &Value,
+    original: &Value,
     row: Option<(usize, String)>,
     ids: &mut IdAlloc,
     bottom: u32,
@@ -17,13 +17,16 @@ pub(super) fn parse_panel(
         issues,
         panel: None,
     };
-    if !p.is_object() {
+    if !original.is_object() {
         c.issue(
             IssueKind::Invalid,
-            format!("a panel is {}, not an object; skipped", type_name(p)),
+            format!("a panel is {}, not an object; skipped", type_name(original)),
         );
         return None;
     }
+    // Old Angular panels (graph, singlestat) are migrated as Grafana migrates them.
+    let migrated = super::legacy::migrate(original);
+    let p = migrated.as_ref().unwrap_or(original);
     let title = c.str(p.get("title"), "panel title").unwrap_or_default();
     let (id, problem) = match c.int(p.get("id"), &format!("id of panel {title:?}")) {
         Some(id) if ids.seen.insert(id) => (id, None),
@@ -79,15 +82,9 @@ pub(super) fn parse_panel(
             max_per_row: max,
         }
     });
-    if !c
-        .arr(p.get("transformations"), "transformations")
-        .is_empty()
-    {
-        c.issue(
-            IssueKind::Unsupported,
-            "transformations are not supported; the query results are shown as they are".into(),
-        );
-    }
+    let _ = c.arr(p.get("transformations"), "transformations");
+    let (transformations, skipped) =
+        super::transform::parse_transformations(p.get("transformations"));
 
     let description = c
         .str(p.get("description"), "description")
@@ -120,15 +117,13 @@ pub(super) fn parse_panel(
         "fieldConfig.defaults",
     );
     let dget = |k: &str| defaults.and_then(|d| d.get(k));
-    let legacy = matches!(ty.as_str(), "graph" | "singlestat" | "table-old");
     let mut unit = c.str(dget("unit"), "unit").unwrap_or_default();
-    if unit.is_empty() && legacy {
-        let old = p
-            .get("yaxes")
-            .and_then(|y| y.get(0))
-            .and_then(|y| y.get("format"))
-            .or(p.get("format"));
-        unit = old.and_then(Value::as_str).unwrap_or("").to_string();
+    if unit.is_empty() && ty == "table-old" {
+        unit = p
+            .get("format")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
     }
     let decimals = c.int(dget("decimals"), "decimals").map(|d| {
         let clamped = d.clamp(0, 20);
@@ -143,10 +138,7 @@ pub(super) fn parse_panel(
     let min = c.num(dget("min"), "min");
     let max = c.num(dget("max"), "max");
     let no_value = c.str(dget("noValue"), "noValue");
-    let mut thresholds = parse_thresholds(&mut c, dget("thresholds"));
-    if thresholds.steps.is_empty() && ty == "singlestat" {
-        thresholds = singlestat_thresholds(p);
-    }
+    let thresholds = parse_thresholds(&mut c, dget("thresholds"));
     let mappings = parse_mappings(&mut c, dget("mappings"));
     let calcs = c.arr(
         options
@@ -158,9 +150,6 @@ pub(super) fn parse_panel(
         .first()
         .and_then(|v| c.nonempty(Some(v), "options.reduceOptions.calcs"))
         .unwrap_or_default();
-    if reduce.is_empty() && ty == "singlestat" {
-        reduce = singlestat_reducer(p.get("valueName").and_then(Value::as_str)).to_string();
-    }
     if reduce.is_empty() {
         reduce = "lastNotNull".into();
     }
@@ -177,6 +166,7 @@ pub(super) fn parse_panel(
         super::fieldconfig::field_overrides(&mut c, field_config.and_then(|f| f.get("overrides")));
     let panel_options = super::fieldconfig::panel_options(&mut c, options, &reduce);
     let mut ignored = super::super::support::ignored_options(&ty, p);
+    ignored.extend(skipped);
     for (i, o) in c
         .arr(
             field_config.and_then(|f| f.get("overrides")),
@@ -187,11 +177,11 @@ pub(super) fn parse_panel(
     {
         for prop in c.arr(o.get("properties"), "override properties") {
             let id = prop.get("id").and_then(Value::as_str).unwrap_or("");
-            if !id.is_empty()
-                && !prop.get("value").is_none_or(Value::is_null)
-                && !super::super::support::property_implemented(&ty, id)
-            {
-                ignored.push(format!("fieldConfig.overrides[{i}].{id}"));
+            let value = prop.get("value").unwrap_or(&Value::Null);
+            if !id.is_empty() && !value.is_null() {
+                for part in super::super::support::ignored_property(&ty, id, value) {
+                    ignored.push(format!("fieldConfig.overrides[{i}].{part}"));
+                }
             }
         }
     }
@@ -228,8 +218,9 @@ pub(super) fn parse_panel(
         field,
         overrides,
         options: panel_options,
+        transformations,
         ignored,
-        raw: p.clone(),
+        raw: original.clone(),
     })
 }
 
@@ -351,6 +342,11 @@ pub(super) fn parse_target(
         hide,
         interval: c.nonempty(t.get("interval"), "interval"),
         datasource,
+        format: match t.get("format").and_then(Value::as_str) {
+            Some("table") => QueryFormat::Table,
+            Some("heatmap") => QueryFormat::Heatmap,
+            _ => QueryFormat::TimeSeries,
+        },
     })
 }
 
