@@ -17,6 +17,8 @@ fn main() {
             "ack_resolved",
             "shift_log",
             "export_shift_log",
+            "autostart",
+            "set_autostart",
         ]),
     ))
     .expect("tauri build script failed");
