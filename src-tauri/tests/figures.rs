@@ -107,8 +107,9 @@ impl Drop for RunStack {
     }
 }
 
-/// (RSS, PSS) in KiB of a process and all its descendants, from /proc.
-fn memory_of_tree(root: u32) -> (u64, u64, usize) {
+/// (RSS, PSS) in KiB of a process and all its descendants, from /proc, and each process's
+/// `name PSS` for the notes.
+fn memory_of_tree(root: u32) -> (u64, u64, String) {
     let mut parent = std::collections::HashMap::new();
     for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
@@ -136,7 +137,7 @@ fn memory_of_tree(root: u32) -> (u64, u64, usize) {
             _ => return false,
         }
     };
-    let (mut rss, mut pss, mut n) = (0, 0, 0);
+    let (mut rss, mut pss, mut each) = (0, 0, Vec::new());
     for &pid in parent.keys() {
         if !in_tree(pid) {
             continue;
@@ -153,9 +154,11 @@ fn memory_of_tree(root: u32) -> (u64, u64, usize) {
         };
         rss += field("Rss:");
         pss += field("Pss:");
-        n += 1;
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        each.push(format!("{} {}", comm.trim(), mib(field("Pss:"))));
     }
-    (rss, pss, n)
+    each.sort();
+    (rss, pss, each.join(", "))
 }
 
 fn mib(kib: u64) -> String {
@@ -164,10 +167,10 @@ fn mib(kib: u64) -> String {
 
 /// Idle memory of a program: started, left 30 s to draw and settle, then read three times 5 s
 /// apart (the last is reported).
-fn idle_memory(bin: &Path, args: &[String], log: &Path) -> (u64, u64, usize) {
+fn idle_memory(bin: &Path, args: &[String], log: &Path) -> (u64, u64, String) {
     let mut app = common::app::App::start(&bin.display().to_string(), args, log);
     std::thread::sleep(Duration::from_secs(30));
-    let mut m = (0, 0, 0);
+    let mut m = (0, 0, String::new());
     for _ in 0..3 {
         assert!(
             app.alive(),
@@ -289,14 +292,14 @@ fn release_figures() {
     let (e_rss, e_pss, e_n) = idle_memory(&empty, &[], &work.path().join("empty-idle.log"));
     writeln!(
         report,
-        "| idle memory, Watchdesk on the RTA overview ({a_n} processes) | PSS {} | RSS {} |",
+        "| idle memory, Watchdesk on the RTA overview | PSS {} | RSS {}; PSS of each: {a_n} |",
         mib(a_pss),
         mib(a_rss)
     )
     .unwrap();
     writeln!(
         report,
-        "| idle memory, empty Tauri 2 window ({e_n} processes) | PSS {} | RSS {} |",
+        "| idle memory, empty Tauri 2 window | PSS {} | RSS {}; PSS of each: {e_n} |",
         mib(e_pss),
         mib(e_rss)
     )
