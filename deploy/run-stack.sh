@@ -5,7 +5,7 @@
 #   deploy/run-stack.sh            state (TSDB, silences) kept in .stack/ next to this repo
 # Before Prometheus starts, a day of simulated history is imported into its TSDB (the simulator's
 # model every 15 s: `vms-sim history`, then `promtool tsdb create-blocks-from openmetrics`), so the
-# dashboards' 6 h range is full from the first minute; about 20 s on 2 cores. An existing TSDB only
+# dashboards' 6 h range is full from the first minute; 15-30 s on 2 shared cores. An existing TSDB only
 # gets the time since it was last written (at most HISTORY_HOURS).
 # Env: PROM_PORT AM_PORT NODE_PORT SIM_BASE_PORT STACK_DIR VMS_SIM (path of a built vms-sim)
 #      HISTORY_HOURS (24; 0 = no imported history)
