@@ -106,7 +106,6 @@ pub fn show(app: &AppHandle, sound: bool, n: Notification) {
         // Development builds have no Start-menu shortcut carrying their identifier: notify-rust's
         // default (PowerShell's id) shows their toasts.
         if !cfg!(debug_assertions) {
-            use tauri::Manager;
             note.app_id(&app.config().identifier);
         }
     }
