@@ -21,6 +21,9 @@
 #[path = "../src/bin/vms-sim/expo.rs"]
 mod expo;
 #[allow(dead_code, unused_imports)]
+#[path = "../src/bin/vms-sim/history.rs"]
+mod history;
+#[allow(dead_code, unused_imports)]
 #[path = "../src/bin/vms-sim/model.rs"]
 mod model;
 #[allow(dead_code, unused_imports)]
@@ -30,8 +33,8 @@ mod scenario;
 #[path = "../src/bin/vms-sim/service.rs"]
 mod service;
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::{BufWriter, Write};
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -51,7 +54,6 @@ use watchdesk::source::{Endpoint, Labels, MetricsSource, RangeSeries, Sample};
 
 const STEP_S: i64 = 15;
 const STEP_MS: i64 = STEP_S * 1000;
-const BLOCK_S: i64 = 7200;
 const SITE: &str = "bench";
 const SEED: u64 = 20_250_101;
 
@@ -434,16 +436,6 @@ struct Generated {
     elapsed: Duration,
 }
 
-/// `name{a="b"}` from the simulator + target labels → the series text Prometheus would store.
-fn with_target_labels(series: &str, job: &str, instance: &str) -> String {
-    let target = format!("instance=\"{instance}\",job=\"{job}\",service=\"{job}\"");
-    match series.split_once('{') {
-        Some((name, rest)) if rest.trim() == "}" => format!("{name}{{{target}}}"),
-        Some((name, rest)) => format!("{name}{{{target},{rest}"),
-        None => format!("{series}{{{target}}}"),
-    }
-}
-
 /// Generates `[from_s, to_s]` at 15 s into one OpenMetrics file per 2-hour block and converts each
 /// into a TSDB block in `data` with promtool (in a second thread, while the next file is written).
 fn generate(
@@ -492,113 +484,21 @@ fn generate(
         })
         .collect();
 
-    let services = service::Service::ALL;
-    let mut world = model::World::new(SEED, 0, from_s as f64);
-    let mut rng = rand::rngs::StdRng::seed_from_u64(SEED);
-    // Per service: the simulator's series text -> full series text (with target labels).
-    let mut keys: Vec<HashMap<String, usize>> = vec![HashMap::new(); services.len()];
-    let mut full: Vec<String> = Vec::new();
-    let mut series: Vec<SeriesInfo> = Vec::new();
-    let mut samples = 0u64;
-    let mut out: Option<(i64, PathBuf, BufWriter<std::fs::File>)> = None;
-    let mut line = String::new();
-    let mut t = from_s;
-    let mut render_time = Duration::ZERO;
-    let send = |o: Option<(i64, PathBuf, BufWriter<std::fs::File>)>| -> Result<()> {
-        if let Some((_, path, mut w)) = o {
-            w.write_all(b"# EOF\n")?;
-            w.flush()?;
-            drop(w);
-            if tx.send(path).is_err() {
-                bail!("the promtool thread stopped");
-            }
-        }
-        Ok(())
-    };
-    while t <= to_s {
-        let block = t.div_euclid(BLOCK_S);
-        if out.as_ref().map(|o| o.0) != Some(block) {
-            send(out.take())?;
-            let path = work.join(format!("block-{block}.om"));
-            out = Some((
-                block,
-                path.clone(),
-                BufWriter::new(std::fs::File::create(&path)?),
-            ));
-        }
-        let w = &mut out.as_mut().context("no output file")?.2;
-        for (si, svc) in services.iter().enumerate() {
-            let job = svc.name();
-            let instance = format!("127.0.0.1:{}", 9201 + si);
-            let tr = Instant::now();
-            let body = world.render(*svc, t as f64);
-            render_time += tr.elapsed();
-            let mut scraped = 0u32;
-            for l in body.lines() {
-                if l.is_empty() || l.starts_with('#') {
-                    continue;
-                }
-                let Some((s, v)) = l.rsplit_once(' ') else {
-                    continue;
-                };
-                scraped += 1;
-                let idx = match keys[si].get(s) {
-                    Some(i) => *i,
-                    None => {
-                        let i = full.len();
-                        full.push(with_target_labels(s, job, &instance));
-                        series.push(SeriesInfo {
-                            name: s.split('{').next().unwrap_or(s).to_string(),
-                            job: job.to_string(),
-                        });
-                        keys[si].insert(s.to_string(), i);
-                        i
-                    }
-                };
-                line.clear();
-                line.push_str(&full[idx]);
-                line.push(' ');
-                line.push_str(v);
-                line.push(' ');
-                line.push_str(&t.to_string());
-                line.push('\n');
-                w.write_all(line.as_bytes())?;
-                samples += 1;
-            }
-            // The series Prometheus adds to every scrape.
-            let first = t == from_s;
-            let duration: f64 = 0.0008 + rng.gen::<f64>() * 0.004;
-            let extra = [
-                ("up", "1".to_string()),
-                ("scrape_duration_seconds", format!("{duration}")),
-                ("scrape_samples_scraped", scraped.to_string()),
-                ("scrape_samples_post_metric_relabeling", scraped.to_string()),
-                (
-                    "scrape_series_added",
-                    if first { scraped } else { 0 }.to_string(),
-                ),
-            ];
-            for (name, v) in extra {
-                let idx = match keys[si].get(name) {
-                    Some(i) => *i,
-                    None => {
-                        let i = full.len();
-                        full.push(with_target_labels(name, job, &instance));
-                        series.push(SeriesInfo {
-                            name: name.to_string(),
-                            job: job.to_string(),
-                        });
-                        keys[si].insert(name.to_string(), i);
-                        i
-                    }
-                };
-                writeln!(w, "{} {v} {t}", full[idx])?;
-                samples += 1;
-            }
-        }
-        t += STEP_S;
-    }
-    send(out.take())?;
+    // The simulator's own writer (`vms-sim history`), in UTC, one file per 2-hour block.
+    let mut hist = history::History::new(SEED, 0, from_s, |si| format!("127.0.0.1:{}", 9201 + si));
+    let samples = history::write_blocks(&mut hist, from_s, to_s, STEP_S, work, |path| {
+        tx.send(path)
+            .map_err(|_| std::io::Error::other("the promtool thread stopped"))
+    })?;
+    let series: Vec<SeriesInfo> = hist
+        .series
+        .iter()
+        .map(|(name, job)| SeriesInfo {
+            name: name.clone(),
+            job: job.clone(),
+        })
+        .collect();
+    let t = from_s + (to_s - from_s).div_euclid(STEP_S) * STEP_S + STEP_S;
     drop(tx);
     let gen_done = t0.elapsed();
     let mut promtool_busy = Duration::ZERO;
@@ -608,9 +508,8 @@ fn generate(
             .map_err(|_| anyhow::anyhow!("a promtool thread panicked"))??;
     }
     progress(&format!(
-        "generation {:.1} s (simulator model {:.1} s, promtool busy {:.1} s), promtool done {:.1} s later",
+        "generation {:.1} s (promtool busy {:.1} s), promtool done {:.1} s later",
         gen_done.as_secs_f64(),
-        render_time.as_secs_f64(),
         promtool_busy.as_secs_f64(),
         (t0.elapsed() - gen_done).as_secs_f64()
     ));

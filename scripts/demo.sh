@@ -25,7 +25,7 @@ done
 echo "demo: waiting 35 s for the first scrapes (rates need two)"; sleep 35
 "$WD" --cache "$CACHE" check
 "$WD" --cache "$CACHE" poll --once
-"$WD" --cache "$CACHE" render --from -15m --out "$OUT"
+"$WD" --cache "$CACHE" render --from -6h --out "$OUT"
 echo "demo: the RTA overview is also drawn in $OUT/rta-overview/index.html (one SVG per panel)."
 echo "demo: take a service down: curl -X POST \"\$(cat .stack/control.url)/scenario/service-down?service=go-api\""
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then

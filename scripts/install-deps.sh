@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything Watchdesk needs on a fresh Debian 12 / Ubuntu 22.04+ machine.
-#   scripts/install-deps.sh [engine|desktop|all]   (default: all)
+#   scripts/install-deps.sh [engine|desktop|package|windows|all]   (default: all)
 # engine : the real monitoring servers the engine tests and the reference stack use, and a
 #          Secret Service (gnome-keyring on its own D-Bus bus) for the keyring test
 # desktop: Tauri 2 build libraries, Xvfb, D-Bus, dunst, WebKitWebDriver for the desktop tests
+# package: what scripts/package.sh needs besides desktop (npm for the Tauri CLI; xdg-utils and
+#          desktop-file-utils for the install test's xdg-open; rpm to read the .rpm back)
+# windows: the cross toolchain for the Windows checks (MinGW-w64), NSIS for the installer, Wine to
+#          run the Windows command line
 set -euo pipefail
 what=${1:-all}
 SUDO=""
@@ -15,13 +19,20 @@ engine_pkgs=(prometheus prometheus-alertmanager prometheus-node-exporter prometh
 desktop_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev xvfb xauth dbus dbus-x11 dunst libnotify-bin
   imagemagick webkit2gtk-driver chromium)
+package_pkgs=(xdg-utils desktop-file-utils rpm)
+windows_pkgs=(gcc-mingw-w64-x86-64 nsis wine wine64)
+# npm: Debian's package, unless a Node.js with npm is already installed (e.g. NodeSource's nodejs,
+# which ships npm and conflicts with Debian's npm package).
+command -v npm >/dev/null || package_pkgs+=(npm)
 
 pkgs=()
 case "$what" in
   engine) pkgs=("${engine_pkgs[@]}") ;;
   desktop) pkgs=("${desktop_pkgs[@]}") ;;
-  all) pkgs=("${engine_pkgs[@]}" "${desktop_pkgs[@]}") ;;
-  *) echo "usage: $0 [engine|desktop|all]" >&2; exit 2 ;;
+  package) pkgs=("${desktop_pkgs[@]}" "${package_pkgs[@]}") ;;
+  windows) pkgs=("${windows_pkgs[@]}") ;;
+  all) pkgs=("${engine_pkgs[@]}" "${desktop_pkgs[@]}" "${package_pkgs[@]}" "${windows_pkgs[@]}") ;;
+  *) echo "usage: $0 [engine|desktop|package|windows|all]" >&2; exit 2 ;;
 esac
 
 missing=()
@@ -47,5 +58,14 @@ if ! command -v cargo >/dev/null; then
   echo "install-deps: cargo not found. Install Rust from your distribution or rustup (https://rustup.rs)," >&2
   echo "then run this again." >&2
   exit 1
+fi
+if [ "$what" = windows ] || [ "$what" = all ]; then
+  if command -v rustup >/dev/null; then
+    rustup target list --installed | grep -qx x86_64-pc-windows-gnu || rustup target add x86_64-pc-windows-gnu
+  else
+    echo "install-deps: rustup not found: the Windows checks need the x86_64-pc-windows-gnu standard library" >&2
+    echo "(install Rust with rustup, then: rustup target add x86_64-pc-windows-gnu)" >&2
+    exit 1
+  fi
 fi
 echo "install-deps: ok ($what)"

@@ -19,6 +19,8 @@ fn main() {
             "ack_resolved",
             "shift_log",
             "export_shift_log",
+            "autostart",
+            "set_autostart",
         ]),
     ))
     .expect("tauri build script failed");

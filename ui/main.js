@@ -17,6 +17,7 @@ import { initDetail, loadDetail, showDetailLoading } from './detail.js';
 import { initAckDialog, isAckDialogOpen, closeAckDialog } from './ackdialog.js';
 import { initShiftLog, loadShiftLog } from './shiftlog.js';
 import { refreshStatus, renderErrorLine, downKey } from './status.js';
+import { initAutostart } from './autostart.js';
 
 // ---------------------------------------------------------------- views
 function showView(name) {
@@ -211,6 +212,7 @@ async function start() {
 
   refreshStatus();
   refreshAlerts();
+  initAutostart();
   const initial = state.view.view;
   showView(initial);
   if (initial === 'alert') openAlert(state.view.source, state.view.fingerprint);

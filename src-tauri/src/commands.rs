@@ -1,7 +1,7 @@
 //! Tauri commands: one adapter each, from IPC arguments to a desk method (`watchdesk::desk`) and
 //! back to a `dto` payload. No decision is made here.
 
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use watchdesk::desk::{self, TimeRange};
 
@@ -259,4 +259,16 @@ pub fn status(desk: Desk) -> dto::StatusDto {
 #[tauri::command]
 pub fn open_link(url: String) -> IpcResult<()> {
     crate::browser::open(&url).map_err(IpcError::Refused)
+}
+
+/// Whether the app starts when this user logs in.
+#[tauri::command]
+pub fn autostart(app: AppHandle) -> IpcResult<bool> {
+    crate::autostart::is_enabled(&app).map_err(IpcError::Refused)
+}
+
+/// Switches "Start at login" on or off; answers the setting as it now is.
+#[tauri::command]
+pub fn set_autostart(app: AppHandle, enabled: bool) -> IpcResult<bool> {
+    crate::autostart::set(&app, enabled).map_err(IpcError::Refused)
 }

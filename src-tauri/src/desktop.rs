@@ -1,11 +1,15 @@
 //! Desktop integration: showing the notifications the desk decided on (whose click opens the alert),
 //! and bringing the window forward.
 //!
-//! Linux: notify-rust over D-Bus; the default action (a click) is received by `wait_for_action` on its
-//! own thread. Windows: notify-rust's toast backend shows the toast; a click from the notification
-//! centre after a restart arrives as a `watchdesk://` link through the single-instance handler.
+//! Linux: notify-rust over D-Bus; the default action (a click) is received by `wait_for_response` on
+//! its own thread. Windows: notify-rust's toast backend (tauri-winrt-notification) shows the toast
+//! under the app's AppUserModelID (the identifier, set on the Start-menu shortcut by the installer);
+//! a click on it while the app runs arrives through the toast's `on_activated`, on the same path.
+//! `watchdesk://` links given to the app (xdg-open, the Windows protocol handler, a second start)
+//! arrive through the deep-link and single-instance plugins (`route_deep_links`).
 
 use tauri::{AppHandle, Emitter};
+use tauri_plugin_deep_link::DeepLinkExt;
 
 use watchdesk::notify::{self, Link, Notification};
 use watchdesk::severity::Severity;
@@ -39,6 +43,17 @@ pub fn open_link_in_app(app: &AppHandle, link: &str) {
     std::thread::spawn(move || {
         std::thread::sleep(std::time::Duration::from_millis(1500));
         let _ = app.emit(crate::events::NAVIGATE, payload);
+    });
+}
+
+/// Links that reach a running app through the deep-link plugin (a second start with the link as
+/// its only argument, forwarded by the single-instance plugin) open in the window.
+pub fn route_deep_links(app: &AppHandle) {
+    let handle = app.clone();
+    app.deep_link().on_open_url(move |event| {
+        for url in event.urls() {
+            open_link_in_app(&handle, url.as_str());
+        }
     });
 }
 
@@ -79,22 +94,45 @@ pub fn show(app: &AppHandle, sound: bool, n: Notification) {
             note.sound_name("alarm-clock-elapsed");
         }
     }
-    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    #[cfg(windows)]
+    {
+        if n.severity == Severity::Critical {
+            // A critical toast stays on screen until dismissed (notify-rust: the Reminder scenario).
+            note.urgency(notify_rust::Urgency::Critical);
+        }
+        if sound {
+            note.sound_name("Reminder");
+        }
+        // Development builds have no Start-menu shortcut carrying their identifier: notify-rust's
+        // default (PowerShell's id) shows their toasts.
+        if !cfg!(debug_assertions) {
+            note.app_id(&app.config().identifier);
+        }
+    }
+    #[cfg(not(any(windows, all(unix, not(target_os = "macos")))))]
     let _ = (sound, Severity::Critical);
     tracing::info!("notifying {} ({}/{})", n.title, n.source, n.fingerprint);
     match note.show() {
-        #[cfg(all(unix, not(target_os = "macos")))]
+        #[cfg(any(windows, all(unix, not(target_os = "macos"))))]
         Ok(handle) => {
             let app = app.clone();
             std::thread::spawn(move || {
-                handle.wait_for_action(|action| match action {
-                    "default" | "Open alert" => open_link_in_app(&app, &n.link),
-                    "ack" => ack_from_notification(&app, n.source.clone(), n.fingerprint.clone()),
+                // Linux: the "default" action key is a click on the body. Windows: a click on the
+                // body is `Default`, each action is a button whose key comes back as `Action`.
+                let _ = handle.wait_for_response(|r: &notify_rust::NotificationResponse| match r {
+                    notify_rust::NotificationResponse::Default => open_link_in_app(&app, &n.link),
+                    notify_rust::NotificationResponse::Action(key) => match key.as_str() {
+                        "default" | "Open alert" => open_link_in_app(&app, &n.link),
+                        "ack" => {
+                            ack_from_notification(&app, n.source.clone(), n.fingerprint.clone())
+                        }
+                        _ => {}
+                    },
                     _ => {}
                 });
             });
         }
-        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        #[cfg(not(any(windows, all(unix, not(target_os = "macos")))))]
         Ok(_) => {
             let _ = app;
         }
@@ -106,7 +144,7 @@ pub fn show(app: &AppHandle, sound: bool, n: Notification) {
 
 /// The notification's "Acknowledge 1 h" action, on the async runtime (never blocking the thread
 /// that waits for the click).
-#[cfg(all(unix, not(target_os = "macos")))]
+#[cfg(any(windows, all(unix, not(target_os = "macos"))))]
 fn ack_from_notification(app: &AppHandle, source: String, fingerprint: String) {
     use tauri::Manager;
     let desk = app.state::<crate::state::Shell>().inner().clone();

@@ -5,6 +5,7 @@
 //! notifications (`desktop.rs`) and keeps the tray icon's colour (`tray.rs`).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod autostart;
 mod browser;
 mod commands;
 mod desktop;
@@ -37,6 +38,10 @@ pub struct Args {
     /// Closing the window quits instead of hiding it to the tray.
     #[arg(long)]
     pub close_quits: bool,
+    /// Switches "Start at login" on or off for this user (as the app's setting does), prints the
+    /// outcome and exits.
+    #[arg(long, value_name = "on|off")]
+    pub autostart: Option<autostart::Toggle>,
     /// A `watchdesk://alert/<source>/<fingerprint>` link to open (from a notification centre).
     #[arg(value_name = "LINK")]
     pub link: Option<String>,
@@ -51,6 +56,9 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    if let Some(on) = args.autostart {
+        std::process::exit(autostart::run_cli(on, context()));
+    }
     let shell = match state::open(&args) {
         Ok(s) => s,
         Err(e) => {
@@ -62,13 +70,20 @@ fn main() {
     let close_quits = args.close_quits;
 
     let result = tauri::Builder::default()
-        // Must be first: a second start focuses this window and passes its link on.
+        // Must be first: a second start focuses this window and passes its link on. A link given
+        // alone (`watchdesk-app watchdesk://…`, as xdg-open and Windows start it) reaches the
+        // deep-link plugin first (the `deep-link` feature) and `on_open_url` below; a link among
+        // other arguments is opened here.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
             desktop::show_main(app);
-            if let Some(link) = argv.iter().find(|a| a.starts_with("watchdesk://")) {
-                desktop::open_link_in_app(app, link);
+            if argv.len() > 2 {
+                if let Some(link) = argv.iter().find(|a| a.starts_with("watchdesk://")) {
+                    desktop::open_link_in_app(app, link);
+                }
             }
         }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(autostart::plugin())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(shell.clone())
         .invoke_handler(tauri::generate_handler![
@@ -89,9 +104,12 @@ fn main() {
             commands::ack_resolved,
             commands::shift_log,
             commands::export_shift_log,
+            commands::autostart,
+            commands::set_autostart,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
+            desktop::route_deep_links(&handle);
             tray::create(&handle)?;
             state::start_engine(handle.clone(), shell.clone());
             if let Some(link) = &start_link {

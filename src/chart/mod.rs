@@ -305,6 +305,8 @@ impl PrivateTempDir {
                 rand::random::<u64>()
             );
             let path = base.join(name);
+            // Only Unix sets a mode on it.
+            #[cfg_attr(not(unix), allow(unused_mut))]
             let mut b = std::fs::DirBuilder::new();
             #[cfg(unix)]
             {

@@ -32,6 +32,9 @@ impl App {
             .expect("start watchdesk-app");
         App(child)
     }
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
     pub fn alive(&mut self) -> bool {
         matches!(self.0.try_wait(), Ok(None))
     }

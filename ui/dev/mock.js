@@ -522,6 +522,7 @@
   const calls = [];
   const links = [];
   let saved = null;
+  let autostart = false;
   function handle(cmd, args) {
     switch (cmd) {
       case 'app_state': return { dashboards: DASHES, sources: [SITE_A, SITE_B], view: saved || initialView(), user: USER };
@@ -556,6 +557,8 @@
       case 'open_link': links.push(args.url); console.log('open_link', args.url); return null;
       case 'ack': return ack(args);
       case 'unack': return unack(args);
+      case 'autostart': return autostart;
+      case 'set_autostart': autostart = !!args.enabled; return autostart;
       default: throw 'unknown command ' + cmd;
     }
   }

@@ -40,6 +40,16 @@ import { indexCsp } from './load-app.js';
     check('offline banner visible', !$('#offline-banner').hidden && /OFFLINE — showing data up to \d\d:\d\d/.test($('#offline-text').textContent));
     check('a persistent warning (TLS checks off) is in the error line', !$('#error-line').hidden && /insecure_skip_verify/.test($('#error-line').textContent), $('#error-line').textContent);
     check('status bar: grey NO DATA for unreachable', $$('.src-state.down').some((e) => /NO DATA/.test(e.textContent)));
+
+    // --- start at login (the shell's autostart / set_autostart commands)
+    const auto = $('#autostart');
+    check('start at login: shows the shell\'s setting', !!auto && !auto.disabled && auto.checked === false && calls('autostart').length === 1);
+    auto.click();
+    await sleep(300);
+    check('start at login: a click asks the shell to switch it on', calls('set_autostart').length === 1 && calls('set_autostart')[0][1].enabled === true && auto.checked === true);
+    auto.click();
+    await sleep(300);
+    check('start at login: and off again', calls('set_autostart').length === 2 && calls('set_autostart')[1][1].enabled === false && auto.checked === false);
     check('status bar never green for down source', !$$('.src.down .src-state.ok').length);
 
     // --- hover on a timeseries panel

@@ -3,13 +3,14 @@
 //! file, and a control API to switch fault scenarios on and off. See deploy/METRICS.md.
 
 mod expo;
+mod history;
 mod http;
 mod model;
 mod scenario;
 mod server;
 mod service;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use scenario::Scenario;
 use server::{now_unix, write_atomic, Sim, SimError};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -18,14 +19,21 @@ use std::process::ExitCode;
 
 /// Simulated VMS exporters for a real Prometheus/Alertmanager test stack.
 #[derive(Debug, Parser)]
-#[command(name = "vms-sim", version)]
+#[command(
+    name = "vms-sim",
+    version,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address every listener binds to.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     bind: IpAddr,
     /// Prometheus file_sd JSON written (atomically) with every simulated instance.
-    #[arg(long)]
-    targets_file: PathBuf,
+    #[arg(long, required = true)]
+    targets_file: Option<PathBuf>,
     /// First port: services get N, N+1, ... in the documented order (default: ephemeral ports).
     #[arg(long)]
     base_port: Option<u16>,
@@ -40,8 +48,103 @@ struct Args {
     seed: u64,
 }
 
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Writes a past period of the model as Prometheus would have scraped it, as OpenMetrics (one
+    /// file per 2-hour block) for `promtool tsdb create-blocks-from openmetrics`; prints a summary.
+    History {
+        /// Folder that receives `block-<n>.om` files.
+        #[arg(long)]
+        out: PathBuf,
+        /// Length of the period, ending at `--to`.
+        #[arg(long, default_value_t = 24.0)]
+        hours: f64,
+        /// Start (unix seconds; overrides --hours).
+        #[arg(long)]
+        from: Option<i64>,
+        /// End (unix seconds; default: now).
+        #[arg(long)]
+        to: Option<i64>,
+        /// Seconds between two scrapes.
+        #[arg(long, default_value_t = 15)]
+        step: i64,
+        /// The address the live simulator serves on (in the `instance` labels).
+        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+        bind: IpAddr,
+        /// The live simulator's first port (in the `instance` labels).
+        #[arg(long, default_value_t = 9201)]
+        base_port: u16,
+        /// Seed of the noise field (the live simulator's default).
+        #[arg(long, default_value_t = 20_250_101)]
+        seed: u64,
+    },
+}
+
+/// `vms-sim history`.
+fn write_history(cmd: Command) -> Result<String, String> {
+    let Command::History {
+        out,
+        hours,
+        from,
+        to,
+        step,
+        bind,
+        base_port,
+        seed,
+    } = cmd;
+    if step <= 0 {
+        return Err("--step must be at least 1 s".into());
+    }
+    let to = to.unwrap_or_else(|| now_unix() as i64);
+    let from = from.unwrap_or(to - (hours * 3600.0) as i64);
+    // On the step grid, as Prometheus' scrapes of one target are.
+    let from = (from + step - 1).div_euclid(step) * step;
+    if from > to {
+        return Err(format!(
+            "nothing to write: --from {from} is after --to {to}"
+        ));
+    }
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let offset = chrono::Local::now().offset().local_minus_utc();
+    let ip = match bind {
+        IpAddr::V4(a) if a.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        a => a,
+    };
+    let mut hist = history::History::new(seed, i64::from(offset), from, |i| {
+        SocketAddr::new(ip, base_port.saturating_add(i as u16)).to_string()
+    });
+    let mut files = 0;
+    let samples = history::write_blocks(&mut hist, from, to, step, &out, |_| {
+        files += 1;
+        Ok(())
+    })
+    .map_err(|e| {
+        format!(
+            "cannot write the history into {}: {e} (is the disk full?)",
+            out.display()
+        )
+    })?;
+    Ok(format!(
+        "history: {samples} samples of {} series from {from} to {to} every {step} s in {files} files in {}",
+        hist.series.len(),
+        out.display()
+    ))
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(cmd) = args.command {
+        return match write_history(cmd) {
+            Ok(summary) => {
+                println!("{summary}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("vms-sim history: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -81,7 +184,9 @@ async fn run(args: Args) -> Result<(), SimError> {
         .collect::<Result<Vec<_>, _>>()?;
     let offset = chrono::Local::now().offset().local_minus_utc();
     let world = model::World::new(args.seed, i64::from(offset), now_unix());
-    let sim = Sim::open(args.bind, args.base_port, args.targets_file.clone(), world).await?;
+    // clap requires --targets-file unless a subcommand is given.
+    let targets_file = args.targets_file.clone().unwrap_or_default();
+    let sim = Sim::open(args.bind, args.base_port, targets_file.clone(), world).await?;
     for s in scenarios {
         sim.apply(s).await?;
     }
@@ -115,7 +220,7 @@ async fn run(args: Args) -> Result<(), SimError> {
     }
     tracing::info!(
         "targets in {}, control API at {url}",
-        args.targets_file.display()
+        targets_file.display()
     );
 
     let control = tokio::spawn(sim.clone().serve_control(listener));
