@@ -2,9 +2,14 @@
 //! Grafana draws for the same JSON: `cargo test -p watchdesk --lib corpus_samples -- --ignored`
 //! writes PNGs to /tmp/ts-samples.
 
-use super::super::{render_png, ChartKind, ChartSeries, ChartSpec, Threshold};
+use super::super::{
+    render_png, render_svg_with_plot, ChartKind, ChartSeries, ChartSpec, Threshold,
+};
+use super::tests::{elements, lines_of};
 use crate::dashboard::field::{self, FieldRef};
+use crate::dashboard::field::{ColorMode, FieldColor, StackMode};
 use crate::dashboard::Panel;
+use crate::dashboard::PanelKind;
 use crate::source::Labels;
 use crate::time::Millis;
 
@@ -215,4 +220,140 @@ fn corpus_samples() {
         )
         .unwrap();
     }
+}
+
+/// Every time-series panel of every corpus dashboard (tests/dashboards/), with its file.
+fn corpus_timeseries() -> Vec<(String, Panel)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/dashboards");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let (d, _) = crate::dashboard::parse(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        for p in d.panels {
+            if matches!(p.kind, PanelKind::TimeSeries) {
+                out.push((name.clone(), p));
+            }
+        }
+    }
+    out
+}
+
+/// The panel's series (one per target), each with its own fixed colour `#0000NN` so its line can
+/// be found in the SVG; everything else as the panel's config resolves it.
+fn coloured(p: &Panel, value: &dyn Fn(&str, i64) -> f64) -> (ChartSpec, Vec<String>) {
+    let one: &[&[(&str, &str)]] = &[&[]];
+    let mut s = spec(p, one, value);
+    let mut colors = Vec::new();
+    for (i, series) in s.series.iter_mut().enumerate() {
+        let c = format!("#0000{:02X}", i + 1);
+        series.config.color = Some(FieldColor {
+            mode: ColorMode::Fixed,
+            fixed: Some(c.clone()),
+            series_by: None,
+        });
+        colors.push(c);
+    }
+    (s, colors)
+}
+
+/// Data-driven over the corpus: in every panel that stacks series as percentages, the top of each
+/// stack group lies on the top of the plot (100 %) at every x.
+#[test]
+fn every_corpus_percent_stack_sums_to_100_percent() {
+    let mut checked = 0;
+    for (file, p) in corpus_timeseries() {
+        let (s, colors) = coloured(&p, &|n, i| 1.0 + (n.len() % 5) as f64 + wave(i, 20.0, 0.5));
+        let stacked: Vec<usize> = (0..s.series.len())
+            .filter(|&i| {
+                let c = &s.series[i].config;
+                c.custom
+                    .stacking
+                    .as_ref()
+                    .is_some_and(|st| st.mode == StackMode::Percent)
+                    && !c.hide_from().viz
+                    && !c.negative_y()
+            })
+            .collect();
+        let Some(&top) = stacked.last() else {
+            continue;
+        };
+        let (svg, plot) = render_svg_with_plot(&s);
+        let [_, plot_top, _, _] = plot.expect("a plot area");
+        let els = elements(&svg);
+        let line = lines_of(&els, &colors[top]);
+        assert!(
+            !line.is_empty(),
+            "{file} panel {} \"{}\": top line drawn",
+            p.id,
+            p.title
+        );
+        for l in line {
+            for (x, y) in l.points() {
+                assert!(
+                    (y - plot_top as f64).abs() <= 1.5,
+                    "{file} panel {} \"{}\": the percent stack's top is at y {y} (x {x}), \
+                     the plot's top (100 %) at {plot_top}",
+                    p.id,
+                    p.title
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(
+        checked >= 3,
+        "the corpus has percent stacks ({checked} checked)"
+    );
+}
+
+/// Data-driven over the corpus: with every value positive, each series with the negative-Y
+/// transform (Tx mirrored under Rx) lies below every other series of its panel.
+#[test]
+fn every_corpus_negative_y_series_lies_below_the_others() {
+    let mut checked = 0;
+    for (file, p) in corpus_timeseries() {
+        let (s, colors) = coloured(&p, &|_, i| 1000.0 * (2.0 + wave(i, 25.0, 0.0)));
+        let visible = |i: usize| !s.series[i].config.hide_from().viz;
+        let (neg, pos): (Vec<usize>, Vec<usize>) = (0..s.series.len())
+            .filter(|&i| visible(i))
+            .partition(|&i| s.series[i].config.negative_y());
+        if neg.is_empty() || pos.is_empty() {
+            continue;
+        }
+        let (svg, _) = render_svg_with_plot(&s);
+        let els = elements(&svg);
+        let ys = |set: &[usize]| -> Vec<f64> {
+            set.iter()
+                .flat_map(|&i| lines_of(&els, &colors[i]))
+                .flat_map(|l| l.points())
+                .map(|p| p.1)
+                .collect()
+        };
+        let (low, high) = (ys(&neg), ys(&pos));
+        assert!(
+            !low.is_empty() && !high.is_empty(),
+            "{file} panel {}: lines drawn",
+            p.id
+        );
+        let lowest_positive = high.iter().cloned().fold(f64::MIN, f64::max);
+        let highest_negative = low.iter().cloned().fold(f64::MAX, f64::min);
+        assert!(
+            highest_negative > lowest_positive,
+            "{file} panel {} \"{}\": a negative-Y series reaches y {highest_negative}, above a \
+             positive series at y {lowest_positive}",
+            p.id,
+            p.title
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 20,
+        "the corpus has negative-Y panels ({checked} checked)"
+    );
 }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 /// One SVG element: its tag, attributes and text.
 #[derive(Debug)]
-struct El {
+pub(super) struct El {
     tag: String,
     attrs: HashMap<String, String>,
     text: String,
@@ -26,7 +26,7 @@ impl El {
     fn num(&self, k: &str) -> f64 {
         self.attr(k).parse().unwrap_or(f64::NAN)
     }
-    fn points(&self) -> Vec<(f64, f64)> {
+    pub(super) fn points(&self) -> Vec<(f64, f64)> {
         self.attr("points")
             .split_whitespace()
             .filter_map(|p| {
@@ -37,7 +37,7 @@ impl El {
     }
 }
 
-fn elements(svg: &str) -> Vec<El> {
+pub(super) fn elements(svg: &str) -> Vec<El> {
     let re = regex::Regex::new(r#"([a-zA-Z-]+)="([^"]*)""#).unwrap();
     svg.split('<')
         .skip(1)
@@ -59,7 +59,7 @@ fn elements(svg: &str) -> Vec<El> {
 }
 
 /// The series polylines of a colour (`#RRGGBB` as plotters writes it).
-fn lines_of<'a>(els: &'a [El], color: &str) -> Vec<&'a El> {
+pub(super) fn lines_of<'a>(els: &'a [El], color: &str) -> Vec<&'a El> {
     els.iter()
         .filter(|e| e.tag == "polyline" && e.attr("stroke").eq_ignore_ascii_case(color))
         .collect()

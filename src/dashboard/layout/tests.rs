@@ -303,3 +303,145 @@ fn titles_interpolate_variables() {
     scoped.insert("job".to_string(), "mine".to_string());
     assert_eq!(interpolate_title("$job", &two, &scoped), "mine");
 }
+
+/// Every dashboard of the corpus (tests/dashboards/), parsed, with its file name.
+fn corpus() -> Vec<(String, Dashboard)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/dashboards");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("tests/dashboards")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            let json = std::fs::read_to_string(&f).expect("read");
+            (
+                f.file_name().unwrap().to_string_lossy().to_string(),
+                dash(&json),
+            )
+        })
+        .collect()
+}
+
+/// Data-driven over the corpus: every repeated panel appears once per selected value, with the
+/// value in its title wherever the title names the variable, and the copies never overlap.
+#[test]
+fn every_corpus_repeated_panel_appears_once_per_value() {
+    let mut checked = 0;
+    for (file, d) in corpus() {
+        for p in &d.panels {
+            let Some(rep) = &p.repeat else { continue };
+            let var = rep
+                .var
+                .trim_start_matches('$')
+                .trim_matches(|c| c == '{' || c == '}');
+            let values = ["value-one", "value-two", "value-three"];
+            let e = expand(&d, &vars(var, &values));
+            let copies: Vec<&Panel> = e
+                .panels
+                .iter()
+                .filter(|q| q.id == p.id || q.repeat_of == Some(p.id))
+                .collect();
+            assert_eq!(
+                copies.len(),
+                3,
+                "{file} panel {} \"{}\" repeats on ${var}: one copy per value",
+                p.id,
+                p.title
+            );
+            if p.title.contains(var) {
+                for v in values {
+                    assert!(
+                        copies.iter().any(|c| c.title.contains(v)),
+                        "{file} panel \"{}\": a copy titled with {v}: {:?}",
+                        p.title,
+                        copies.iter().map(|c| &c.title).collect::<Vec<_>>()
+                    );
+                }
+            }
+            for (i, a) in copies.iter().enumerate() {
+                for b in &copies[i + 1..] {
+                    let (a, b) = (a.grid, b.grid);
+                    let apart = a.x + a.w <= b.x
+                        || b.x + b.w <= a.x
+                        || a.y + a.h <= b.y
+                        || b.y + b.h <= a.y;
+                    assert!(
+                        apart,
+                        "{file} panel \"{}\": copies overlap: {a:?} {b:?}",
+                        p.title
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    // Repeated rows: the row once per value, each of its panels in every copy.
+    for (file, d) in corpus() {
+        for (ri, r) in d.rows.iter().enumerate() {
+            let Some(var) = r.repeat.as_deref() else {
+                continue;
+            };
+            let var = var.trim_start_matches('$');
+            let e = expand(&d, &vars(var, &["value-one", "value-two", "value-three"]));
+            let rows = e.rows.iter().filter(|x| x.scoped.contains_key(var)).count();
+            assert_eq!(rows, 3, "{file} row \"{}\" repeats on ${var}", r.title);
+            for p in d.panels.iter().filter(|p| p.row_index == Some(ri)) {
+                let n = e
+                    .panels
+                    .iter()
+                    .filter(|q| q.id == p.id || q.repeat_of == Some(p.id))
+                    .count();
+                assert_eq!(
+                    n, 3,
+                    "{file} panel \"{}\" in every copy of its row",
+                    p.title
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 3,
+        "the corpus has repeated panels and rows ({checked} checked)"
+    );
+}
+
+/// Data-driven over the corpus: a `legendFormat` label the series lacks prints the label's name
+/// (Grafana's legend), never "series N" and never an empty name.
+#[test]
+fn every_corpus_legend_prints_the_name_of_a_missing_label() {
+    let none = crate::source::Labels::default();
+    let re = regex::Regex::new(r"\{\{\s*([^{}\s]+)\s*\}\}").unwrap();
+    let mut checked = 0;
+    for (file, d) in corpus() {
+        for p in &d.panels {
+            for q in &p.targets {
+                let names: Vec<&str> = re
+                    .captures_iter(&q.legend_format)
+                    .filter_map(|c| c.get(1).map(|m| m.as_str()))
+                    .collect();
+                if names.is_empty() {
+                    continue;
+                }
+                let shown = crate::dashboard::legend(&q.legend_format, &none);
+                for n in names {
+                    assert!(
+                        shown.contains(n),
+                        "{file} panel \"{}\": legend {:?} without labels is {shown:?}",
+                        p.title,
+                        q.legend_format
+                    );
+                }
+                assert!(!shown.trim().is_empty() && !shown.starts_with("series "));
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 300,
+        "the corpus has legend formats ({checked} checked)"
+    );
+}
