@@ -106,8 +106,8 @@ fn hostile_answer() -> Vec<u8> {
         t(10)
     )
     .into_bytes();
-    b.extend_from_slice(&[0xff, 0xfe, 0x1b]);
-    b.extend_from_slice(br#" utf8"]]}]}}"#);
+    b.extend_from_slice(&[0xff, 0xfe]);
+    b.extend_from_slice(br#"\u001b utf8"]]}]}}"#);
     b
 }
 

@@ -73,7 +73,8 @@ fn streams(world: &World, ports: &[(Service, u16)]) -> Vec<Stream> {
         if let Scenario::ServiceDown { service } = a.scenario {
             out.push(Stream {
                 labels: labels(service.name(), &instance(service), "error"),
-                kind: Kind::Down(service, (a.since * NS as f64) as i64),
+                // On the whole-second grid the lines are written on.
+                kind: Kind::Down(service, a.since.ceil() as i64 * NS),
             });
         }
     }
