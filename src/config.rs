@@ -21,6 +21,8 @@
 //! name = "rta"
 //! prometheus = "http://localhost:9090"
 //! alertmanagers = ["http://localhost:9093"]
+//! loki = "http://localhost:3100"      # optional: logs (`watchdesk logs`); same auth fields
+//! # loki_tenant = "vms"               # X-Scope-OrgID of a multi-tenant Loki
 //! # or, with auth and TLS:
 //! # prometheus = { url = "https://mon.example/prometheus", username = "op", password_file = "/etc/wd/pw",
 //! #                ca_file = "/etc/wd/ca.pem" }
@@ -87,6 +89,15 @@ pub struct SiteConfig {
     pub name: String,
     pub prometheus: Endpoint,
     pub alertmanagers: Vec<Endpoint>,
+    /// The site's Loki, if it has one.
+    pub loki: Option<LokiConfig>,
+}
+
+/// A site's Loki: its endpoint and the tenant sent as `X-Scope-OrgID`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LokiConfig {
+    pub endpoint: Endpoint,
+    pub tenant: Option<String>,
 }
 
 /// `--dashboard` values: an existing file, or the uid or title of the built-in or a configured
@@ -238,6 +249,8 @@ struct FileSource {
     prometheus: FileEndpoint,
     #[serde(default)]
     alertmanagers: Vec<FileEndpoint>,
+    loki: Option<FileEndpoint>,
+    loki_tenant: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -406,6 +419,20 @@ fn dur(field: &str, v: &Option<String>, default_ms: i64, b: &Bounds) -> Result<i
     }
 }
 
+/// A tenant id as Loki accepts it in `X-Scope-OrgID`: not empty, printable ASCII, no `|`
+/// (Loki's separator of several tenants is allowed only when meant: we send one).
+fn check_tenant(site: &str, t: Option<&str>) -> Result<Option<String>, ConfigError> {
+    match t {
+        None => Ok(None),
+        Some(t) if !t.is_empty() && t.len() <= 150 && t.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(t.to_string()))
+        }
+        Some(t) => Err(ConfigError::Invalid(format!(
+            "source {site:?} loki_tenant {t:?}: use 1 to 150 printable ASCII characters, no spaces"
+        ))),
+    }
+}
+
 fn check_url(what: &str, url: &str) -> Result<(), ConfigError> {
     match url::Url::parse(url) {
         Ok(u) if u.scheme() == "http" || u.scheme() == "https" => Ok(()),
@@ -509,6 +536,31 @@ fn endpoint(
 }
 
 impl Config {
+    /// `--loki URL`: the Loki of the one site (keeping a configured Loki's auth and tenant). Fails
+    /// on a bad URL or when several sites are configured.
+    pub fn override_loki(&mut self, u: &str) -> Result<(), ConfigError> {
+        check_url("--loki", u)?;
+        if self.sites.len() > 1 {
+            return Err(ConfigError::Invalid(
+                "--loki names one Loki, but the config has several [[source]] entries: set \
+                 loki = \"URL\" in each, or give --prometheus too"
+                    .into(),
+            ));
+        }
+        for site in &mut self.sites {
+            let mut lc = site.loki.clone().unwrap_or_else(|| LokiConfig {
+                endpoint: Endpoint::new(u),
+                tenant: None,
+            });
+            lc.endpoint.url = u.to_string();
+            if let Auth::Keyring { account, .. } = &mut lc.endpoint.auth {
+                // A keyring secret belongs to its URL.
+                *account = crate::secrets::account(&site.name, crate::secrets::Role::Loki, u);
+            }
+            site.loki = Some(lc);
+        }
+        Ok(())
+    }
     /// Parses TOML text (the file at `file`, for messages) and applies the overrides.
     pub fn from_toml(
         text: &str,
@@ -587,10 +639,28 @@ impl Config {
                     )
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            let loki = match &s.loki {
+                Some(fe) => Some(LokiConfig {
+                    endpoint: endpoint(
+                        &format!("source {name:?} loki"),
+                        fe,
+                        &name,
+                        crate::secrets::Role::Loki,
+                    )?,
+                    tenant: check_tenant(&name, s.loki_tenant.as_deref())?,
+                }),
+                None if s.loki_tenant.is_some() => {
+                    return Err(ConfigError::Invalid(format!(
+                        "source {name:?} has loki_tenant but no loki = URL"
+                    )))
+                }
+                None => None,
+            };
             sites.push(SiteConfig {
                 name,
                 prometheus,
                 alertmanagers,
+                loki,
             });
         }
         // Flags: --prometheus / --alertmanager describe one site and replace the configured ones,
@@ -621,7 +691,9 @@ impl Config {
                 (None, None) => Endpoint::new("http://localhost:9090"),
             };
             let alertmanagers = if ov.alertmanagers.is_empty() {
-                base.map(|b| b.alertmanagers).unwrap_or_default()
+                base.as_ref()
+                    .map(|b| b.alertmanagers.clone())
+                    .unwrap_or_default()
             } else {
                 let mut v = Vec::new();
                 for u in &ov.alertmanagers {
@@ -630,10 +702,12 @@ impl Config {
                 }
                 v
             };
+            let loki = base.as_ref().and_then(|b| b.loki.clone());
             sites = vec![SiteConfig {
                 name,
                 prometheus,
                 alertmanagers,
+                loki,
             }];
         }
         if sites.is_empty() {
@@ -642,6 +716,7 @@ impl Config {
                 name: "default".into(),
                 prometheus: Endpoint::new("http://localhost:9090"),
                 alertmanagers: vec![Endpoint::new("http://localhost:9093")],
+                loki: None,
             });
         }
 
@@ -961,6 +1036,49 @@ mod tests {
                 username: Some("op".into()),
                 account: "rta prometheus http://other:9090".into()
             }
+        );
+    }
+
+    #[test]
+    fn loki_per_site_with_tenant_auth_and_the_flag() {
+        let c = load(
+            "[[source]]\nname = \"rta\"\nprometheus = \"http://p:9090\"\n\
+             loki = { url = \"https://l.example/loki\", username = \"op\", keyring = true }\n\
+             loki_tenant = \"vms\"",
+            &Overrides::default(),
+        )
+        .unwrap();
+        let l = c.sites[0].loki.clone().unwrap();
+        assert_eq!(l.tenant.as_deref(), Some("vms"));
+        assert_eq!(
+            l.endpoint.auth,
+            Auth::Keyring {
+                username: Some("op".into()),
+                account: "rta loki https://l.example/loki".into()
+            }
+        );
+        let mut c2 = c.clone();
+        c2.override_loki("http://127.0.0.1:3100").unwrap();
+        let l = c2.sites[0].loki.clone().unwrap();
+        assert_eq!(l.endpoint.url, "http://127.0.0.1:3100");
+        assert_eq!(l.tenant.as_deref(), Some("vms"));
+        assert!(
+            matches!(&l.endpoint.auth, Auth::Keyring { account, .. } if account == "rta loki http://127.0.0.1:3100")
+        );
+        assert!(c2.override_loki("localhost:3100").is_err());
+        let plain = load(
+            "[[source]]\nprometheus = \"http://p:9090\"",
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(plain.sites[0].loki, None);
+        check_err(
+            "[[source]]\nprometheus = \"http://p\"\nloki_tenant = \"x\"",
+            "no loki",
+        );
+        check_err(
+            "[[source]]\nprometheus = \"http://p\"\nloki = \"http://l\"\nloki_tenant = \"a b\"",
+            "printable",
         );
     }
 

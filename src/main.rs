@@ -42,6 +42,9 @@ struct Cli {
     /// Alertmanager base URL; repeat for each member of an HA cluster.
     #[arg(long, global = true, value_name = "URL")]
     alertmanager: Vec<String>,
+    /// Loki base URL of the (one) source, for `logs`.
+    #[arg(long, global = true, value_name = "URL")]
+    loki: Option<String>,
     /// Cache file (SQLite).
     #[arg(long, global = true, value_name = "FILE")]
     cache: Option<PathBuf>,
@@ -126,6 +129,18 @@ enum Cmd {
         #[arg(long)]
         forget: bool,
     },
+    /// Log lines from the source's Loki (LogQL: a stream selector and line filters), newest last;
+    /// from the cache, saying so, when Loki cannot be reached.
+    Logs {
+        /// LogQL, e.g. '{service="go-api"} |= "error"'.
+        query: String,
+        /// How far back: 15m, 1h, 2d.
+        #[arg(long, default_value = "15m", allow_hyphen_values = true)]
+        since: String,
+        /// Most lines (the newest), up to 5000.
+        #[arg(long, default_value_t = 500)]
+        limit: usize,
+    },
     /// Undo an acknowledgement (expires its silence).
     Unack {
         /// Alert name or fingerprint.
@@ -172,7 +187,11 @@ fn overrides(cli: &Cli) -> Overrides {
 }
 
 fn open(cli: &Cli) -> Result<Desk> {
-    let d = Desk::open(&overrides(cli), OpenOptions::default())?;
+    let mut cfg = watchdesk::config::Config::load(&overrides(cli))?;
+    if let Some(u) = &cli.loki {
+        cfg.override_loki(u)?;
+    }
+    let d = Desk::with_config(cfg, OpenOptions::default())?;
     for w in d.warnings() {
         eprintln!("watchdesk: {w}");
     }
@@ -245,6 +264,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::History { since, csv } => history(&open(&cli)?, source, since, *csv),
+        Cmd::Logs {
+            query,
+            since,
+            limit,
+        } => {
+            let req = desk::LogsRequest {
+                source,
+                query,
+                since,
+                limit: *limit,
+            };
+            rt.block_on(cli::logs::logs(&open(&cli)?, &req))
+        }
         Cmd::Login {
             site,
             username,

@@ -27,6 +27,7 @@ pub const MAX_SECRET_BYTES: usize = 64 * 1024;
 pub enum Role {
     Prometheus,
     Alertmanager,
+    Loki,
 }
 
 impl Role {
@@ -34,6 +35,7 @@ impl Role {
         match self {
             Role::Prometheus => "prometheus",
             Role::Alertmanager => "alertmanager",
+            Role::Loki => "loki",
         }
     }
 }

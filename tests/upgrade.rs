@@ -88,6 +88,7 @@ fn no_alert_is_notified_again_after_the_upgrade() {
         name: "default".into(),
         prometheus: Endpoint::new("http://127.0.0.1:9090"),
         alertmanagers: vec![Endpoint::new("http://127.0.0.1:9093")],
+        loki: None,
     }];
     let notes = pipeline_due(
         &c,

@@ -297,6 +297,31 @@ CREATE TABLE row_state (
     PRIMARY KEY (dashboard, row_key)
 );
 "#,
+    r#"
+-- Log streams seen in a site's Loki: labels are the canonical JSON of the sorted label map.
+CREATE TABLE log_stream (
+    id     INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    UNIQUE (source, labels)
+);
+
+-- Log lines, one row per (stream, timestamp, line): the same line fetched twice is stored once.
+CREATE TABLE log_line (
+    stream_id  INTEGER NOT NULL REFERENCES log_stream(id) ON DELETE CASCADE,
+    ts_ns      INTEGER NOT NULL,
+    line       TEXT NOT NULL,
+    truncated  INTEGER NOT NULL,
+    PRIMARY KEY (stream_id, ts_ns, line)
+) WITHOUT ROWID;
+CREATE INDEX log_line_ts ON log_line (ts_ns);
+
+-- When each site's Loki last answered a log query.
+CREATE TABLE log_fetch (
+    source     TEXT PRIMARY KEY NOT NULL,
+    fetched_at INTEGER NOT NULL
+);
+"#,
 ];
 
 /// The schema version this build writes.

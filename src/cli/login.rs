@@ -22,6 +22,7 @@ pub async fn login(ov: &Overrides, req: &LoginRequest) -> Result<ExitCode> {
     let what = match r.role {
         Role::Prometheus => "Prometheus",
         Role::Alertmanager => "Alertmanager",
+        Role::Loki => "Loki",
     };
     if req.forget {
         if r.removed {

@@ -2,4 +2,5 @@
 
 pub mod alerts;
 pub mod login;
+pub mod logs;
 pub mod render;

@@ -160,6 +160,7 @@ impl Desk {
         let path: &[&str] = match role {
             Role::Prometheus => &["api", "v1", "status", "buildinfo"],
             Role::Alertmanager => &["api", "v2", "status"],
+            Role::Loki => &["loki", "api", "v1", "status", "buildinfo"],
         };
         report.verified = Some(match HttpClient::new(&ep) {
             Err(e) => Verified::NotChecked(e.to_string()),
@@ -184,6 +185,7 @@ fn hint(site: &str, role: Role, url: &str, username: Option<&str>, exists: bool)
     let line = match role {
         Role::Prometheus => format!("prometheus = {ep}"),
         Role::Alertmanager => format!("alertmanagers = [{ep}]   # this entry of the list"),
+        Role::Loki => format!("loki = {ep}"),
     };
     if exists {
         format!("in the [[source]] named {site:?}: {line}")

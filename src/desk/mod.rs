@@ -5,13 +5,15 @@
 //!
 //! One file per use-case area: `alerts.rs` (list, counts, detail, the heartbeat rule, overall state),
 //! `acks.rs` (acknowledging and its targeting), `dashboards.rs` (panels, hover values, variables),
-//! `shift_log.rs`, `notifications.rs` (the notification clock), `check.rs` (`watchdesk check`).
+//! `shift_log.rs`, `notifications.rs` (the notification clock), `check.rs` (`watchdesk check`),
+//! `logs.rs` (`watchdesk logs`: Loki, else the cache).
 
 mod acks;
 mod alerts;
 mod check;
 mod dashboards;
 mod login;
+mod logs;
 mod notifications;
 mod shift_log;
 
@@ -35,6 +37,7 @@ pub use dashboards::{
     series_csv, DashboardView, ExportFormat, PanelImage, TimeRange, VariableView,
 };
 pub use login::{LoginReport, LoginRequest, Verified};
+pub use logs::{level_of, LogEntry, LogsReport, LogsRequest};
 pub use shift_log::Export;
 
 /// What the front doors can be told went wrong. Each message says what failed and what to do.

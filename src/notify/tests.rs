@@ -369,6 +369,7 @@ fn site() -> Vec<SiteConfig> {
         name: "s".into(),
         prometheus: Endpoint::new("http://p:9090"),
         alertmanagers: vec![Endpoint::new("http://a:9093")],
+        loki: None,
     }]
 }
 
@@ -453,6 +454,7 @@ fn an_alertmanager_url_written_differently_is_still_seen_unreachable() {
             name: "s".into(),
             prometheus: Endpoint::new("http://p:9090"),
             alertmanagers: vec![Endpoint::new(configured)],
+            loki: None,
         }];
         // What the poller records: the component named after the client's URL.
         let component =

@@ -87,6 +87,8 @@ pub struct HttpClient {
     keyring: KeyringSecret,
     timeout: Duration,
     max_body_bytes: usize,
+    /// Headers sent with every request (Loki's `X-Scope-OrgID` tenant).
+    headers: Vec<(reqwest::header::HeaderName, HeaderValue)>,
 }
 
 /// The OS keyring (or a test store) and the secret read from it, shared by the clones of one client.
@@ -187,7 +189,24 @@ impl HttpClient {
             },
             timeout: endpoint.timeout,
             max_body_bytes: endpoint.max_body_bytes,
+            headers: Vec::new(),
         })
+    }
+
+    /// Sends the header `name: value` with every request. Fails with [`SourceError::Config`] when
+    /// either cannot be sent in HTTP (line breaks, control characters).
+    pub fn with_header(mut self, name: &str, value: &str) -> Result<Self, SourceError> {
+        let n = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| config(format!("{name:?} is not an HTTP header name")))?;
+        let v = HeaderValue::from_str(value).map_err(|_| {
+            config(format!(
+                "the {name} value for {} contains characters not allowed in an HTTP header \
+                 (line breaks, control characters). Check it in the config",
+                self.display_url
+            ))
+        })?;
+        self.headers.push((n, v));
+        Ok(self)
     }
 
     /// Reads `Auth::Keyring` secrets from `store` instead of the OS keyring (tests).
@@ -356,6 +375,9 @@ impl HttpClient {
             .client
             .request(method, url)
             .header(ACCEPT, "application/json");
+        for (n, v) in &self.headers {
+            req = req.header(n.clone(), v.clone());
+        }
         req = match &auth {
             Auth::None | Auth::Keyring { .. } => req,
             Auth::Basic { username, password } => req.basic_auth(username, Some(password)),

@@ -6,6 +6,8 @@
 
 pub mod alertmanager;
 pub mod http;
+pub mod logql;
+pub mod loki;
 pub mod matcher;
 pub mod prometheus;
 mod site;

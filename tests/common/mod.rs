@@ -428,6 +428,18 @@ scrape_configs:
         }
     }
 
+    /// Stops the simulator (its metrics, control API and stand-in Loki).
+    pub fn stop_sim(&mut self) {
+        if let Some(mut p) = self.sim.take() {
+            p.stop();
+        }
+    }
+
+    /// The simulator's stand-in Loki (served on its control port).
+    pub fn loki_url(&self) -> String {
+        self.control.clone()
+    }
+
     /// Waits until Prometheus reports at least `n` active targets up.
     pub fn wait_targets_up(&self, n: usize) {
         let url = format!("{}/api/v1/targets?state=active", self.prom_url());

@@ -1,10 +1,13 @@
 //! vms-sim: a stand-in for the RTA CCTV VMS, so that a real Prometheus, Alertmanager and node
 //! exporter can run against it on loopback. One listener per service (12), a file_sd targets
-//! file, and a control API to switch fault scenarios on and off. See deploy/METRICS.md.
+//! file, and a control API to switch fault scenarios on and off. See deploy/METRICS.md. The control
+//! port also serves the seed services' logs through Loki's query API (`loki.rs`, a stand-in: no
+//! Loki can be installed here).
 
 mod expo;
 mod history;
 mod http;
+mod loki;
 mod model;
 mod scenario;
 mod server;

@@ -444,6 +444,18 @@ impl Sim {
             Err(e) => (500, TEXT, format!("{e}\n")),
         };
         let path = req.path.trim_end_matches('/');
+        if let Some(api) = path.strip_prefix("/loki/api/v1") {
+            // The stand-in Loki (loki.rs): no real Loki can be installed here.
+            if req.method != "GET" && req.method != "HEAD" {
+                return (405, TEXT, "use GET\n".to_owned());
+            }
+            let ports: Vec<(Service, u16)> = {
+                let net = self.net.lock().await;
+                net.slots.iter().map(|s| (s.service, s.port)).collect()
+            };
+            let now_ns = (now_unix() * 1e9) as i64;
+            return crate::loki::handle(&lock(&self.world), &ports, now_ns, api, &req.query);
+        }
         match (req.method.as_str(), path) {
             ("GET" | "HEAD", "") => (200, TEXT, help()),
             ("GET" | "HEAD", "/scenarios") => (200, "application/json", self.scenarios_json()),
@@ -505,6 +517,8 @@ pub fn help() -> String {
          POST   /scenario/<name>?k=v&...   start (or update) a scenario\n\
          DELETE /scenario/<name>[?service=S]  stop it (all of that name unless service is given)\n\
          POST   /reset                     stop every scenario\n\
+         GET    /loki/api/v1/query_range?query=...  the services' logs, Loki's query API (a stand-in)\n\
+         GET    /loki/api/v1/labels | /label/<name>/values | /series?match[]=...\n\
          \n\
          scenarios:\n  \
          service-down?service=S         S's listener closes (connection refused, up == 0)\n  \

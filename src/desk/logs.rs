@@ -1,0 +1,271 @@
+//! `watchdesk logs`: the lines of a LogQL log query from the site's Loki, stored in the cache as
+//! they arrive, and from the cache when Loki cannot be reached (the report says so, with the time of
+//! the newest cached line). Only an answer that parsed completely is stored.
+
+use super::{Desk, DeskError};
+use crate::cache::logs::{CachedLine, LogRetention};
+use crate::source::logql::LogSelector;
+use crate::source::loki::{
+    ms_to_ns, ns_to_ms, Direction, LogQuery, LogResult, LokiClient, MAX_LIMIT,
+};
+use crate::source::{display_url, Labels, SourceError};
+use crate::time::{local_hhmm, now_ms, parse_duration_ms, Millis};
+
+/// What to show.
+#[derive(Debug, Clone)]
+pub struct LogsRequest<'a> {
+    pub source: Option<&'a str>,
+    /// LogQL: a stream selector and line filters.
+    pub query: &'a str,
+    /// How far back: `15m`, `-1h`.
+    pub since: &'a str,
+    /// Most lines (the newest).
+    pub limit: usize,
+}
+
+/// One line to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    pub at: Millis,
+    /// `error`, `warn`, `info`, `debug` or `unknown` (from a `level` label, JSON or logfmt field).
+    pub level: &'static str,
+    pub labels: Labels,
+    /// Raw server text: escape it before it reaches a terminal or a page.
+    pub line: String,
+    pub truncated: bool,
+}
+
+/// The answer of [`Desk::logs`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogsReport {
+    pub site: String,
+    pub loki: String,
+    /// Oldest first.
+    pub lines: Vec<LogEntry>,
+    /// False: from the cache (stale); `note` says why.
+    pub live: bool,
+    pub note: Option<String>,
+    /// Loki's warnings and the parser's (lines cut, over the limit).
+    pub warnings: Vec<String>,
+}
+
+/// The level word of a line: a `level` (or `detected_level`, `severity`) label, else a JSON or
+/// logfmt `level` field, else an nginx access line's status class, else `unknown`.
+pub fn level_of(labels: &Labels, line: &str) -> &'static str {
+    for k in ["level", "detected_level", "severity", "lvl"] {
+        if let Some(v) = labels.get(k) {
+            return level_word(v);
+        }
+    }
+    let mut end = line.len().min(2048);
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &line[..end];
+    for key in ["\"level\":\"", "\"level\": \"", "level=", "lvl="] {
+        if let Some(i) = head.find(key) {
+            let rest = &head[i + key.len()..];
+            let rest = rest.trim_start_matches('"');
+            let end = rest
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(rest.len());
+            return level_word(&rest[..end]);
+        }
+    }
+    // nginx combined format: `… "GET /x HTTP/1.1" 503 …`
+    if let Some(i) = head
+        .find("HTTP/1.1\" ")
+        .or_else(|| head.find("HTTP/2.0\" "))
+    {
+        match head.as_bytes().get(i + 10) {
+            Some(b'5') => return "error",
+            Some(b'4') => return "warn",
+            Some(b'1'..=b'3') => return "info",
+            _ => {}
+        }
+    }
+    "unknown"
+}
+
+fn level_word(v: &str) -> &'static str {
+    match v.to_ascii_lowercase().as_str() {
+        "error" | "err" | "fatal" | "panic" | "critical" | "crit" | "emerg" | "alert" => "error",
+        "warn" | "warning" => "warn",
+        "info" | "notice" | "information" => "info",
+        "debug" | "trace" | "dbg" => "debug",
+        _ => "unknown",
+    }
+}
+
+fn entry(labels: Labels, ts_ns: i64, line: String, truncated: bool) -> LogEntry {
+    LogEntry {
+        at: ns_to_ms(ts_ns),
+        level: level_of(&labels, &line),
+        labels,
+        line,
+        truncated,
+    }
+}
+
+impl Desk {
+    /// The newest `limit` lines of `query` over the last `since`, from Loki (and stored in the
+    /// cache), or from the cache when Loki cannot be reached or answers badly.
+    pub async fn logs(&self, req: &LogsRequest<'_>) -> Result<LogsReport, DeskError> {
+        let site = self.pick_source(req.source)?;
+        let cfg = self
+            .cfg
+            .sites
+            .iter()
+            .find(|s| s.name == site)
+            .and_then(|s| s.loki.clone())
+            .ok_or_else(|| DeskError::SourceSetup {
+                name: site.clone(),
+                reason: "it has no Loki: add loki = \"http://…:3100\" to its [[source]] in the \
+                         config, or give --loki URL"
+                    .into(),
+            })?;
+        let since = req
+            .since
+            .trim()
+            .trim_start_matches("now")
+            .trim_start_matches('-');
+        let span = parse_duration_ms(since).ok_or_else(|| DeskError::BadTime {
+            what: "--since",
+            input: req.since.to_string(),
+        })?;
+        let limit = req.limit.clamp(1, MAX_LIMIT);
+        let now = now_ms();
+        let window = (ms_to_ns(now - span), ms_to_ns(now));
+        let loki = display_url(&cfg.endpoint.url);
+        let client = LokiClient::new(&cfg.endpoint, cfg.tenant.as_deref()).map_err(|e| {
+            DeskError::SourceSetup {
+                name: site.clone(),
+                reason: e.to_string(),
+            }
+        })?;
+        let q = LogQuery {
+            query: req.query.to_string(),
+            start_ns: window.0,
+            end_ns: window.1,
+            limit,
+            direction: Direction::Backward,
+        };
+        let failure = match client.query_range(&q).await {
+            Ok(answer) => {
+                let LogResult::Streams(streams) = answer.data else {
+                    return Err(DeskError::Io {
+                        what: "logs".into(),
+                        reason: "this is a LogQL metric query (it answers series, not lines); \
+                                 watchdesk logs shows log queries like {job=\"go-api\"} |= \"error\""
+                            .into(),
+                    });
+                };
+                let mut warnings = answer.warnings;
+                if let Err(e) = self.cache.ingest_logs(&site, &streams, now) {
+                    warnings.push(format!("the lines are not cached: {e}"));
+                } else if let Err(e) = self.cache.prune_logs(&LogRetention::default(), now) {
+                    warnings.push(format!("old log lines could not be dropped: {e}"));
+                }
+                let mut lines: Vec<LogEntry> = streams
+                    .into_iter()
+                    .flat_map(|s| {
+                        let labels = s.labels;
+                        s.lines
+                            .into_iter()
+                            .map(move |l| entry(labels.clone(), l.ts_ns, l.line, l.truncated))
+                    })
+                    .collect();
+                lines.sort_by_key(|l| l.at);
+                return Ok(LogsReport {
+                    site,
+                    loki,
+                    lines,
+                    live: true,
+                    note: None,
+                    warnings,
+                });
+            }
+            // A wrong query is the operator's to fix, not a reason to show old lines.
+            Err(e @ (SourceError::Api { .. } | SourceError::Config { .. })) => {
+                return Err(DeskError::Io {
+                    what: format!("Loki at {loki}"),
+                    reason: e.to_string(),
+                })
+            }
+            Err(e) => e,
+        };
+        let selector = LogSelector::parse(req.query).map_err(|reason| DeskError::Io {
+            what: format!("Loki at {loki} unreachable: {failure}; the cache"),
+            reason,
+        })?;
+        let cached: Vec<CachedLine> =
+            self.cache
+                .read_logs(&site, window, limit, &|l| selector.selects(l), &|line| {
+                    selector.keeps(line)
+                })?;
+        let mut lines: Vec<LogEntry> = cached
+            .into_iter()
+            .map(|c| entry(c.labels, c.ts_ns, c.line, c.truncated))
+            .collect();
+        lines.reverse();
+        let fetched = self.cache.logs_fetched_at(&site)?;
+        let what = if failure.is_unreachable() {
+            "unreachable"
+        } else {
+            "answered badly"
+        };
+        let note = match lines.last() {
+            Some(l) => format!(
+                "Loki at {loki} {what}: {failure}; showing {} cached lines up to {}{}",
+                lines.len(),
+                local_hhmm(l.at),
+                fetched
+                    .map(|t| format!(" (last fetched {})", local_hhmm(t)))
+                    .unwrap_or_default()
+            ),
+            None => format!(
+                "Loki at {loki} {what}: {failure}; no cached lines for this query in the last {}",
+                req.since.trim_start_matches('-')
+            ),
+        };
+        Ok(LogsReport {
+            site,
+            loki,
+            lines,
+            live: false,
+            note: Some(note),
+            warnings: Vec::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn level_words() {
+        assert_eq!(level_of(&labels(&[("level", "ERROR")]), "x"), "error");
+        assert_eq!(
+            level_of(&Labels::new(), r#"{"level":"warn","message":"slow"}"#),
+            "warn"
+        );
+        assert_eq!(level_of(&Labels::new(), "ts=1 level=debug msg=x"), "debug");
+        assert_eq!(
+            level_of(
+                &Labels::new(),
+                r#"127.0.0.1 - - [01/Dec/2026:14:02:00 +0000] "GET /api HTTP/1.1" 503 12 "-" "curl""#
+            ),
+            "error"
+        );
+        assert_eq!(level_of(&Labels::new(), "just text é"), "unknown");
+        assert_eq!(level_of(&Labels::new(), &"é".repeat(3000)), "unknown");
+    }
+}

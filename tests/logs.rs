@@ -1,0 +1,177 @@
+//! `watchdesk logs` (issue #13): the simulator's stand-in Loki (no real Loki can be installed
+//! here) serves the service-down scenario's error lines, `watchdesk logs` prints them and caches
+//! them; with the simulator stopped the same lines come from the cache and the output says so.
+//! Hostile lines from a stub on loopback are printed as text, bounded, and a bad answer leaves the
+//! cache as it was.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{watchdesk_bin, Stack};
+
+const ERRORS: &str = r#"{service="go-api", level="error"} |= "error""#;
+
+#[test]
+fn service_down_error_lines_live_then_from_the_cache() {
+    let mut stack = Stack::start();
+    stack.scenario("service-down?service=go-api");
+    // A few seconds of the burst (one error line a second).
+    std::thread::sleep(Duration::from_secs(4));
+    let loki = stack.loki_url();
+    let (ok, out, err) = stack.watchdesk(&["--loki", &loki, "logs", ERRORS, "--since", "5m"]);
+    assert!(ok, "stdout: {out}\nstderr: {err}");
+    let live: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("upstream unavailable"))
+        .collect();
+    assert!(live.len() >= 2, "the burst's error lines:\n{out}");
+    assert!(
+        live.iter()
+            .all(|l| l.contains(" error ") && l.contains("go-api")),
+        "{out}"
+    );
+    assert!(
+        !out.contains("cached"),
+        "live lines are not marked stale:\n{out}"
+    );
+    // The routine lines of another service are not selected.
+    assert!(!out.contains("vms-service"), "{out}");
+
+    stack.stop_sim();
+    let (ok, cached, err) = stack.watchdesk(&["--loki", &loki, "logs", ERRORS, "--since", "5m"]);
+    assert!(ok, "stdout: {cached}\nstderr: {err}");
+    let first = cached.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("unreachable") && first.contains("cached lines up to"),
+        "says it is the cache: {first}"
+    );
+    let n = cached
+        .lines()
+        .filter(|l| l.contains("upstream unavailable"))
+        .count();
+    assert!(n >= live.len(), "the same lines from the cache:\n{cached}");
+    for l in &live {
+        assert!(cached.contains(l), "{l} missing offline:\n{cached}");
+    }
+    // Line filters are applied to the cached lines too.
+    let (ok, none, _) = stack.watchdesk(&[
+        "--loki",
+        &loki,
+        "logs",
+        r#"{service="go-api"} |= "no such text""#,
+        "--since",
+        "5m",
+    ]);
+    assert!(ok);
+    assert!(none.contains("no cached lines"), "{none}");
+}
+
+/// A Loki stand-in on loopback that answers every request with the current `body`.
+fn stub(body: Arc<Mutex<Vec<u8>>>) -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut buf = [0u8; 65536];
+            let _ = s.read(&mut buf);
+            let b = body.lock().unwrap().clone();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                b.len()
+            );
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(&b);
+        }
+    });
+    url
+}
+
+fn hostile_answer() -> Vec<u8> {
+    let now_ns = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as i64;
+    let t = |back_s: i64| (now_ns - back_s * 1_000_000_000).to_string();
+    let huge = "A".repeat(1 << 20);
+    let mut b = format!(
+        r#"{{"status":"success","data":{{"resultType":"streams","result":[{{"stream":{{"service":"<script>alert(1)</script>","level":"error"}},"values":[["{}","\u001b]0;pwned\u0007\u001b[2J<b>bold</b> <script>x()</script>"],["{}","{huge}"],["{}","bad "#,
+        t(30),
+        t(20),
+        t(10)
+    )
+    .into_bytes();
+    b.extend_from_slice(&[0xff, 0xfe]);
+    b.extend_from_slice(br#"\u001b utf8"]]}]}}"#);
+    b
+}
+
+fn run(loki: &str, cache: &std::path::Path) -> (bool, Vec<u8>, String) {
+    let out = Command::new(watchdesk_bin())
+        .args(["--prometheus", "http://127.0.0.1:1", "--loki", loki])
+        .args(["--cache", &cache.display().to_string()])
+        .args(["logs", "{level=\"error\"}", "--since", "5m"])
+        .env("RUST_LOG", "watchdesk=warn")
+        .output()
+        .expect("run watchdesk");
+    (
+        out.status.success(),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn hostile_lines_are_text_bounded_and_a_bad_answer_keeps_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache.db");
+    let body = Arc::new(Mutex::new(hostile_answer()));
+    let loki = stub(body.clone());
+    let (ok, out, err) = run(&loki, &cache);
+    assert!(ok, "{err}");
+    assert!(
+        !out.contains(&0x1b) && !out.contains(&0x07),
+        "no raw ESC or BEL reaches the terminal"
+    );
+    let text = String::from_utf8(out).expect("the output is UTF-8");
+    assert!(
+        text.contains("\\e]0;pwned\\u{7}\\e[2J<b>bold</b>"),
+        "{text}"
+    );
+    assert!(text.contains("<script>"), "markup is printed as text");
+    assert!(
+        text.contains("bad \u{fffd}\u{fffd}\\e utf8"),
+        "invalid UTF-8 shown as U+FFFD: {text}"
+    );
+    assert!(
+        text.contains("cut at 64 KiB"),
+        "the 1 MB line is cut and says so"
+    );
+    assert!(
+        text.len() < 70 * 1024,
+        "bounded output: {} bytes",
+        text.len()
+    );
+    assert_eq!(text.lines().count(), 3, "{}", &text[..text.len().min(2000)]);
+
+    // A truncated answer: an error, the cached lines shown (saying so), the cache untouched.
+    let good = body.lock().unwrap().clone();
+    *body.lock().unwrap() = good[..good.len() / 2].to_vec();
+    let (ok, out2, err) = run(&loki, &cache);
+    assert!(ok, "{err}");
+    let text2 = String::from_utf8(out2).unwrap();
+    let first = text2.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("answered badly") && first.contains("3 cached lines"),
+        "{first}"
+    );
+    assert_eq!(
+        text2.lines().skip(1).collect::<Vec<_>>(),
+        text.lines().collect::<Vec<_>>()
+    );
+}
