@@ -467,7 +467,10 @@ fn draw_panel<DB: DrawingBackend>(
         )?;
         y += th;
     }
-    let body = Rect::new(8, y + 4, w - 16, h - y - 10);
+    // Small panels (a stat two grid units high has a body of about 26 px in the app) keep their
+    // room for the value: margins shrink with the height.
+    let (mx, mt, mb) = if h - y < 48 { (4, 1, 1) } else { (8, 4, 6) };
+    let body = Rect::new(mx, y + mt, w - 2 * mx, h - y - mt - mb);
     if body.w < 8 || body.h < 8 {
         return Ok(None);
     }

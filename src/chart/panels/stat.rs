@@ -107,7 +107,13 @@ fn stat_tile<DB: DrawingBackend>(
     };
     let word = state.map(state_label).unwrap_or_default();
     let center = o.center || title.is_empty();
-    let pad = if t.h > 100 { 12 } else { 8 };
+    let pad = if t.h > 100 {
+        12
+    } else if t.h > 40 {
+        8
+    } else {
+        2
+    };
     let inner = Rect::new(t.x + pad, t.y + pad, t.w - 2 * pad, t.h - 2 * pad);
     let wide = o.wide_layout && t.w as f64 / t.h.max(1) as f64 > 2.5;
 

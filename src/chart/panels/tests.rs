@@ -645,3 +645,47 @@ fn new_kinds_degrade_like_the_others() {
         assert!(!svg.contains("<script>"), "{ty} escapes series names");
     }
 }
+
+/// The font size of the SVG text that reads `text`.
+fn font_px_of(svg: &str, text: &str) -> f64 {
+    let at = svg
+        .find(&format!(">{text}<"))
+        .or_else(|| svg.find(&format!("\n{text}\n")))
+        .unwrap_or_else(|| panic!("{text} drawn: {svg}"));
+    let open = svg[..at].rfind("<text").expect("a text element");
+    let head = &svg[open..at];
+    let k = head.find("font-size=\"").expect("font-size") + 11;
+    head[k..]
+        .split(|c: char| c != '.' && !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number")
+}
+
+/// Node Exporter Full's top row has stats two grid units high ("CPU Cores", "RAM Total",
+/// "Uptime"): in the app their body is about 26 px high. The value was drawn 1 px high (the padding
+/// took the whole body), an unreadable dot where Grafana shows "8" or "24 GiB".
+#[test]
+fn a_stat_two_grid_units_high_was_drawn_one_pixel_high() {
+    let p = panel(
+        r#"{"id": 1, "type": "stat", "title": "RAM Total", "gridPos": {"x":0,"y":0,"w":2,"h":2},
+            "targets": [{"refId": "A", "expr": "mem"}],
+            "fieldConfig": {"defaults": {"unit": "bytes"}},
+            "options": {"colorMode": "none", "graphMode": "none"}}"#,
+    );
+    for (w, h) in [(120, 26), (230, 26), (120, 40)] {
+        let mut s = spec(
+            &p,
+            vec![series(&p, "A", &[], &[24.0 * 1024.0 * 1024.0 * 1024.0])],
+            w,
+            h,
+        );
+        s.title = String::new();
+        let svg = render_svg(&s);
+        let px = font_px_of(&svg, "24 GiB");
+        assert!(
+            px >= 14.0,
+            "at {w}x{h} the value is {px} px high, too small to read"
+        );
+    }
+}
