@@ -25,12 +25,18 @@ pub const IMPLEMENTED: &[(&str, &str)] = &[
     ("*", "fieldConfig.defaults.color.seriesBy"),
     ("*", "fieldConfig.defaults.custom.hideFrom"),
     ("*", "options.tooltip"),
+    // Grafana 10.4's `unitScale: true`: values in the unit's scaled form (1.5 GiB, 2 s), which is
+    // how Watchdesk always formats units.
+    ("*", "fieldConfig.defaults.unitScale"),
     // The app shows the title and description itself; links open from the panel menu.
     ("*", "options.content"),
     ("*", "options.mode"),
     // Time series (and the old graph, migrated): the legend and every `custom` option drawn.
     ("timeseries", "options.legend.showLegend"),
     ("timeseries", "options.legend.displayMode"),
+    // A leftover of the old graph legend that jsonnet libraries still write: Grafana's time series
+    // ignores it (`displayMode` decides), and so does Watchdesk.
+    ("timeseries", "options.legend.asTable"),
     ("timeseries", "options.legend.placement"),
     ("timeseries", "options.legend.calcs"),
     ("timeseries", "options.legend.sortBy"),
