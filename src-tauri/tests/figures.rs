@@ -161,6 +161,34 @@ fn memory_of_tree(root: u32) -> (u64, u64, String) {
     (rss, pss, each.join(", "))
 }
 
+/// Waits (at most 30 s, then SIGKILL) until no process runs `exe`.
+fn wait_until_gone(exe: &Path) {
+    let exe = exe.canonicalize().unwrap_or_else(|_| exe.to_path_buf());
+    let pids = || -> Vec<u32> {
+        std::fs::read_dir("/proc")
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+                    .filter(|pid: &u32| {
+                        std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p == exe)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let t0 = Instant::now();
+    while !pids().is_empty() {
+        if t0.elapsed() > Duration::from_secs(30) {
+            for pid in pids() {
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            }
+            std::thread::sleep(Duration::from_secs(1));
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn mib(kib: u64) -> String {
     format!("{:.0} MiB", kib as f64 / 1024.0)
 }
@@ -276,6 +304,10 @@ fn release_figures() {
             launch.push(drawn);
             in_page.push(page_ms);
         }
+        // The next launch must not find this one still closing: the single-instance plugin would
+        // hand it over and exit, and the new WebDriver session would wait for a window forever.
+        drop(driver);
+        wait_until_gone(&app);
     }
     launch.sort();
     in_page.sort_by(|a, b| a.total_cmp(b));
@@ -289,6 +321,7 @@ fn release_figures() {
 
     // Idle memory: the app on the dashboard against an empty Tauri window.
     let (a_rss, a_pss, a_n) = idle_memory(&app, &args, &work.path().join("app-idle.log"));
+    wait_until_gone(&app);
     let (e_rss, e_pss, e_n) = idle_memory(&empty, &[], &work.path().join("empty-idle.log"));
     writeln!(
         report,
