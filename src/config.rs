@@ -1317,6 +1317,17 @@ mod tests {
                 "insecure_skip_verify",
                 "timeout",
                 "max_body_mb",
+                "wall",
+                "screens",
+                "monitor",
+                "alarms",
+                "scale",
+                "playlist",
+                "dashboard",
+                "dwell",
+                "from",
+                "to",
+                "vars",
             ])
         }
 

@@ -247,7 +247,7 @@ impl WallConfig {
         let mut unknown: Vec<String> = Vec::new();
         for (i, s) in self.screens.iter().enumerate() {
             for (j, e) in s.playlist.iter().enumerate() {
-                if !known.iter().any(|k| *k == e.dashboard) {
+                if !known.contains(&e.dashboard) {
                     unknown.push(format!(
                         "{:?} (screen {}, entry {})",
                         e.dashboard,
