@@ -449,3 +449,78 @@ fn a_wall_naming_an_unknown_dashboard_is_refused_with_what_is_loaded() {
         "{err}"
     );
 }
+
+/// Through the desk: its one alert list and its stale state drive the wall, and an
+/// acknowledgement (an ack silence in the cache) releases the alarm screen.
+#[test]
+fn the_desks_alert_list_and_stale_state_drive_the_wall() {
+    use crate::cache::{Cache, ReportedAlert};
+    use crate::source::{Alert, AlertState, Labels, Silence, SilenceState};
+    use std::sync::Arc;
+
+    let cfg = Config::from_toml(
+        "[[wall.screens]]\nmonitor = \"all\"\nplaylist = [{ dashboard = \"rta-overview\" }]",
+        None,
+        &Overrides::default(),
+    )
+    .expect("valid");
+    let dashboards = crate::desk::load_dashboards(&cfg).expect("the built-in dashboard");
+    let cache = Arc::new(Cache::open_in_memory().expect("cache"));
+    // No site set up: never green, the wall says so.
+    let d = Desk::from_parts(cfg, cache, Vec::new(), dashboards, Vec::new());
+    let mut w = d.wall().expect("rta-overview is loaded");
+    w.set_monitors(&[monitor("DP-1", 0)], T0);
+    let mut labels = Labels::new();
+    labels.insert("alertname".into(), "ServiceDown".into());
+    labels.insert("severity".into(), "critical".into());
+    labels.insert("instance".into(), "go-api:9201".into());
+    let a = ReportedAlert {
+        alert: Alert {
+            fingerprint: "fp1".into(),
+            labels: labels.clone(),
+            annotations: Labels::new(),
+            starts_at: 1,
+            updated_at: None,
+            ends_at: None,
+            generator_url: None,
+            receivers: vec![],
+            state: AlertState::Active,
+            silenced_by: vec![],
+            inhibited_by: vec![],
+        },
+        reported_by: vec![],
+    };
+    let site = d.sources()[0].clone();
+    let now = crate::time::now_ms();
+    d.cache
+        .sync_alerts(&site, std::slice::from_ref(&a), true, now)
+        .expect("sync");
+    w.set_status(&d.wall_status(), T0 + MIN);
+    let v = w.view(T0 + MIN);
+    assert_eq!(shows(&v, "DP-1"), "alarm fp1");
+    assert_eq!(v.screens[0].counts.critical, 1);
+    assert!(
+        v.screens[0]
+            .stale
+            .as_deref()
+            .is_some_and(|s| s.contains("not set up")),
+        "{v:?}"
+    );
+    d.cache
+        .replace_silences(
+            &site,
+            &[Silence {
+                id: "s1".into(),
+                state: SilenceState::Active,
+                matchers: crate::ack::default_matchers(&labels),
+                starts_at: now,
+                ends_at: now + 3_600_000,
+                updated_at: None,
+                created_by: "sam".into(),
+                comment: "[ack] on it".into(),
+            }],
+        )
+        .expect("silences");
+    w.set_status(&d.wall_status(), T0 + 2 * MIN);
+    assert_eq!(shows(&w.view(T0 + 2 * MIN), "DP-1"), "rta-overview");
+}
