@@ -29,6 +29,15 @@
 //! # or with the password (or, without username, the bearer token) in the OS keyring, stored there
 //! # by `watchdesk login rta`:
 //! # prometheus = { url = "https://mon.example/prometheus", username = "op", keyring = true }
+//!
+//! [[wall.screens]]        # the video wall (`config/wall.rs`); the windows come in the next step
+//! monitor = "HDMI-1"      # a monitor name, an index (0 = the first) or "all" (every other one)
+//! alarms = true           # steps aside for a new critical alert until it is acknowledged or resolved
+//! scale = true            # the wall scale (default on)
+//! playlist = [
+//!   { dashboard = "rta-overview", dwell = "2m", from = "now-6h", to = "now" },   # dwell 10s..1d
+//!   { dashboard = "node-exporter", dwell = "1m", vars = { instance = "nvr-01:9100" } },
+//! ]
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -38,6 +47,12 @@ use serde::Deserialize;
 
 use crate::source::{Auth, Endpoint, Tls};
 use crate::time::parse_duration_ms;
+
+mod wall;
+pub use wall::{
+    MonitorMatch, PlaylistEntry, ScreenConfig, WallConfig, DEFAULT_DWELL_MS, MAX_PLAYLIST_ENTRIES,
+    MAX_WALL_SCREENS,
+};
 
 /// The built-in RTA CCTV overview dashboard (also loads in Grafana).
 pub const BUILTIN_DASHBOARD: &str = include_str!("../deploy/dashboards/rta-overview.json");
@@ -199,6 +214,8 @@ pub struct Config {
     /// Alerts that resolve while nobody acknowledged them stay listed as "resolved, not
     /// acknowledged" until an operator acknowledges them.
     pub keep_resolved_unacknowledged: bool,
+    /// The `[wall]` section, if any (the wall then rotates every dashboard on every monitor).
+    pub wall: Option<WallConfig>,
 }
 
 /// Command-line overrides (the same flags for the CLI and the desktop app).
@@ -240,6 +257,7 @@ struct FileConfig {
     keep_resolved_unacknowledged: Option<bool>,
     #[serde(default, rename = "source")]
     sources: Vec<FileSource>,
+    wall: Option<wall::FileWall>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -836,6 +854,7 @@ impl Config {
                 &GRACE_BOUNDS,
             )?,
             keep_resolved_unacknowledged: fc.keep_resolved_unacknowledged.unwrap_or(true),
+            wall: fc.wall.as_ref().map(wall::wall).transpose()?,
         };
         Ok(cfg)
     }
@@ -1298,6 +1317,17 @@ mod tests {
                 "insecure_skip_verify",
                 "timeout",
                 "max_body_mb",
+                "wall",
+                "screens",
+                "monitor",
+                "alarms",
+                "scale",
+                "playlist",
+                "dashboard",
+                "dwell",
+                "from",
+                "to",
+                "vars",
             ])
         }
 

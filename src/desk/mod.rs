@@ -6,7 +6,8 @@
 //! One file per use-case area: `alerts.rs` (list, counts, detail, the heartbeat rule, overall state),
 //! `acks.rs` (acknowledging and its targeting), `dashboards.rs` (panels, hover values, variables),
 //! `shift_log.rs`, `notifications.rs` (the notification clock), `check.rs` (`watchdesk check`),
-//! `logs.rs` (`watchdesk logs`: Loki, else the cache).
+//! `logs.rs` (`watchdesk logs`: Loki, else the cache), `wall.rs` (the video wall: rotation, alarm
+//! takeover, screens on monitors; a clock-driven state machine the shell only displays).
 
 mod acks;
 mod alerts;
@@ -16,6 +17,7 @@ mod login;
 mod logs;
 mod notifications;
 mod shift_log;
+mod wall;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -39,6 +41,10 @@ pub use dashboards::{
 pub use login::{LoginReport, LoginRequest, Verified};
 pub use logs::{level_of, LogEntry, LogsReport, LogsRequest};
 pub use shift_log::Export;
+pub use wall::{
+    assign, AlarmView, Assignment, Command, Monitor, Placement, PlaylistKey, ScreenView, Show,
+    Wall, WallStatus, WallView,
+};
 
 /// What the front doors can be told went wrong. Each message says what failed and what to do.
 #[derive(Debug, thiserror::Error)]
