@@ -217,7 +217,10 @@ async function start() {
   showView(initial);
   if (initial === 'alert') openAlert(state.view.source, state.view.fingerprint);
   if (initial === 'shiftlog') loadShiftLog();
-  await loadDashboard(state.view.dashboard, false);
+  // A first start (no range saved yet) opens the dashboard at its own time range and refresh, as
+  // Grafana opens it; afterwards the operator's last range is kept.
+  const savedRange = Boolean(st.view && st.view.from);
+  await loadDashboard(state.view.dashboard, !savedRange);
 }
 
 // A module runs after the document is parsed; the dev pages import it after inserting the markup.
