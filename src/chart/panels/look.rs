@@ -4,60 +4,16 @@
 
 use super::super::theme::{self, Rgb};
 
+/// HSL with the hue in degrees (tinycolor's), from the one conversion in `chart::color`.
 fn to_hsl(c: Rgb) -> (f64, f64, f64) {
-    let (r, g, b) = (c.0 as f64 / 255.0, c.1 as f64 / 255.0, c.2 as f64 / 255.0);
-    let max = r.max(g).max(b);
-    let min = r.min(g).min(b);
-    let l = (max + min) / 2.0;
-    if max == min {
-        return (0.0, 0.0, l);
-    }
-    let d = max - min;
-    let s = if l > 0.5 {
-        d / (2.0 - max - min)
-    } else {
-        d / (max + min)
-    };
-    let h = if max == r {
-        (g - b) / d + if g < b { 6.0 } else { 0.0 }
-    } else if max == g {
-        (b - r) / d + 2.0
-    } else {
-        (r - g) / d + 4.0
-    };
-    (h * 60.0, s, l)
+    let (h, s, l) = super::super::color::rgb_to_hsl(c.0 as f64, c.1 as f64, c.2 as f64);
+    (h * 360.0, s, l)
 }
 
 fn from_hsl(h: f64, s: f64, l: f64) -> Rgb {
-    let h = h.rem_euclid(360.0) / 360.0;
-    let to = |v: f64| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
-    if s == 0.0 {
-        return Rgb(to(l), to(l), to(l));
-    }
-    let q = if l < 0.5 {
-        l * (1.0 + s)
-    } else {
-        l + s - l * s
-    };
-    let p = 2.0 * l - q;
-    let hue = |mut t: f64| {
-        if t < 0.0 {
-            t += 1.0;
-        }
-        if t > 1.0 {
-            t -= 1.0;
-        }
-        if t < 1.0 / 6.0 {
-            p + (q - p) * 6.0 * t
-        } else if t < 0.5 {
-            q
-        } else if t < 2.0 / 3.0 {
-            p + (q - p) * (2.0 / 3.0 - t) * 6.0
-        } else {
-            p
-        }
-    };
-    Rgb(to(hue(h + 1.0 / 3.0)), to(hue(h)), to(hue(h - 1.0 / 3.0)))
+    let (r, g, b) = super::super::color::hsl_to_rgb(h.rem_euclid(360.0) / 360.0, s, l);
+    let to = |v: f64| v.round().clamp(0.0, 255.0) as u8;
+    Rgb(to(r), to(g), to(b))
 }
 
 /// tinycolor `darken(amount)`: lightness minus `amount` percent.
