@@ -21,12 +21,11 @@ pub fn app_state(desk: Desk) -> dto::AppState {
         .ok()
         .flatten()
         .map(View::from)
+        // Nothing saved yet (a first start): no range, so the UI opens the dashboard at its own
+        // time range and refresh, as Grafana does.
         .unwrap_or_else(|| View {
             view: "dashboard".into(),
             dashboard: first.clone(),
-            from: "now-6h".into(),
-            to: "now".into(),
-            refresh_ms: Some(30_000),
             ..Default::default()
         });
     if desk.dashboard(&view.dashboard).is_err() {
