@@ -23,6 +23,8 @@
 //! alertmanagers = ["http://localhost:9093"]
 //! loki = "http://localhost:3100"      # optional: logs (`watchdesk logs`); same auth fields
 //! # loki_tenant = "vms"               # X-Scope-OrgID of a multi-tenant Loki
+//! # loki_labels = { job = "job", instance = "host" }   # alert label -> stream label for an alert's
+//! #                                   # logs (default: job, instance and service, same names)
 //! # or, with auth and TLS:
 //! # prometheus = { url = "https://mon.example/prometheus", username = "op", password_file = "/etc/wd/pw",
 //! #                ca_file = "/etc/wd/ca.pem" }
@@ -113,6 +115,50 @@ pub struct SiteConfig {
 pub struct LokiConfig {
     pub endpoint: Endpoint,
     pub tenant: Option<String>,
+    /// (alert label, stream label): an alert's logs are the streams whose labels equal the alert's
+    /// values of these (those the alert has). Default [`DEFAULT_LOKI_LABELS`].
+    pub labels: Vec<(String, String)>,
+}
+
+/// The labels an alert and its service's log streams share by default.
+pub const DEFAULT_LOKI_LABELS: [&str; 3] = ["job", "instance", "service"];
+
+fn default_loki_labels() -> Vec<(String, String)> {
+    DEFAULT_LOKI_LABELS
+        .iter()
+        .map(|l| (l.to_string(), l.to_string()))
+        .collect()
+}
+
+/// `loki_labels`: label names as Prometheus and Loki accept them, at least one.
+fn check_loki_labels(
+    site: &str,
+    m: Option<&std::collections::BTreeMap<String, String>>,
+) -> Result<Vec<(String, String)>, ConfigError> {
+    let Some(m) = m else {
+        return Ok(default_loki_labels());
+    };
+    let ok = |n: &str| {
+        let mut c = n.chars();
+        c.next()
+            .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+            && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
+    };
+    if m.is_empty() {
+        return Err(ConfigError::Invalid(format!(
+            "source {site:?} loki_labels is empty: name at least one alert label and the stream \
+             label it matches, like loki_labels = {{ job = \"job\" }}"
+        )));
+    }
+    for (a, l) in m {
+        if !ok(a) || !ok(l) {
+            return Err(ConfigError::Invalid(format!(
+                "source {site:?} loki_labels {a:?} = {l:?}: label names are letters, digits and \
+                 _ and do not start with a digit"
+            )));
+        }
+    }
+    Ok(m.iter().map(|(a, l)| (a.clone(), l.clone())).collect())
 }
 
 /// `--dashboard` values: an existing file, or the uid or title of the built-in or a configured
@@ -269,6 +315,7 @@ struct FileSource {
     alertmanagers: Vec<FileEndpoint>,
     loki: Option<FileEndpoint>,
     loki_tenant: Option<String>,
+    loki_labels: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -569,6 +616,7 @@ impl Config {
             let mut lc = site.loki.clone().unwrap_or_else(|| LokiConfig {
                 endpoint: Endpoint::new(u),
                 tenant: None,
+                labels: default_loki_labels(),
             });
             lc.endpoint.url = u.to_string();
             if let Auth::Keyring { account, .. } = &mut lc.endpoint.auth {
@@ -666,10 +714,11 @@ impl Config {
                         crate::secrets::Role::Loki,
                     )?,
                     tenant: check_tenant(&name, s.loki_tenant.as_deref())?,
+                    labels: check_loki_labels(&name, s.loki_labels.as_ref())?,
                 }),
-                None if s.loki_tenant.is_some() => {
+                None if s.loki_tenant.is_some() || s.loki_labels.is_some() => {
                     return Err(ConfigError::Invalid(format!(
-                        "source {name:?} has loki_tenant but no loki = URL"
+                        "source {name:?} has loki_tenant or loki_labels but no loki = URL"
                     )))
                 }
                 None => None,
@@ -1098,6 +1147,40 @@ mod tests {
         check_err(
             "[[source]]\nprometheus = \"http://p\"\nloki = \"http://l\"\nloki_tenant = \"a b\"",
             "printable",
+        );
+        assert_eq!(
+            l.labels,
+            vec![
+                ("job".to_string(), "job".to_string()),
+                ("instance".into(), "instance".into()),
+                ("service".into(), "service".into())
+            ],
+            "the default mapping of an alert's labels to its log streams"
+        );
+        let mapped = load(
+            "[[source]]\nprometheus = \"http://p\"\nloki = \"http://l\"\n\
+             loki_labels = { instance = \"host\", job = \"app\" }",
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            mapped.sites[0].loki.as_ref().unwrap().labels,
+            vec![
+                ("instance".to_string(), "host".to_string()),
+                ("job".into(), "app".into())
+            ]
+        );
+        check_err(
+            "[[source]]\nprometheus = \"http://p\"\nloki = \"http://l\"\nloki_labels = {}",
+            "at least one",
+        );
+        check_err(
+            "[[source]]\nprometheus = \"http://p\"\nloki = \"http://l\"\nloki_labels = { job = \"a-b\" }",
+            "label names",
+        );
+        check_err(
+            "[[source]]\nprometheus = \"http://p\"\nloki_labels = { job = \"job\" }",
+            "no loki",
         );
     }
 

@@ -132,8 +132,13 @@ enum Cmd {
     /// Log lines from the source's Loki (LogQL: a stream selector and line filters), newest last;
     /// from the cache, saying so, when Loki cannot be reached.
     Logs {
-        /// LogQL, e.g. '{service="go-api"} |= "error"'.
-        query: String,
+        /// LogQL, e.g. '{service="go-api"} |= "error"'; with --alert, text the lines contain (or
+        /// /regex/).
+        query: Option<String>,
+        /// An alert's logs instead: its fingerprint (or its name, when only one alert has it),
+        /// from 5 minutes before it started until it resolved or now.
+        #[arg(long)]
+        alert: Option<String>,
         /// How far back: 15m, 1h, 2d.
         #[arg(long, default_value = "15m", allow_hyphen_values = true)]
         since: String,
@@ -266,17 +271,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::History { since, csv } => history(&open(&cli)?, source, since, *csv),
         Cmd::Logs {
             query,
+            alert,
             since,
             limit,
-        } => {
-            let req = desk::LogsRequest {
-                source,
-                query,
-                since,
-                limit: *limit,
-            };
-            rt.block_on(cli::logs::logs(&open(&cli)?, &req))
-        }
+        } => match (alert, query) {
+            (Some(alert), filter) => {
+                let req = desk::AlertLogsRequest {
+                    source,
+                    alert,
+                    filter: filter.as_deref().unwrap_or(""),
+                    limit: *limit,
+                };
+                rt.block_on(cli::logs::alert_logs(&open(&cli)?, &req))
+            }
+            (None, Some(query)) => {
+                let req = desk::LogsRequest {
+                    source,
+                    query,
+                    since,
+                    limit: *limit,
+                };
+                rt.block_on(cli::logs::logs(&open(&cli)?, &req))
+            }
+            (None, None) => bail!(
+                "logs: give a LogQL query like '{{service=\"go-api\"}} |= \"error\"', or \
+                 --alert FINGERPRINT for an alert's logs"
+            ),
+        },
         Cmd::Login {
             site,
             username,

@@ -71,6 +71,78 @@ fn service_down_error_lines_live_then_from_the_cache() {
     assert!(none.contains("no cached lines"), "{none}");
 }
 
+#[test]
+fn an_alerts_logs_are_its_services_lines_around_its_start() {
+    let mut stack = Stack::start();
+    stack.wait_targets_up(14);
+    let loki = stack.loki_url();
+    stack.scenario("service-down?service=go-api");
+    // Prometheus fires ServiceDown after 30 s of up == 0; Watchdesk learns it from Alertmanager.
+    common::wait_for("ServiceDown in Watchdesk", Duration::from_secs(150), || {
+        let _ = stack.watchdesk(&["poll", "--once"]);
+        let (_, out, _) = stack.watchdesk(&["alerts"]);
+        out.contains("ServiceDown").then_some(())
+    });
+    let (ok, out, err) = stack.watchdesk(&["--loki", &loki, "logs", "--alert", "ServiceDown"]);
+    assert!(ok, "stdout: {out}\nstderr: {err}");
+    let head = out.lines().next().unwrap_or_default();
+    assert!(
+        head.starts_with(r#"{job="go-api", instance="127.0.0.1:"#) && head.contains("still firing"),
+        "the query made from the alert's labels: {head}"
+    );
+    let lines: Vec<&str> = out.lines().skip(1).collect();
+    let errors = lines
+        .iter()
+        .filter(|l| l.contains(" error ") && l.contains("upstream unavailable"))
+        .count();
+    let before = lines
+        .iter()
+        .filter(|l| l.contains(" info ") && l.contains("request handled"))
+        .count();
+    assert!(
+        errors >= 10 && before >= 3,
+        "the burst of error lines and the routine lines before it:\n{out}"
+    );
+    assert!(
+        lines.iter().all(|l| l.contains("go-api")),
+        "only the alert's service:\n{out}"
+    );
+    // The operator's filter narrows it (text, or /regex/).
+    let (ok, filtered, _) = stack.watchdesk(&[
+        "--loki",
+        &loki,
+        "logs",
+        "--alert",
+        "ServiceDown",
+        r#"/"attempt":[0-9]+/"#,
+    ]);
+    assert!(ok);
+    let kept: Vec<&str> = filtered.lines().skip(1).collect();
+    assert!(
+        !kept.is_empty() && kept.iter().all(|l| l.contains("\"attempt\":")),
+        "{filtered}"
+    );
+
+    // Loki gone: the same lines from the cache, saying so.
+    stack.stop_sim();
+    let (ok, cached, err) = stack.watchdesk(&["--loki", &loki, "logs", "--alert", "ServiceDown"]);
+    assert!(ok, "stdout: {cached}\nstderr: {err}");
+    assert!(
+        cached
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .contains("unreachable")
+            && cached.contains("(stale: from the cache)"),
+        "{cached}"
+    );
+    let offline = cached
+        .lines()
+        .filter(|l| l.contains(" error ") && l.contains("upstream unavailable"))
+        .count();
+    assert!(offline >= errors, "the error lines offline:\n{cached}");
+}
+
 /// A Loki stand-in on loopback that answers every request with the current `body`.
 fn stub(body: Arc<Mutex<Vec<u8>>>) -> String {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();

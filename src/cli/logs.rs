@@ -5,13 +5,42 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use watchdesk::desk::{Desk, LogsRequest};
+use watchdesk::desk::{AlertLogsRequest, Desk, LogsReport, LogsRequest};
 use watchdesk::source::loki::MAX_LINE_BYTES;
 use watchdesk::text::for_terminal as safe;
 use watchdesk::time::local_datetime;
 
 pub async fn logs(d: &Desk, req: &LogsRequest<'_>) -> Result<ExitCode> {
     let r = d.logs(req).await?;
+    let none = format!(
+        "no lines for this query in the last {}",
+        req.since.trim_start_matches('-')
+    );
+    print(&r, &none);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `watchdesk logs --alert FP`: the query used, then the lines.
+pub async fn alert_logs(d: &Desk, req: &AlertLogsRequest<'_>) -> Result<ExitCode> {
+    let a = d.alert_logs(req).await?;
+    outln!(
+        "{} from {} to {}",
+        safe(&a.query),
+        local_datetime(a.from),
+        if a.open {
+            "now (still firing)".to_string()
+        } else {
+            local_datetime(a.to)
+        }
+    );
+    print(
+        &a.report,
+        "no lines for this alert's service in that window",
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print(r: &LogsReport, none: &str) {
     if let Some(note) = &r.note {
         outln!("{} (stale: from the cache)", safe(note));
     }
@@ -19,10 +48,7 @@ pub async fn logs(d: &Desk, req: &LogsRequest<'_>) -> Result<ExitCode> {
         eprintln!("watchdesk: {}", safe(w));
     }
     if r.lines.is_empty() && r.live {
-        outln!(
-            "no lines for this query in the last {}",
-            safe(req.since.trim_start_matches('-'))
-        );
+        outln!("{none}");
     }
     for l in &r.lines {
         let who = ["service", "job", "app", "instance"]
@@ -44,5 +70,4 @@ pub async fn logs(d: &Desk, req: &LogsRequest<'_>) -> Result<ExitCode> {
             }
         );
     }
-    Ok(ExitCode::SUCCESS)
 }

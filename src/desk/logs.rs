@@ -4,6 +4,7 @@
 
 use super::{Desk, DeskError};
 use crate::cache::logs::{CachedLine, LogRetention};
+use crate::config::LokiConfig;
 use crate::source::logql::LogSelector;
 use crate::source::loki::{
     ms_to_ns, ns_to_ms, Direction, LogQuery, LogResult, LokiClient, MAX_LIMIT,
@@ -112,18 +113,7 @@ impl Desk {
     /// cache), or from the cache when Loki cannot be reached or answers badly.
     pub async fn logs(&self, req: &LogsRequest<'_>) -> Result<LogsReport, DeskError> {
         let site = self.pick_source(req.source)?;
-        let cfg = self
-            .cfg
-            .sites
-            .iter()
-            .find(|s| s.name == site)
-            .and_then(|s| s.loki.clone())
-            .ok_or_else(|| DeskError::SourceSetup {
-                name: site.clone(),
-                reason: "it has no Loki: add loki = \"http://…:3100\" to its [[source]] in the \
-                         config, or give --loki URL"
-                    .into(),
-            })?;
+        let cfg = self.loki_of(&site)?;
         let since = req
             .since
             .trim()
@@ -133,9 +123,42 @@ impl Desk {
             what: "--since",
             input: req.since.to_string(),
         })?;
-        let limit = req.limit.clamp(1, MAX_LIMIT);
         let now = now_ms();
         let window = (ms_to_ns(now - span), ms_to_ns(now));
+        let what = format!("in the last {}", req.since.trim_start_matches('-'));
+        self.fetch_logs(site, &cfg, req.query, window, req.limit, &what)
+            .await
+    }
+
+    /// The site's Loki, or an error saying how to configure one.
+    pub(crate) fn loki_of(&self, site: &str) -> Result<LokiConfig, DeskError> {
+        self.cfg
+            .sites
+            .iter()
+            .find(|s| s.name == site)
+            .and_then(|s| s.loki.clone())
+            .ok_or_else(|| DeskError::SourceSetup {
+                name: site.to_string(),
+                reason: "it has no Loki: add loki = \"http://…:3100\" to its [[source]] in the \
+                         config, or give --loki URL"
+                    .into(),
+            })
+    }
+
+    /// The newest `limit` lines of `query` in `window` (ns), from Loki and stored in the cache, or
+    /// from the cache (saying so) when Loki cannot be reached or answers badly. `span` words the
+    /// window for the note ("in the last 15m").
+    pub(crate) async fn fetch_logs(
+        &self,
+        site: String,
+        cfg: &LokiConfig,
+        query: &str,
+        window: (i64, i64),
+        limit: usize,
+        span: &str,
+    ) -> Result<LogsReport, DeskError> {
+        let limit = limit.clamp(1, MAX_LIMIT);
+        let now = now_ms();
         let loki = display_url(&cfg.endpoint.url);
         let client = LokiClient::new(&cfg.endpoint, cfg.tenant.as_deref()).map_err(|e| {
             DeskError::SourceSetup {
@@ -144,7 +167,7 @@ impl Desk {
             }
         })?;
         let q = LogQuery {
-            query: req.query.to_string(),
+            query: query.to_string(),
             start_ns: window.0,
             end_ns: window.1,
             limit,
@@ -194,7 +217,7 @@ impl Desk {
             }
             Err(e) => e,
         };
-        let selector = LogSelector::parse(req.query).map_err(|reason| DeskError::Io {
+        let selector = LogSelector::parse(query).map_err(|reason| DeskError::Io {
             what: format!("Loki at {loki} unreachable: {failure}; the cache"),
             reason,
         })?;
@@ -223,10 +246,9 @@ impl Desk {
                     .map(|t| format!(" (last fetched {})", local_hhmm(t)))
                     .unwrap_or_default()
             ),
-            None => format!(
-                "Loki at {loki} {what}: {failure}; no cached lines for this query in the last {}",
-                req.since.trim_start_matches('-')
-            ),
+            None => {
+                format!("Loki at {loki} {what}: {failure}; no cached lines for this query {span}")
+            }
         };
         Ok(LogsReport {
             site,

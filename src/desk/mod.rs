@@ -10,6 +10,7 @@
 //! takeover, screens on monitors; a clock-driven state machine the shell only displays).
 
 mod acks;
+mod alert_logs;
 mod alerts;
 mod check;
 mod dashboards;
@@ -33,6 +34,7 @@ use crate::source::Site;
 use crate::time::Millis;
 
 pub use acks::{AckReport, NamedAck};
+pub use alert_logs::{alert_query, AlertLogs, AlertLogsRequest, LEAD_MS as ALERT_LOGS_LEAD_MS};
 pub use alerts::{AlertDetail, AlertList, Counts, ListedAlert, Overall, RESOLVED_UNACKED};
 pub use check::{CheckLine, CheckReport};
 pub use dashboards::{

@@ -97,6 +97,24 @@ impl Cursor<'_> {
     }
 }
 
+/// `s` as a LogQL double-quoted string (Go's escapes for `\\`, `"`, newline and tab), which
+/// [`LogSelector::parse`] and Loki read back as `s`.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 fn regex(pattern: &str) -> Result<Regex, String> {
     regex::RegexBuilder::new(pattern)
         .size_limit(1 << 20)
