@@ -12,6 +12,7 @@ fn main() {
             "export_panel",
             "alerts",
             "alert_detail",
+            "alert_logs",
             "status",
             "open_link",
             "ack",

@@ -274,6 +274,8 @@ pub struct Overrides {
     /// `--dashboard` values: a Grafana dashboard JSON file, or the uid (or title) of the built-in
     /// or a configured dashboard.
     pub dashboards: Vec<String>,
+    /// `--loki URL`: the Loki of the one site ([`Config::override_loki`]).
+    pub loki: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -905,6 +907,10 @@ impl Config {
             keep_resolved_unacknowledged: fc.keep_resolved_unacknowledged.unwrap_or(true),
             wall: fc.wall.as_ref().map(wall::wall).transpose()?,
         };
+        let mut cfg = cfg;
+        if let Some(u) = &ov.loki {
+            cfg.override_loki(u)?;
+        }
         Ok(cfg)
     }
 }

@@ -188,14 +188,12 @@ fn overrides(cli: &Cli) -> Overrides {
         alertmanagers: cli.alertmanager.clone(),
         cache: cli.cache.clone(),
         dashboards: cli.dashboard.clone(),
+        loki: cli.loki.clone(),
     }
 }
 
 fn open(cli: &Cli) -> Result<Desk> {
-    let mut cfg = watchdesk::config::Config::load(&overrides(cli))?;
-    if let Some(u) = &cli.loki {
-        cfg.override_loki(u)?;
-    }
+    let cfg = watchdesk::config::Config::load(&overrides(cli))?;
     let d = Desk::with_config(cfg, OpenOptions::default())?;
     for w in d.warnings() {
         eprintln!("watchdesk: {w}");

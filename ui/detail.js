@@ -7,6 +7,7 @@ import { state } from './state.js';
 import { sevLook, sevBadge, isSeverityWord } from './severity.js';
 import { stateWord, isResolvedUnacked, ackOf, isPendingAck, isMaintenance, canAck, ackText, ackTitle, alertSummary } from './alertstate.js';
 import { openAckDialog, loadAuthor } from './ackdialog.js';
+import { logsCard, stopLogs } from './logs.js';
 
 let hooks = { goToPanel() {}, afterAckChange() {} };
 let busy = false;
@@ -195,6 +196,10 @@ function renderDetail(d) {
     ruleCard.appendChild(el('div', 'none', 'No chart for this expression.'));
   }
   box.appendChild(ruleCard);
+
+  // -- logs of the alert's service (kept across redraws; polls while the alert fires)
+  if (a) box.appendChild(logsCard(a.source || state.view.source, a.fingerprint || state.view.fingerprint, a.starts_at));
+  else stopLogs();
 
   // -- targets
   const tCard = card('Target health', true);

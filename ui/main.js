@@ -14,6 +14,7 @@ import { initDashboard, loadDashboard, setVariable, renderAllPanels, refreshVisi
 import { hideHover } from './hover.js';
 import { initAlerts, refreshAlerts, renderAlerts, setGroup, escapeFilter } from './alerts.js';
 import { initDetail, loadDetail, showDetailLoading } from './detail.js';
+import { stopLogs } from './logs.js';
 import { initAckDialog, isAckDialogOpen, closeAckDialog } from './ackdialog.js';
 import { initShiftLog, loadShiftLog } from './shiftlog.js';
 import { refreshStatus, renderErrorLine, downKey } from './status.js';
@@ -28,6 +29,7 @@ function showView(name) {
   $('nav-alerts').classList.toggle('active', name === 'alerts' || name === 'alert');
   $('nav-shiftlog').classList.toggle('active', name === 'shiftlog');
   if (name !== 'dashboard') hideHover();
+  if (name !== 'alert') stopLogs();
   if (name === 'dashboard') renderDirtyOnScreen(); // panels that changed while another view was shown
 }
 

@@ -243,6 +243,24 @@ pub async fn alert_detail(
         .into())
 }
 
+/// An alert's logs (its service's lines around its start), narrowed by `filter` (text, or
+/// `/regex/`); from the cache, saying so, when Loki is down.
+#[tauri::command]
+pub async fn alert_logs(
+    desk: Desk<'_>,
+    source: Option<String>,
+    fingerprint: String,
+    filter: String,
+) -> IpcResult<dto::AlertLogsDto> {
+    let req = desk::AlertLogsRequest {
+        source: source.as_deref(),
+        alert: &fingerprint,
+        filter: &filter,
+        limit: 1000,
+    };
+    Ok(desk.alert_logs(&req).await?.into())
+}
+
 #[tauri::command]
 pub fn status(desk: Desk) -> dto::StatusDto {
     let (worst, _) = desk.overall();

@@ -1,6 +1,10 @@
 //! IPC payloads: the only place that knows the JSON the UI sees. The engine's types are not
 //! serialisable by design; these are built from them.
 
+mod logs;
+
+pub use logs::AlertLogsDto;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

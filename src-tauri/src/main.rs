@@ -32,6 +32,9 @@ pub struct Args {
     pub alertmanager: Vec<String>,
     #[arg(long, value_name = "FILE")]
     pub cache: Option<PathBuf>,
+    /// The site's Loki (logs in an alert's detail).
+    #[arg(long, value_name = "URL")]
+    pub loki: Option<String>,
     /// Dashboard: a Grafana dashboard JSON file, or the uid of a configured one. Repeatable.
     #[arg(long, value_name = "FILE|UID")]
     pub dashboard: Vec<String>,
@@ -97,6 +100,7 @@ fn main() {
             commands::export_panel,
             commands::alerts,
             commands::alert_detail,
+            commands::alert_logs,
             commands::status,
             commands::open_link,
             commands::ack,

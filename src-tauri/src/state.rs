@@ -23,6 +23,7 @@ pub fn open(args: &Args) -> Result<Shell> {
         alertmanagers: args.alertmanager.clone(),
         cache: args.cache.clone(),
         dashboards: args.dashboard.clone(),
+        loki: args.loki.clone(),
     };
     Ok(Arc::new(Desk::open(
         &ov,

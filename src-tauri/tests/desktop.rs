@@ -96,6 +96,35 @@ fn notification_click_opens_the_alert_and_markup_stays_text() {
     );
     std::thread::sleep(Duration::from_secs(2));
     driver.screenshot(&screenshots().join("alert-detail.png"));
+    // The detail shows the logs of the alert's service (the simulator's stand-in Loki): the burst
+    // of error lines after the alert's start, marked, and the routine lines before it.
+    let logs = driver.wait_js(
+        "go-api's error lines in the alert's detail",
+        Duration::from_secs(30),
+        "const c = document.querySelector('.logs-card'); if (!c) return ''; \
+         const rows = Array.from(c.querySelectorAll('.logline')); \
+         const err = rows.filter(r => r.classList.contains('lv-error') && /ERROR/.test(r.textContent) \
+           && r.textContent.includes('upstream unavailable') && r.textContent.includes('go-api')); \
+         const before = rows.filter(r => /INFO/.test(r.textContent) && r.textContent.includes('request handled')); \
+         const start = c.querySelector('.logs-start'); \
+         return err.length >= 3 && before.length >= 3 && start ? \
+           [err.length, before.length, rows.every(r => r.textContent.includes('go-api')), start.textContent, \
+            c.querySelector('.logs-query').textContent] : ''",
+    );
+    assert_eq!(logs[2], true, "only go-api's lines: {logs}");
+    assert!(
+        logs[4]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("{job=\"go-api\", instance=\"127.0.0.1:"),
+        "the selector made from the alert's labels: {logs}"
+    );
+    driver.exec(
+        "const c = document.querySelector('.logs-card'); const m = document.getElementById('main'); \
+         m.scrollTop += c.getBoundingClientRect().top - m.getBoundingClientRect().top - 10; return true",
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    driver.screenshot(&screenshots().join("alert-logs.png"));
     // A repeat poll must not notify the same alert again.
     std::thread::sleep(Duration::from_secs(12));
     assert_eq!(

@@ -693,6 +693,9 @@ impl Stack {
             self.am_url(),
             "--cache".into(),
             self.cache_path().display().to_string(),
+            // The simulator's stand-in Loki (no real Loki can be installed here).
+            "--loki".into(),
+            self.loki_url(),
         ]
     }
 }

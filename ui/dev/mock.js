@@ -379,6 +379,36 @@
     { source: SITE_B, component: 'alertmanager', ok: false, unreachable: true, last_success: DR_LAST + 40000, last_error: 'timed out after 5 s', latency_ms: null },
   ];
 
+  // An alert's logs as the engine answers them: its service's lines around the start, the filter
+  // applied; hostile lines (markup, an escaped ANSI sequence) among them; a DR-site alert from the cache.
+  function alertLogs(args) {
+    const a = ALERTS.find((x) => x.fingerprint === args.fingerprint && (!args.source || x.source === args.source));
+    if (!a) throw 'the alert ' + args.fingerprint + ' is not in the current alerts (it may have resolved): reload the list';
+    const job = a.labels.job || a.labels.instance;
+    if (!job) throw 'the logs of ' + a.alertname + ': this alert has none of the labels that name its service\'s log streams (job, instance, service)';
+    const start = a.starts_at;
+    const lines = [];
+    for (let t = start - 5 * MIN; t < start; t += 20e3) lines.push({ at: t, level: 'info', who: job, line: '{"level":"info","service":"' + job + '","message":"request handled","path":"/api/v1/streams","status":200}', cut: false });
+    lines.push({ at: start - 4e3, level: 'warn', who: job, line: '{"level":"warn","service":"' + job + '","message":"slow upstream","duration_ms":2150}', cut: false });
+    lines.push({ at: start, level: 'error', who: job, line: '{"level":"error","service":"' + job + '","error":"context deadline exceeded","message":"health check failed, shutting down"}', cut: false });
+    lines.push({ at: start + 1e3, level: 'error', who: job, line: XSS_IMG + ' \\e]0;pwned\\a ' + XSS_SCRIPT, cut: false });
+    for (let k = 2; k < 12; k++) lines.push({ at: start + k * 1e3, level: 'error', who: job, line: '{"level":"error","service":"' + job + '","error":"dial tcp 127.0.0.1:5432: connect: connection refused","attempt":' + k + ',"message":"upstream unavailable"}', cut: k === 11 });
+    let f = String(args.filter || '').trim();
+    let keep = () => true;
+    if (f.length >= 2 && f[0] === '/' && f[f.length - 1] === '/') {
+      let re;
+      try { re = new RegExp(f.slice(1, -1)); } catch (e) { throw 'the logs of ' + a.alertname + ': the filter ' + JSON.stringify(f) + ': ' + JSON.stringify(f.slice(1, -1)) + ' is not a valid regular expression'; }
+      keep = (l) => re.test(l.line);
+    } else if (f) keep = (l) => l.line.includes(f);
+    const stale = a.source === SITE_B;
+    return {
+      query: '{job="' + job + '"' + (a.labels.instance ? ', instance="' + a.labels.instance + '"' : '') + '}' + (f ? ' |= "' + f + '"' : ''),
+      from: start - 5 * MIN, to: Date.now(), open: true, live: !stale,
+      note: stale ? 'Loki at http://dr-loki:3100 unreachable: connection refused; showing 16 cached lines up to ' + fmtTime(DR_LAST, 0) : null,
+      warnings: [], lines: lines.filter(keep),
+    };
+  }
+
   function detail(args) {
     const a = ALERTS.find((x) => x.fingerprint === args.fingerprint && (!args.source || x.source === args.source));
     if (!a && args.fingerprint !== 'resolved-0001') throw 'no such alert';
@@ -550,6 +580,7 @@
       case 'panel_values': return panelValues(args);
       case 'alerts': return alertsAnswer();
       case 'alert_detail': return detail(args);
+      case 'alert_logs': return alertLogs(args);
       case 'status': return { health: HEALTH, worst: ALERTS.length ? 'critical' : 'ok', cache_problem: null, warnings: ['TLS certificate checks are off for https://mon.example/ (insecure_skip_verify): anyone on the network path can read and forge its data'] };
       case 'ack_resolved': return ackResolved(args);
       case 'shift_log': return shiftLog(args).slice(0, 500);

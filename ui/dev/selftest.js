@@ -176,6 +176,37 @@ import { indexCsp } from './load-app.js';
     check('detail: javascript: runbook not a button', !$$('#detail button').some((b) => /runbook/i.test(b.textContent)));
     check('detail: chart is a blob image', $('.chart-box img') && $('.chart-box img').src.startsWith('blob:'));
 
+    // --- the logs of the alert's service
+    const sdLogs = window.__mock.alerts.find((a) => a.alertname === 'ServiceDown' && a.source === 'rta-main');
+    openFromMock(sdLogs);
+    await sleep(500);
+    const logRows = () => $$('.logs-card .logline');
+    check('logs: the service\'s lines in the detail', logRows().length >= 20, logRows().length);
+    check('logs: level as word and colour', logRows().some((r) => r.classList.contains('lv-error') && /ERROR/.test(r.textContent)) && logRows().some((r) => /INFO/.test(r.textContent)));
+    const L = $('.logs-list'), st = $('.logs-start');
+    check('logs: opened at the alert\'s start (the lines before and after it in view)', L && st && L.scrollTop > 0 && st.offsetTop >= L.scrollTop && st.offsetTop <= L.scrollTop + L.clientHeight, L && st && [L.scrollTop, L.clientHeight, st.offsetTop].join(' '));
+    check('logs: the alert start is marked among the lines', $('.logs-start') !== null && /alert started/.test($('.logs-start').textContent));
+    check('logs: markup in a line stays text', !document.querySelector('.logs-card img, .logs-card script') && $('.logs-card').textContent.indexOf('<img src=x') >= 0);
+    check('logs: live, no stale note', $('.logs-note').textContent === '');
+    const fbox = $('.logs-filter');
+    fbox.value = '/"attempt":1[01]/';
+    fbox.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await sleep(300);
+    const lastLogs = calls('alert_logs').slice(-1)[0];
+    check('logs: the filter is sent as typed', lastLogs && lastLogs[1].filter === '/"attempt":1[01]/', lastLogs && JSON.stringify(lastLogs[1]));
+    check('logs: the filter narrows the lines', logRows().length === 2, logRows().length);
+    logRows()[0].click();
+    await sleep(300);
+    check('logs: a chosen line is shown among the lines around it', logRows().length >= 20 && $('.logline.chosen') !== null && /"attempt":10/.test($('.logline.chosen').textContent) && fbox.value === '');
+    fbox.value = '/(unclosed/';
+    fbox.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await sleep(300);
+    check('logs: a bad regex is said, not shown as no lines', /not a valid regular expression/.test($('.logs-note').textContent), $('.logs-note').textContent);
+    const drAlert = window.__mock.alerts.find((a) => a.source === 'rta-dr');
+    openFromMock(drAlert);
+    await sleep(500);
+    check('logs: from the cache when Loki is unreachable, marked stale', /STALE/.test($('.logs-note').textContent) && /cached lines/.test($('.logs-note').textContent) && $('.logs-filter').value === '', $('.logs-note').textContent);
+
     // --- runbook
     const sd = window.__mock.alerts[0];
     openFromMock(sd);
