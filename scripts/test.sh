@@ -91,13 +91,5 @@ part "release figures" env WATCHDESK_XVFB=1 scripts/with-desktop.sh \
   cargo test -p watchdesk-app --locked --test figures -- --ignored --nocapture
 part "lints and windows build (wait)" wait_background
 # The Windows command line under Wine against the reference stack (check, poll, render).
-# KNOWN FAILURE, reported and not yet fixed (issue #11): since the Windows keyring store was added, the
-# cross-built watchdesk.exe exits with status 53 under Wine before main (a DLL it imports is missing
-# under Wine, to be found). The run prints the failure loudly but does not fail on it until fixed.
-wine_cli() {
-  if ! env WATCHDESK_WINDOWS_EXE="$repo/target/windows/$win/debug/watchdesk.exe" \
-    cargo test -p watchdesk --locked --test windows_cli -- --ignored; then
-    echo "KNOWN FAILURE (issue #11): the Windows command line does not start under Wine (exit 53); see scripts/test.sh"
-  fi
-}
-part "windows CLI under wine" wine_cli
+part "windows CLI under wine" env WATCHDESK_WINDOWS_EXE="$repo/target/windows/$win/debug/watchdesk.exe" \
+  cargo test -p watchdesk --locked --test windows_cli -- --ignored

@@ -32,6 +32,50 @@ fn windows_exe() -> PathBuf {
     p
 }
 
+/// Wine's major version (`wine-8.0 (Debian …)` -> 8).
+fn wine_major(wine: &Path) -> u32 {
+    let out = Command::new(wine)
+        .arg("--version")
+        .output()
+        .expect("wine --version");
+    let v = String::from_utf8_lossy(&out.stdout);
+    v.trim()
+        .trim_start_matches("wine-")
+        .split(['.', ' '])
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| panic!("cannot read Wine's version from {v:?}"))
+}
+
+/// The program in a directory of its own, with what Wine lacks next to it: Wine before 9 has no
+/// `bcryptprimitives.dll` (Windows 10 and 11 have it), whose `ProcessPrng` Rust's standard library
+/// imports, so the program would not load ("status c0000135"). The stand-in is built from
+/// `tests/wine/bcryptprimitives.c` with MinGW-w64 and found first in the program's directory.
+fn runnable_exe(wine: &Path, exe: &Path, dir: &Path) -> PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let linked = bin.join("watchdesk.exe");
+    if std::fs::hard_link(exe, &linked).is_err() {
+        std::fs::copy(exe, &linked).expect("copy watchdesk.exe");
+    }
+    if wine_major(wine) < 9 {
+        let gcc = require_bin("x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64");
+        let out = Command::new(gcc)
+            .args(["-shared", "-O2", "-o"])
+            .arg(bin.join("bcryptprimitives.dll"))
+            .arg(common::repo().join("tests/wine/bcryptprimitives.c"))
+            .arg("-ladvapi32")
+            .output()
+            .expect("run x86_64-w64-mingw32-gcc");
+        assert!(
+            out.status.success(),
+            "building the bcryptprimitives.dll stand-in for Wine failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    linked
+}
+
 /// A Unix path as the Windows program sees it under Wine (drive Z: is /).
 fn win_path(p: &Path) -> String {
     format!("Z:{}", p.display()).replace('/', "\\")
@@ -47,6 +91,7 @@ fn the_windows_command_line_checks_polls_and_renders_under_wine() {
     // A few scrapes, so that rates have two samples.
     std::thread::sleep(Duration::from_secs(5));
     let prefix = tempfile::tempdir().expect("wine prefix");
+    let exe = runnable_exe(&wine, &exe, stack.dir.path());
     let cache = win_path(&stack.dir.path().join("win-cache.db"));
     let out_dir = stack.dir.path().join("win-out");
     let run = |args: &[&str]| {
