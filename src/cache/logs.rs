@@ -123,38 +123,51 @@ impl Cache {
                     }
                 }
             }
-            let mut out = Vec::new();
+            let mut out: Vec<CachedLine> = Vec::new();
             if streams.is_empty() || limit == 0 {
                 return Ok(out);
             }
-            let mut st = conn.prepare(
-                "SELECT stream_id, ts_ns, line, truncated FROM log_line
-                 WHERE ts_ns BETWEEN ?2 AND ?3 AND stream_id IN (SELECT id FROM log_stream WHERE source = ?1)
-                 ORDER BY ts_ns DESC",
+            // Stream by stream along the primary key (stream, time), newest first; once `limit`
+            // lines are kept, a line older than the oldest kept cannot get in, so later streams are
+            // read only down to it and memory stays within twice the limit.
+            let mut st = conn.prepare_cached(
+                "SELECT ts_ns, line, truncated FROM log_line
+                 WHERE stream_id = ?1 AND ts_ns BETWEEN ?2 AND ?3 ORDER BY ts_ns DESC",
             )?;
-            let mut rows = st.query(params![source, from_ns, to_ns])?;
-            while let Some(r) = rows.next()? {
-                let id: i64 = r.get(0)?;
-                let Some(labels) = streams.get(&id) else {
-                    continue;
-                };
-                // A row of the wrong type (a damaged file) is skipped, not fatal.
-                let (Ok(ts_ns), Ok(line)) = (r.get::<_, i64>(1), r.get::<_, String>(2)) else {
-                    continue;
-                };
-                if !keep(&line) {
-                    continue;
+            let mut ids: Vec<i64> = streams.keys().copied().collect();
+            ids.sort_unstable();
+            let mut floor = from_ns;
+            for id in ids {
+                let labels = &streams[&id];
+                let mut rows = st.query(params![id, floor, to_ns])?;
+                let mut n = 0;
+                while let Some(r) = rows.next()? {
+                    // A row of the wrong type (a damaged file) is skipped, not fatal.
+                    let (Ok(ts_ns), Ok(line)) = (r.get::<_, i64>(0), r.get::<_, String>(1)) else {
+                        continue;
+                    };
+                    if !keep(&line) {
+                        continue;
+                    }
+                    out.push(CachedLine {
+                        labels: labels.clone(),
+                        ts_ns,
+                        line,
+                        truncated: r.get::<_, bool>(2).unwrap_or(false),
+                    });
+                    n += 1;
+                    if n >= limit {
+                        break;
+                    }
                 }
-                out.push(CachedLine {
-                    labels: labels.clone(),
-                    ts_ns,
-                    line,
-                    truncated: r.get::<_, bool>(3).unwrap_or(false),
-                });
                 if out.len() >= limit {
-                    break;
+                    out.sort_by(|a, b| b.ts_ns.cmp(&a.ts_ns));
+                    out.truncate(limit);
+                    floor = out.last().map_or(from_ns, |l| l.ts_ns);
                 }
             }
+            out.sort_by(|a, b| b.ts_ns.cmp(&a.ts_ns));
+            out.truncate(limit);
             Ok(out)
         };
         run().map_err(self.err("read log lines"))
@@ -167,8 +180,24 @@ impl Cache {
         let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<u64> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let cutoff = now.saturating_sub(r.max_age_ms).saturating_mul(1_000_000);
-            let mut dropped = tx.execute("DELETE FROM log_line WHERE ts_ns < ?1", [cutoff])? as u64;
-            for _ in 0..20 {
+            // Along the primary key (stream, time): no index on time alone, which would hold every
+            // line's text a second time.
+            let mut dropped = tx.execute(
+                "DELETE FROM log_line WHERE stream_id IN (SELECT id FROM log_stream) AND ts_ns < ?1",
+                [cutoff],
+            )? as u64;
+            // Counting the line text reads every line: only when the whole file could be over.
+            let file: i64 = tx.query_row(
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+                [],
+                |x| x.get(0),
+            )?;
+            let rounds = if (file.max(0) as u64) > r.max_bytes {
+                20
+            } else {
+                0
+            };
+            for _ in 0..rounds {
                 let (bytes, n): (i64, i64) = tx.query_row(
                     "SELECT coalesce(sum(length(CAST(line AS BLOB))), 0), count(*) FROM log_line",
                     [],
@@ -260,5 +289,37 @@ mod tests {
             .read_logs("s", (0, i64::MAX), 10, &|_| true, &|_| true)
             .unwrap();
         assert!(left.len() <= 1, "{left:?}");
+    }
+
+    #[test]
+    fn the_newest_lines_over_several_streams_are_the_newest_of_all() {
+        let c = Cache::open_in_memory().unwrap();
+        // Interleaved: stream a at even, b at odd, c at every third nanosecond.
+        let mk = |job: &str, f: &dyn Fn(i64) -> bool| {
+            let ls: Vec<(i64, String)> = (0..300)
+                .filter(|t| f(*t))
+                .map(|t| (t, format!("{job} {t}")))
+                .collect();
+            let refs: Vec<(i64, &str)> = ls.iter().map(|(t, l)| (*t, l.as_str())).collect();
+            stream(job, &refs)
+        };
+        let streams = [
+            mk("a", &|t| t % 2 == 0),
+            mk("b", &|t| t % 2 == 1),
+            mk("c", &|t| t % 3 == 0),
+        ];
+        c.ingest_logs("s", &streams, 1).unwrap();
+        let got = c
+            .read_logs("s", (10, 280), 7, &|_| true, &|_| true)
+            .unwrap();
+        let times: Vec<i64> = got.iter().map(|l| l.ts_ns).collect();
+        assert_eq!(times, vec![280, 279, 279, 278, 277, 276, 276], "{got:?}");
+        let filtered = c
+            .read_logs("s", (0, 299), 2, &|l| l["job"] != "b", &|l| {
+                l.ends_with('0')
+            })
+            .unwrap();
+        let lines: Vec<&str> = filtered.iter().map(|l| l.line.as_str()).collect();
+        assert_eq!(lines, vec!["a 290", "a 280"]);
     }
 }

@@ -322,6 +322,11 @@ CREATE TABLE log_fetch (
     fetched_at INTEGER NOT NULL
 );
 "#,
+    r#"
+-- The index on time alone held every line's text a second time (the key of a WITHOUT ROWID table
+-- is in each of its indexes): lines are read and dropped along (stream, time) instead.
+DROP INDEX IF EXISTS log_line_ts;
+"#,
 ];
 
 /// The schema version this build writes.

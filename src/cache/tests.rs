@@ -1686,7 +1686,7 @@ fn damaged_schemas_are_moved_aside_with_the_reason() {
         (
             "an older version with later tables".into(),
             format!("PRAGMA user_version = {}", latest - 1),
-            "not expected",
+            "its tables are not those of its schema version",
         ),
         (
             "a dropped table".into(),
