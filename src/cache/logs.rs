@@ -161,12 +161,12 @@ impl Cache {
                     }
                 }
                 if out.len() >= limit {
-                    out.sort_by(|a, b| b.ts_ns.cmp(&a.ts_ns));
+                    out.sort_by_key(|l| std::cmp::Reverse(l.ts_ns));
                     out.truncate(limit);
                     floor = out.last().map_or(from_ns, |l| l.ts_ns);
                 }
             }
-            out.sort_by(|a, b| b.ts_ns.cmp(&a.ts_ns));
+            out.sort_by_key(|l| std::cmp::Reverse(l.ts_ns));
             out.truncate(limit);
             Ok(out)
         };
