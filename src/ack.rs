@@ -324,12 +324,7 @@ pub async fn flush(cache: &Cache, site: &Site) -> usize {
 mod tests {
     use super::*;
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::source::labels_of as labels;
 
     fn m(name: &str, value: &str, is_regex: bool, is_equal: bool) -> Matcher {
         Matcher {

@@ -6,9 +6,7 @@ use std::path::Path;
 use rand::{Rng, SeedableRng};
 
 use super::*;
-use crate::source::{
-    Alert, AlertRule, AlertState, Labels, RangeSeries, Sample, Target, TargetHealth,
-};
+use crate::source::{Alert, AlertRule, AlertState, RangeSeries, Sample, Target, TargetHealth};
 use crate::time::Millis;
 
 const T0: Millis = 1_700_000_000_000;
@@ -18,12 +16,7 @@ const M: i64 = chunk::MAX_SAMPLES as i64;
 const SRC: &str = "prod";
 const EXPR: &str = "up";
 
-fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
+use crate::source::labels_of as labels;
 
 /// `n` samples on the 15 s grid from index `first`, value `f(index)`.
 fn grid(first: i64, n: i64, f: impl Fn(i64) -> f64) -> Vec<Sample> {

@@ -453,12 +453,7 @@ mod tests {
     use super::*;
     use crate::source::Labels;
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::source::labels_of as labels;
 
     #[track_caller]
     fn check_match(m: FieldMatcher, name: &str, ref_id: &str, expect: bool) {

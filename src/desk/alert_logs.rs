@@ -148,12 +148,7 @@ impl Desk {
 mod tests {
     use super::*;
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::source::labels_of as labels;
     fn default_mapping() -> Vec<(String, String)> {
         ["job", "instance", "service"]
             .iter()

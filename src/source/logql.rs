@@ -211,12 +211,7 @@ impl LogSelector {
 mod tests {
     use super::*;
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::source::labels_of as labels;
 
     #[test]
     fn selectors_and_filters() {

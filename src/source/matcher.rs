@@ -98,12 +98,7 @@ pub fn parse_matcher(s: &str) -> Result<Matcher, MatcherError> {
 mod tests {
     use super::*;
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::source::labels_of as labels;
 
     fn m(name: &str, value: &str, is_regex: bool, is_equal: bool) -> Matcher {
         Matcher {

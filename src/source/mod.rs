@@ -25,6 +25,14 @@ pub use crate::time::Millis;
 /// A metric's or alert's label set, sorted by name.
 pub type Labels = BTreeMap<String, String>;
 
+/// A label set from `(name, value)` pairs.
+pub fn labels_of(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 /// One sample: time in milliseconds since the Unix epoch, value (may be NaN or ±Inf).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sample {

@@ -815,12 +815,7 @@ mod tests {
 
     const U: &str = "http://prom";
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::source::labels_of as labels;
 
     fn s(t: Millis, v: f64) -> Sample {
         Sample { t, v }

@@ -6,7 +6,6 @@ use super::super::theme;
 use super::super::{render_svg, ChartSeries, ChartSpec};
 use super::*;
 use crate::dashboard::Panel;
-use crate::source::Labels;
 use crate::time::Millis;
 use plotters::prelude::*;
 
@@ -19,12 +18,7 @@ pub(super) fn panel(panel: &str) -> Panel {
     d.panels.remove(0)
 }
 
-pub(super) fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
+pub(super) use crate::source::labels_of as labels;
 
 /// A series of `p` from query `ref_id`, as the read side makes it (legend, overrides).
 pub(super) fn series(p: &Panel, ref_id: &str, l: &[(&str, &str)], values: &[f64]) -> ChartSeries {
