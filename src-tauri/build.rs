@@ -22,6 +22,8 @@ fn main() {
             "export_shift_log",
             "autostart",
             "set_autostart",
+            "wall_screen",
+            "wall_command",
         ]),
     ))
     .expect("tauri build script failed");

@@ -32,7 +32,7 @@
 //! # by `watchdesk login rta`:
 //! # prometheus = { url = "https://mon.example/prometheus", username = "op", keyring = true }
 //!
-//! [[wall.screens]]        # the video wall (`config/wall.rs`); the windows come in the next step
+//! [[wall.screens]]        # the video wall (`config/wall.rs`), shown by `watchdesk-app --wall`
 //! monitor = "HDMI-1"      # a monitor name, an index (0 = the first) or "all" (every other one)
 //! alarms = true           # steps aside for a new critical alert until it is acknowledged or resolved
 //! scale = true            # the wall scale (default on)

@@ -290,8 +290,10 @@ function bodySize(rec) {
   const r = rec.body.getBoundingClientRect();
   // Whole CSS pixels that land on device-pixel boundaries, so the SVG maps 1:1 and stays crisp.
   const dpr = window.devicePixelRatio || 1;
-  const w = Math.floor(Math.floor(r.width * dpr) / dpr);
-  const h = Math.floor(Math.floor(r.height * dpr) / dpr);
+  // A wall window with the wall scale draws smaller and shows it stretched: bigger text, thicker lines.
+  const k = state.wallScale || 1;
+  const w = Math.floor(Math.floor(r.width * dpr) / dpr / k);
+  const h = Math.floor(Math.floor(r.height * dpr) / dpr / k);
   return { w, h };
 }
 

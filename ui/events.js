@@ -6,4 +6,5 @@ export const EVENTS = Object.freeze({
   health: 'wd:health',
   navigate: 'wd:navigate',
   hidden: 'wd:hidden',
+  wall: 'wd:wall',
 });

@@ -53,8 +53,15 @@ export function onErrorsChange(cb) {
   onErrors = cb;
 }
 
+// A wall window never saves its view: the operator's normal window keeps its own.
+let viewSaved = true;
+export function keepViewUnsaved() {
+  viewSaved = false;
+}
+
 // The persisted view (what opens on the next start).
 export function saveView(v) {
+  if (!viewSaved) return;
   const view = {
     view: v.view, dashboard: v.dashboard, source: v.source, fingerprint: v.fingerprint,
     from: v.from, to: v.to, refresh_ms: v.refresh_ms,

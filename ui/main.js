@@ -7,7 +7,7 @@
 import { EVENTS } from './events.js';
 import { $, el } from './dom.js';
 import { str, hms, ago } from './format.js';
-import { hasBridge, invoke, listen, setError, onErrorsChange, saveView } from './ipc.js';
+import { hasBridge, invoke, listen, setError, onErrorsChange, saveView, keepViewUnsaved } from './ipc.js';
 import { state, VIEWS } from './state.js';
 import { initTopBar, syncTopBar, fillDashboardSelect, closeVarPopover, isCustomOpen, closeCustom } from './topbar.js';
 import { initDashboard, loadDashboard, setVariable, renderAllPanels, refreshVisiblePanels, renderDirtyOnScreen, goToPanel, dashboardTick, restartAutoRefresh } from './dashboard.js';
@@ -19,6 +19,10 @@ import { initAckDialog, isAckDialogOpen, closeAckDialog } from './ackdialog.js';
 import { initShiftLog, loadShiftLog } from './shiftlog.js';
 import { refreshStatus, renderErrorLine, downKey } from './status.js';
 import { initAutostart } from './autostart.js';
+import { startWall } from './wall.js';
+
+// A wall window (`watchdesk-app --wall`): the engine's wall decides what it shows.
+const WALL = new URLSearchParams(window.location.search).has('wall');
 
 // ---------------------------------------------------------------- views
 function showView(name) {
@@ -192,8 +196,9 @@ async function start() {
     document.body.appendChild(el('div', 'offline-banner', 'Watchdesk UI: the desktop shell is not available (window.__TAURI__ missing).'));
     return;
   }
+  if (WALL) keepViewUnsaved();
   wire();
-  setupKeys();
+  if (!WALL) setupKeys();
   setupEvents();
   tick();
   setInterval(tick, 1000);
@@ -214,6 +219,10 @@ async function start() {
 
   refreshStatus();
   refreshAlerts();
+  if (WALL) {
+    startWall({ showView });
+    return;
+  }
   initAutostart();
   const initial = state.view.view;
   showView(initial);

@@ -11,6 +11,8 @@ export const state = {
   alerts: null, // the last answer of the `alerts` command {alerts, counts, health}; null until loaded
   health: [], // [{source, component, ok, unreachable, last_success, last_error, latency_ms}]
   worst: null, // overall state from `status`: critical | warning | ok | stale
+  wall: false, // a wall window (ui/wall.js)
+  wallScale: 1, // the wall scale of this window's screen (1: none)
 };
 
 // The alerts listed now, in the engine's order (empty until loaded).

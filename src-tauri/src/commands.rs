@@ -289,3 +289,26 @@ pub fn autostart(app: AppHandle) -> IpcResult<bool> {
 pub fn set_autostart(app: AppHandle, enabled: bool) -> IpcResult<bool> {
     crate::autostart::set(&app, enabled).map_err(IpcError::Refused)
 }
+
+/// What the calling wall window shows now (`None`: not a wall window, or the wall has stopped).
+/// Async, as every wall command: off the main thread, which builds the wall's windows.
+#[tauri::command]
+pub async fn wall_screen(
+    wall: State<'_, crate::wall::WallState>,
+    window: tauri::WebviewWindow,
+) -> IpcResult<Option<crate::wall_dto::WallScreenDto>> {
+    Ok(crate::wall::screen_of(&wall, window.label()))
+}
+
+/// A key pressed on a wall window: pause, resume, next, previous, alerts, leave.
+#[tauri::command]
+pub async fn wall_command(
+    wall: State<'_, crate::wall::WallState>,
+    window: tauri::WebviewWindow,
+    cmd: String,
+) -> IpcResult<()> {
+    let c = crate::wall::parse_command(&cmd)
+        .ok_or_else(|| IpcError::Refused(format!("unknown wall key {cmd:?}")))?;
+    crate::wall::command(&wall, window.label(), c);
+    Ok(())
+}

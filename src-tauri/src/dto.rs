@@ -374,7 +374,7 @@ pub struct MatcherArg {
     pub value: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct CountsDto {
     pub critical: usize,
     pub warning: usize,

@@ -5,15 +5,17 @@ pub const ALERTS: &str = "wd:alerts";
 pub const HEALTH: &str = "wd:health";
 pub const NAVIGATE: &str = "wd:navigate";
 pub const HIDDEN: &str = "wd:hidden";
+pub const WALL: &str = "wd:wall";
 
 /// (key in `ui/events.js`, event name).
 #[cfg(test)]
-pub const ALL: [(&str, &str); 5] = [
+pub const ALL: [(&str, &str); 6] = [
     ("data", DATA),
     ("alerts", ALERTS),
     ("health", HEALTH),
     ("navigate", NAVIGATE),
     ("hidden", HIDDEN),
+    ("wall", WALL),
 ];
 
 #[cfg(test)]

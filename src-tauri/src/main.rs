@@ -12,8 +12,11 @@ mod desktop;
 mod dto;
 mod error;
 mod events;
+mod inhibit;
 mod state;
 mod tray;
+mod wall;
+mod wall_dto;
 
 use std::path::PathBuf;
 
@@ -38,6 +41,14 @@ pub struct Args {
     /// Dashboard: a Grafana dashboard JSON file, or the uid of a configured one. Repeatable.
     #[arg(long, value_name = "FILE|UID")]
     pub dashboard: Vec<String>,
+    /// Runs the video wall: a full-screen window on every monitor the `[wall]` section places
+    /// (without one: every dashboard on every monitor), next to the normal window.
+    #[arg(long)]
+    pub wall: bool,
+    /// The wall's monitors, when the system shows one surface for several screens (a wall
+    /// controller): `left=1920x1080+0+0,right=1920x1080+1920+0` (physical pixels).
+    #[arg(long, value_name = "NAME=WxH+X+Y,...")]
+    pub wall_monitors: Option<String>,
     /// Closing the window quits instead of hiding it to the tray.
     #[arg(long)]
     pub close_quits: bool,
@@ -69,6 +80,22 @@ fn main() {
             std::process::exit(1);
         }
     };
+    // A playlist naming a dashboard that is not loaded is refused before any window opens.
+    let wall = match args.wall.then(|| shell.wall()).transpose() {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("watchdesk-app: the wall cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    let wall_monitors = match args.wall_monitors.as_deref().map(wall::parse_monitors) {
+        None => None,
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => {
+            eprintln!("watchdesk-app: {e}");
+            std::process::exit(2);
+        }
+    };
     let start_link = args.link.clone();
     let close_quits = args.close_quits;
 
@@ -87,8 +114,14 @@ fn main() {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(autostart::plugin())
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        // The wall's windows are placed on their monitors by the wall, never restored.
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_filter(|label| !label.starts_with("wall-"))
+                .build(),
+        )
         .manage(shell.clone())
+        .manage(wall::WallState::default())
         .invoke_handler(tauri::generate_handler![
             commands::app_state,
             commands::save_view,
@@ -110,12 +143,17 @@ fn main() {
             commands::export_shift_log,
             commands::autostart,
             commands::set_autostart,
+            commands::wall_screen,
+            commands::wall_command,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
             desktop::route_deep_links(&handle);
             tray::create(&handle)?;
             state::start_engine(handle.clone(), shell.clone());
+            if let Some(w) = wall.clone() {
+                wall::start(handle.clone(), shell.clone(), w, wall_monitors.clone());
+            }
             if let Some(link) = &start_link {
                 desktop::open_link_in_app(&handle, link);
             }
