@@ -18,7 +18,7 @@ engine_pkgs=(prometheus prometheus-alertmanager prometheus-node-exporter prometh
   dbus gnome-keyring)
 desktop_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev xvfb xauth dbus dbus-x11 dunst libnotify-bin
-  imagemagick webkit2gtk-driver chromium)
+  imagemagick x11-utils libxtst6 webkit2gtk-driver chromium)
 package_pkgs=(xdg-utils desktop-file-utils rpm)
 windows_pkgs=(gcc-mingw-w64-x86-64 nsis wine wine64)
 # npm: Debian's package, unless a Node.js with npm is already installed (e.g. NodeSource's nodejs,
