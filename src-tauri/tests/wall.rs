@@ -18,6 +18,9 @@
 //!
 //! Run through `scripts/with-desktop.sh` (D-Bus, dunst); this test starts its own wide Xvfb.
 
+// X11 and WebKitGTK: the wall test exists on Linux only (the Windows clippy build skips it).
+#![cfg(target_os = "linux")]
+
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
