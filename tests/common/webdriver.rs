@@ -18,6 +18,12 @@ pub struct Driver {
 impl Driver {
     /// Starts tauri-driver and a session that launches `app` with `args`.
     pub fn start(app: &Path, args: &[String], log: &Path) -> Driver {
+        Driver::try_start(app, args, log).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Driver::start`], saying why when no session could be made (for figures, which retry
+    /// instead of failing).
+    pub fn try_start(app: &Path, args: &[String], log: &Path) -> Result<Driver, String> {
         let tauri_driver = require_bin(
             "tauri-driver",
             "tauri-driver (cargo install tauri-driver --version ^2 --locked)",
@@ -53,16 +59,26 @@ impl Driver {
             "browserName": "wry",
             "tauri:options": {"application": app.display().to_string(), "args": args}
         }}});
-        let (code, v) = http_json("POST", &format!("{base}/session"), Some(&caps))
-            .expect("new WebDriver session");
-        let session = v["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session (HTTP {code}): {v}"))
-            .to_string();
-        Driver {
-            base,
-            session,
-            driver,
+        let mut driver = driver;
+        let made = http_json("POST", &format!("{base}/session"), Some(&caps))
+            .map_err(|e| format!("new WebDriver session: {e}"))
+            .and_then(|(code, v)| {
+                v["value"]["sessionId"]
+                    .as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("no session (HTTP {code}): {v}"))
+            });
+        match made {
+            Ok(session) => Ok(Driver {
+                base,
+                session,
+                driver,
+            }),
+            Err(e) => {
+                let _ = driver.kill();
+                let _ = driver.wait();
+                Err(e)
+            }
         }
     }
 
