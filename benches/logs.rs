@@ -151,7 +151,8 @@ fn main() {
     let (cache, _) = Cache::open(&path).expect("open the cache");
     let mut json_bytes = 0usize;
     let t0 = Instant::now();
-    for chunk in lines.chunks(5000) {
+    // One Loki answer: the lines of `chunk`, grouped by stream.
+    let answer = |chunk: &[(usize, LogLine)]| -> Vec<LogStream> {
         let mut streams: Vec<LogStream> = stream_labels
             .iter()
             .map(|l| LogStream {
@@ -163,6 +164,10 @@ fn main() {
             streams[*i].lines.push(l.clone());
         }
         streams.retain(|s| !s.lines.is_empty());
+        streams
+    };
+    for chunk in lines.chunks(5000) {
+        let streams = answer(chunk);
         json_bytes += loki_json(&streams).len();
         cache
             .ingest_logs("rta", &streams, now_ms)
@@ -171,16 +176,7 @@ fn main() {
     let ingest_s = t0.elapsed().as_secs_f64();
     // Fetching the same window again adds nothing (deduplicated).
     let again = {
-        let mut streams: Vec<LogStream> = stream_labels
-            .iter()
-            .map(|l| LogStream {
-                labels: l.clone(),
-                lines: Vec::new(),
-            })
-            .collect();
-        for (i, l) in &lines[..5000.min(lines.len())] {
-            streams[*i].lines.push(l.clone());
-        }
+        let streams = answer(&lines[..5000.min(lines.len())]);
         cache.ingest_logs("rta", &streams, now_ms).expect("ingest")
     };
     drop(cache);

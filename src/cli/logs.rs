@@ -51,11 +51,7 @@ fn print(r: &LogsReport, none: &str) {
         outln!("{none}");
     }
     for l in &r.lines {
-        let who = ["service", "job", "app", "instance"]
-            .iter()
-            .find_map(|k| l.labels.get(*k))
-            .map(String::as_str)
-            .unwrap_or("-");
+        let who = Some(l.who()).filter(|w| !w.is_empty()).unwrap_or("-");
         let millis = l.at.rem_euclid(1000);
         outln!(
             "{}.{millis:03}  {:<7} {:<18} {}{}",

@@ -36,6 +36,16 @@ pub struct LogEntry {
     pub truncated: bool,
 }
 
+impl LogEntry {
+    /// The service that wrote the line: its `service`, `job`, `app` or `instance` label ("" if none).
+    pub fn who(&self) -> &str {
+        ["service", "job", "app", "instance"]
+            .iter()
+            .find_map(|k| self.labels.get(*k))
+            .map_or("", String::as_str)
+    }
+}
+
 /// The answer of [`Desk::logs`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogsReport {

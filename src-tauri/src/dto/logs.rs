@@ -35,11 +35,6 @@ pub struct AlertLogsDto {
 }
 
 fn line(e: &LogEntry) -> LogLineDto {
-    let who = ["service", "job", "app", "instance"]
-        .iter()
-        .find_map(|k| e.labels.get(*k))
-        .cloned()
-        .unwrap_or_default();
     let mut text = for_terminal(&e.line);
     let mut cut = e.truncated;
     if let Some((i, _)) = text.char_indices().nth(SHOWN_CHARS) {
@@ -49,7 +44,7 @@ fn line(e: &LogEntry) -> LogLineDto {
     LogLineDto {
         at: e.at,
         level: e.level,
-        who: for_terminal(&who),
+        who: for_terminal(e.who()),
         line: text,
         cut,
     }
