@@ -907,6 +907,7 @@ fn run() -> Result<()> {
         name: SITE.to_string(),
         prometheus: pclient.clone(),
         alertmanagers: Vec::new(),
+        loki: None,
     });
     let poller = Poller::new(
         settings.clone(),

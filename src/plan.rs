@@ -20,6 +20,15 @@ pub fn dashboard_key(d: &Dashboard) -> String {
     }
 }
 
+/// The cache key of a LogQL query starts with this: `[` cannot begin PromQL, so a LogQL query and
+/// a PromQL query of the same text never share history, and the poller knows where to send it.
+pub const LOKI_KEY: &str = "[loki] ";
+
+/// The LogQL of a planned query that goes to the site's Loki (`None`: PromQL).
+pub fn loki_query(expr: &str) -> Option<&str> {
+    expr.strip_prefix(LOKI_KEY)
+}
+
 /// Whether a panel kind draws query results (an alert list or text panel needs no PromQL).
 pub fn needs_queries(kind: &PanelKind) -> bool {
     matches!(
@@ -73,8 +82,8 @@ pub fn plan(d: &Dashboard, vars: &VarValues, s: &Settings) -> Vec<PlannedQuery> 
             .and_then(parse_duration_ms)
             .unwrap_or(0);
         for q in &p.targets {
-            if !q.is_runnable() {
-                // Hidden, empty, or another data source (Loki...): reported by the parser.
+            if !q.is_runnable() || q.is_log_query() {
+                // Hidden, empty, or another data source (an expression…): reported by the parser.
                 continue;
             }
             let target_min = q
@@ -89,10 +98,17 @@ pub fn plan(d: &Dashboard, vars: &VarValues, s: &Settings) -> Vec<PlannedQuery> 
                 rate_interval_ms: crate::dashboard::rate_interval_ms(step, s.scrape_interval_ms),
                 range_ms,
             };
+            let expr = interp.interpolate(&q.expr);
+            // Ad hoc filters are Prometheus label filters; a LogQL query keeps its own.
+            let expr = if q.is_loki() {
+                format!("{LOKI_KEY}{expr}")
+            } else {
+                crate::dashboard::adhoc::apply(&expr, &filters)
+            };
             out.push(PlannedQuery {
                 panel_id: p.id,
                 ref_id: q.ref_id.clone(),
-                expr: crate::dashboard::adhoc::apply(&interp.interpolate(&q.expr), &filters),
+                expr,
                 legend: q.legend_format.clone(),
                 step_ms: step,
             });

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use tokio::sync::{broadcast, watch, Semaphore};
 
-use crate::cache::health::{alertmanager_component, PROMETHEUS};
+use crate::cache::health::{alertmanager_component, LOKI, PROMETHEUS};
 use crate::cache::{AlertChanges, Cache, CacheError, IngestStats, ReportedAlert};
 use crate::config::Settings;
 use crate::dashboard::Dashboard;
@@ -67,6 +67,8 @@ pub struct MetricsReport {
     pub errors: Vec<(String, String)>,
     /// Set when the source itself could not be reached (as opposed to a bad or slow query).
     pub unreachable: Option<String>,
+    /// Set when the site's Loki could not be reached (its queries are in `errors` too).
+    pub loki_unreachable: Option<String>,
     /// Set when answers could not be stored (disk full, read-only file): the source itself is fine.
     pub cache_error: Option<String>,
     /// Queries that answered without a single sample (a Prometheus with seconds of data: `rate()`
@@ -337,21 +339,37 @@ impl Poller {
     pub async fn fetch_pieces(&self, site: &Site, pieces: Vec<Piece>, how: Fetch) -> Vec<Fetched> {
         let stop_when_down = how == Fetch::Live;
         let sem = Arc::new(Semaphore::new(self.settings.max_concurrency.max(1)));
-        let down = Arc::new(AtomicBool::new(false));
+        // Prometheus and Loki are down each on its own.
+        let prom_down = Arc::new(AtomicBool::new(false));
+        let loki_down = Arc::new(AtomicBool::new(false));
         let mut tasks = tokio::task::JoinSet::new();
         for piece in pieces {
             let sem = sem.clone();
-            let down = down.clone();
+            let logql = crate::plan::loki_query(&piece.expr).map(str::to_owned);
+            let down = if logql.is_some() {
+                loki_down.clone()
+            } else {
+                prom_down.clone()
+            };
             let prom = site.prometheus.clone();
+            let loki = site.loki.clone();
             tasks.spawn(async move {
                 let _permit = sem.acquire_owned().await;
                 if stop_when_down && down.load(Ordering::Relaxed) {
                     return (piece, None, 0);
                 }
                 let t0 = Instant::now();
-                let res = prom
-                    .query_range(&piece.expr, piece.from, piece.to, piece.step)
-                    .await;
+                let res = match (logql, loki) {
+                    (None, _) => {
+                        prom.query_range(&piece.expr, piece.from, piece.to, piece.step)
+                            .await
+                    }
+                    (Some(q), Some(loki)) => {
+                        loki.metric_range(&q, piece.from, piece.to, piece.step)
+                            .await
+                    }
+                    (Some(_), None) => Err(no_loki()),
+                };
                 if let Err(e) = &res {
                     if is_down(e) {
                         down.store(true, Ordering::Relaxed);
@@ -452,14 +470,17 @@ impl Poller {
                 closes: false,
             });
         }
-        let asked = pieces.len();
+        // Prometheus and Loki each get their own health: a dead Loki is not a dead Prometheus.
+        let mut tally: [Tally; 2] = Default::default();
+        for p in &pieces {
+            tally[usize::from(plan::loki_query(&p.expr).is_some())].asked += 1;
+        }
         let fetched = self.fetch_pieces(site, pieces, Fetch::Live).await;
-        let mut latencies = Vec::new();
-        let mut timeouts = 0;
         for f in fetched {
+            let t = &mut tally[usize::from(plan::loki_query(&f.piece.expr).is_some())];
             match f.result {
                 Ok(stats) => {
-                    latencies.push(f.latency_ms);
+                    t.latencies.push(f.latency_ms);
                     report.fetched += 1;
                     report.samples += stats.samples;
                     if stats.samples == 0 {
@@ -468,44 +489,57 @@ impl Poller {
                 }
                 Err(FetchError::Skipped) => {}
                 Err(FetchError::Cache(e)) => {
-                    // Prometheus answered: it is fine, only storing failed (the banner says so).
-                    latencies.push(f.latency_ms);
+                    // The server answered: it is fine, only storing failed (the banner says so).
+                    t.latencies.push(f.latency_ms);
                     report.cache_error.get_or_insert_with(|| e.to_string());
                     report.errors.push((f.piece.expr, e.to_string()));
                 }
                 Err(FetchError::Source(e)) if is_down(&e) => {
-                    report.unreachable.get_or_insert_with(|| e.to_string());
+                    t.unreachable.get_or_insert_with(|| e.to_string());
                 }
                 Err(FetchError::Source(e)) => {
                     if matches!(e, SourceError::Timeout { .. }) {
-                        timeouts += 1;
+                        t.timeouts += 1;
                     }
+                    t.first_error.get_or_insert_with(|| e.to_string());
                     report.errors.push((f.piece.expr, e.to_string()));
                 }
             }
         }
-        // Every query timing out is a server that does not answer; one slow query is not.
-        if report.unreachable.is_none() && asked > 0 && timeouts == asked {
-            report.unreachable = report.errors.first().map(|(_, e)| e.clone());
-        }
         let at = now_ms();
-        match &report.unreachable {
-            Some(msg) => self.record(&site.name, PROMETHEUS, at, Err((msg, true))),
-            // Prometheus answered nothing usable (every query refused): not healthy.
-            None if latencies.is_empty() && !report.errors.is_empty() => {
-                let msg = report.errors[0].1.clone();
-                self.record(&site.name, PROMETHEUS, at, Err((&msg, false)))
+        let [prom, loki] = tally;
+        report.unreachable = prom.unreachable.clone().or_else(|| prom.all_timed_out());
+        self.record_tally(&site.name, PROMETHEUS, at, &prom);
+        if loki.asked > 0 {
+            if let Some(u) = loki.unreachable.as_ref() {
+                report
+                    .errors
+                    .push(("(the Loki queries)".to_string(), u.clone()));
+                report.loki_unreachable = Some(u.clone());
             }
-            None => {
-                let lat = if latencies.is_empty() {
-                    0
-                } else {
-                    latencies.iter().sum::<i64>() / latencies.len() as i64
-                };
-                self.record(&site.name, PROMETHEUS, at, Ok(lat))
-            }
+            self.record_tally(&site.name, LOKI, at, &loki);
         }
         report
+    }
+
+    /// Records the health of one server of a metrics round.
+    fn record_tally(&self, site: &str, component: &str, at: Millis, t: &Tally) {
+        match t.unreachable.clone().or_else(|| t.all_timed_out()) {
+            Some(msg) => self.record(site, component, at, Err((&msg, true))),
+            // It answered nothing usable (every query refused): not healthy.
+            None if t.latencies.is_empty() && t.first_error.is_some() => {
+                let msg = t.first_error.clone().unwrap_or_default();
+                self.record(site, component, at, Err((&msg, false)))
+            }
+            None => {
+                let lat = if t.latencies.is_empty() {
+                    0
+                } else {
+                    t.latencies.iter().sum::<i64>() / t.latencies.len() as i64
+                };
+                self.record(site, component, at, Ok(lat))
+            }
+        }
     }
 
     /// Fetches the alerts of every Alertmanager of `site`, deduplicated by fingerprint, into the cache.
@@ -670,7 +704,10 @@ impl Poller {
                     }
                     report.samples += stats.samples;
                 }
-                Err(FetchError::Source(e)) if is_down(&e) => {
+                // `unreachable` is the Prometheus: a dead Loki is one more failed query.
+                Err(FetchError::Source(e))
+                    if is_down(&e) && plan::loki_query(&f.piece.expr).is_none() =>
+                {
                     report.unreachable.get_or_insert_with(|| e.to_string());
                 }
                 Err(FetchError::Source(e)) => report.errors.push((f.piece.expr, e.to_string())),
@@ -732,7 +769,10 @@ impl Poller {
             );
             // Then the missing history, oldest first, until it is complete or the source fails.
             if metrics.unreachable.is_none() {
-                let exprs = self.site_exprs(site).await;
+                let mut exprs = self.site_exprs(site).await;
+                if metrics.loki_unreachable.is_some() {
+                    exprs.retain(|(e, _)| plan::loki_query(e).is_none());
+                }
                 for _ in 0..10_000 {
                     let b = self
                         .backfill_exprs(site, &exprs, now, self.settings.max_concurrency)
@@ -906,6 +946,34 @@ enum Job {
     Targets,
     Backfill,
     Housekeeping,
+}
+
+/// What one server did in one metrics round.
+#[derive(Default)]
+struct Tally {
+    asked: usize,
+    latencies: Vec<i64>,
+    timeouts: usize,
+    unreachable: Option<String>,
+    first_error: Option<String>,
+}
+
+impl Tally {
+    /// Every query timing out is a server that does not answer; one slow query is not.
+    fn all_timed_out(&self) -> Option<String> {
+        (self.asked > 0 && self.timeouts == self.asked)
+            .then(|| self.first_error.clone())
+            .flatten()
+    }
+}
+
+/// A LogQL query on a site without Loki.
+fn no_loki() -> SourceError {
+    SourceError::Config {
+        reason: "a dashboard has a Loki query but this source has no Loki: add loki = \"http://…:3100\" \
+                 to its [[source]] in the config, or give --loki URL"
+            .into(),
+    }
 }
 
 fn job_is_metrics(job: Job) -> bool {

@@ -36,14 +36,43 @@ pub fn prometheus_health(cache: &Cache, site: &str) -> Option<SourceHealth> {
 
 /// "offline — showing data up to 14:02" when the site's Prometheus is not answering, else None.
 pub fn stale_banner(cache: &Cache, site: &str) -> Option<String> {
-    let h = prometheus_health(cache, site)?;
+    banner_of(prometheus_health(cache, site)?, "")
+}
+
+fn banner_of(h: SourceHealth, who: &str) -> Option<String> {
     if h.consecutive_failures == 0 {
         return None;
     }
     Some(match h.last_success {
-        Some(t) => format!("offline — showing data up to {}", local_hhmm(t)),
-        None => "offline — no data received yet".to_string(),
+        Some(t) => format!("{who}offline — showing data up to {}", local_hhmm(t)),
+        None => format!("{who}offline — no data received yet"),
     })
+}
+
+/// The stale banner of a panel: its Prometheus's, and "Loki offline — …" when it has LogQL
+/// queries and the site's Loki is not answering.
+pub fn panel_stale(
+    cache: &Cache,
+    site: &str,
+    panel_id: i64,
+    plan: &[PlannedQuery],
+) -> Option<String> {
+    let mine = || plan.iter().filter(|q| q.panel_id == panel_id);
+    let loki = mine().any(|q| crate::plan::loki_query(&q.expr).is_some());
+    let prom = mine().any(|q| crate::plan::loki_query(&q.expr).is_none()) || !loki;
+    let health = || cache.health().ok().unwrap_or_default().into_iter();
+    let mut out = Vec::new();
+    if prom {
+        out.extend(stale_banner(cache, site));
+    }
+    if loki {
+        out.extend(
+            health()
+                .find(|h| h.source == site && h.component == crate::cache::health::LOKI)
+                .and_then(|h| banner_of(h, "Loki ")),
+        );
+    }
+    (!out.is_empty()).then(|| out.join("; "))
 }
 
 fn chart_kind(k: &PanelKind) -> ChartKind {
@@ -232,7 +261,7 @@ pub fn panel_spec(
     } else {
         reduced_series(cache, site, panel, plan, from, to, width)
     };
-    let stale = stale_banner(cache, site);
+    let stale = panel_stale(cache, site, panel.id, plan);
     spec_of(panel, series, (from, to), (width, height), now, stale)
 }
 

@@ -35,6 +35,7 @@ fn missing_history_is_backfilled_oldest_first_and_prometheus_gaps_are_recorded()
             PrometheusClient::new(Endpoint::new(stack.prom_url())).expect("client"),
         ),
         alertmanagers: vec![],
+        loki: None,
     };
     let settings = Settings {
         step_ms: STEP,

@@ -117,6 +117,7 @@ async fn poll_against(
         name: "default".into(),
         prometheus: Arc::new(PrometheusClient::new(ep).unwrap()),
         alertmanagers: vec![],
+        loki: None,
     };
     let dash = watchdesk::dashboard::parse(DASH).unwrap().0;
     let poller = Poller::new(
@@ -259,6 +260,7 @@ async fn nan_and_inf_values_are_kept_and_drawn_as_breaks() {
         name: "default".into(),
         prometheus: Arc::new(PrometheusClient::new(Endpoint::new(url)).unwrap()),
         alertmanagers: vec![],
+        loki: None,
     };
     let dash = watchdesk::dashboard::parse(DASH).unwrap().0;
     let poller = Poller::new(
@@ -314,6 +316,7 @@ async fn one_dead_site_never_stops_the_others() {
             name: name.into(),
             prometheus: Arc::new(PrometheusClient::new(Endpoint::new(url)).unwrap()),
             alertmanagers: vec![],
+            loki: None,
         })
     };
     let dash = watchdesk::dashboard::parse(DASH).unwrap().0;
@@ -370,6 +373,7 @@ async fn impostor_dates_outside_the_window_are_not_stored() {
         name: "default".into(),
         prometheus: Arc::new(PrometheusClient::new(Endpoint::new(url)).unwrap()),
         alertmanagers: vec![],
+        loki: None,
     };
     let dash = watchdesk::dashboard::parse(DASH).unwrap().0;
     let poller = Poller::new(
@@ -496,6 +500,7 @@ async fn shared_and_missing_fingerprints_lose_no_alert_across_two_alertmanagers(
         name: "default".into(),
         prometheus: dead_prometheus(),
         alertmanagers: vec![am("http://am1:9093", four), am("http://am2:9093", reversed)],
+        loki: None,
     });
     let site = poller.sites[0].clone();
     assert_eq!(poller.poll_alerts(&site, now_ms()).await, Ok(4));
@@ -533,6 +538,7 @@ async fn one_bad_starts_at_keeps_the_alertmanager_answer() {
         name: "default".into(),
         prometheus: dead_prometheus(),
         alertmanagers: vec![Arc::new(client)],
+        loki: None,
     });
     let site = poller.sites[0].clone();
     assert_eq!(poller.poll_alerts(&site, now_ms()).await, Ok(2));

@@ -16,8 +16,26 @@ use common::{watchdesk_bin, Stack};
 
 const ERRORS: &str = r#"{service="go-api", level="error"} |= "error""#;
 
+/// Panel 1 mixes a Prometheus query and a LogQL metric query (Grafana's `-- Mixed --`); panel 2
+/// is Prometheus only.
+const MIXED: &str = r#"{"uid": "mixed", "title": "Mixed", "time": {"from": "now-15m", "to": "now"},
+ "panels": [
+  {"id": 1, "type": "timeseries", "title": "Targets and log lines",
+   "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+   "datasource": {"type": "datasource", "uid": "-- Mixed --"},
+   "targets": [
+    {"refId": "A", "datasource": {"type": "prometheus", "uid": "prom"}, "expr": "sum(up)",
+     "legendFormat": "targets up"},
+    {"refId": "B", "datasource": {"type": "loki", "uid": "loki"}, "queryType": "range",
+     "expr": "sum by (level) (count_over_time({service=\"go-api\"} [$__auto]))",
+     "legendFormat": "{{level}} lines"}]},
+  {"id": 2, "type": "timeseries", "title": "Targets",
+   "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8},
+   "datasource": {"type": "prometheus", "uid": "prom"},
+   "targets": [{"refId": "A", "expr": "sum(up)", "legendFormat": "targets up"}]}]}"#;
+
 #[test]
-fn service_down_error_lines_live_then_from_the_cache() {
+fn service_down_error_lines_and_loki_panels_live_then_from_the_cache() {
     let mut stack = Stack::start();
     stack.scenario("service-down?service=go-api");
     // A few seconds of the burst (one error line a second).
@@ -42,7 +60,91 @@ fn service_down_error_lines_live_then_from_the_cache() {
     // The routine lines of another service are not selected.
     assert!(!out.contains("vms-service"), "{out}");
 
+    // A dashboard with LogQL metric queries, one panel mixing Prometheus and Loki.
+    let dash = stack.dir.path().join("mixed.json");
+    std::fs::write(&dash, MIXED).unwrap();
+    let dash = dash.to_str().unwrap();
+    let render = |stack: &Stack, dir: &str| {
+        let (ok, out, err) =
+            stack.watchdesk(&["--loki", &loki, "--dashboard", dash, "poll", "--once"]);
+        let out_dir = stack.dir.path().join(dir);
+        let (rendered, rout, rerr) = stack.watchdesk(&[
+            "--dashboard",
+            dash,
+            "render",
+            "--from",
+            "-15m",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ]);
+        assert!(
+            rendered,
+            "render: {rout}
+{rerr}"
+        );
+        let svg = |id: &str| {
+            std::fs::read_dir(out_dir.join("mixed"))
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .find(|e| e.file_name().to_string_lossy().ends_with(id))
+                .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                .unwrap_or_else(|| panic!("no SVG of panel {id}: {rout}"))
+        };
+        (
+            ok,
+            format!("{out}{err}"),
+            svg("-targets-and-log-lines.svg"),
+            svg("-targets.svg"),
+        )
+    };
+    // Until the first scrape and the first step of the burst are in.
+    let mut last = String::new();
+    let (mixed, prom_only) = common::wait_for(
+        "the mixed panel's Prometheus series and Loki's error and info line counts",
+        Duration::from_secs(90),
+        || {
+            let (ok, polled, mixed, prom_only) = render(&stack, "live");
+            assert!(ok, "poll with Loki queries: {polled}");
+            let names = legend(&mixed);
+            last = format!("{names:?}");
+            eprintln!("mixed panel legend: {last}");
+            ["targets up", "error lines", "info lines"]
+                .iter()
+                .all(|n| names.iter().any(|t| t.trim() == *n))
+                .then_some((mixed, prom_only))
+        },
+    );
+    assert!(
+        !mixed.contains("offline") && !prom_only.contains("offline"),
+        "{last}"
+    );
+
     stack.stop_sim();
+    // Loki gone: the Loki panel is drawn from the cache and says Loki is offline; the
+    // Prometheus panel is not stale, and the poll says what failed.
+    // (The next round with a step to fetch asks Loki.)
+    let (polled, mixed, prom_only) = common::wait_for(
+        "a poll round that asks the stopped Loki",
+        Duration::from_secs(60),
+        || {
+            let (ok, polled, mixed, prom_only) = render(&stack, "offline");
+            eprintln!("poll with Loki stopped: {ok} {polled}");
+            (!ok).then_some((polled, mixed, prom_only))
+        },
+    );
+    assert!(
+        polled.contains("the Loki queries"),
+        "says what failed: {polled}"
+    );
+    assert!(
+        mixed.contains("error lines") && mixed.contains("Loki offline — showing data up to"),
+        "cached counts, marked stale"
+    );
+    assert!(
+        !prom_only.contains("offline"),
+        "a Prometheus panel is not stale because Loki is down"
+    );
+
     let (ok, cached, err) = stack.watchdesk(&["--loki", &loki, "logs", ERRORS, "--since", "5m"]);
     assert!(ok, "stdout: {cached}\nstderr: {err}");
     let first = cached.lines().next().unwrap_or_default();
@@ -141,6 +243,15 @@ fn an_alerts_logs_are_its_services_lines_around_its_start() {
         .filter(|l| l.contains(" error ") && l.contains("upstream unavailable"))
         .count();
     assert!(offline >= errors, "the error lines offline:\n{cached}");
+}
+
+/// The text of an SVG's `<text>` elements.
+fn legend(svg: &str) -> Vec<&str> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| t.split_once('>').and_then(|(_, r)| r.split_once('<')))
+        .map(|(t, _)| t)
+        .collect()
 }
 
 /// A Loki stand-in on loopback that answers every request with the current `body`.

@@ -8,6 +8,8 @@ use crate::time::Millis;
 
 /// The health component name of a site's Prometheus.
 pub const PROMETHEUS: &str = "prometheus";
+/// The health component of a site's Loki, recorded when its dashboards' LogQL queries are polled.
+pub const LOKI: &str = "loki";
 
 /// The health component name of one Alertmanager of a site.
 pub fn alertmanager_component(url: &str) -> String {

@@ -182,6 +182,11 @@ impl DatasourceRef {
             }
         }
     }
+
+    /// The reference names Loki (its LogQL goes to the site's Loki).
+    pub fn is_loki(&self) -> bool {
+        self.kind.as_deref() == Some("loki")
+    }
 }
 
 /// One query of a panel (a Grafana "target").
@@ -217,9 +222,23 @@ pub enum QueryFormat {
 }
 
 impl Query {
-    /// Whether Watchdesk can run this query against Prometheus.
+    /// Whether Watchdesk can run this query: PromQL against the site's Prometheus, or LogQL
+    /// against its Loki.
     pub fn is_runnable(&self) -> bool {
-        !self.hide && !self.expr.trim().is_empty() && self.datasource.is_prometheus()
+        !self.hide
+            && !self.expr.trim().is_empty()
+            && (self.datasource.is_prometheus() || self.datasource.is_loki())
+    }
+
+    /// A LogQL query (the target's data source is Loki).
+    pub fn is_loki(&self) -> bool {
+        self.datasource.is_loki()
+    }
+
+    /// A LogQL log query (lines, not numbers: it starts with its stream selector), which only a
+    /// logs panel shows.
+    pub fn is_log_query(&self) -> bool {
+        self.is_loki() && self.expr.trim_start().starts_with('{')
     }
 }
 

@@ -203,9 +203,10 @@ fn classic_panels_and_rows() {
 
     assert_eq!(panel(&d, 6).kind, PanelKind::PieChart);
     assert_eq!(panel(&d, 6).kind.as_str(), "piechart");
+    // A LogQL metric query in a time series panel runs against the site's Loki.
     let loki = panel(&d, 8);
     assert_eq!(loki.targets.len(), 1);
-    assert!(loki.targets.iter().all(|t| !t.is_runnable()));
+    assert!(loki.targets.iter().all(|t| t.is_runnable() && t.is_loki()));
     assert_eq!(
         panel(&d, 9).kind,
         PanelKind::Text {
@@ -267,7 +268,6 @@ fn classic_issues() {
             (Unsupported, None, "type \"snapshot\" is not supported"),
             (Invalid, Some(1), "threshold step 3 has no value"),
             (Missing, Some(2), "query C has no PromQL expr"),
-            (NotPrometheus, Some(8), "uses a loki data source"),
             (Duplicate, Some(13), "repeats id 5; renumbered 13"),
             (Invalid, Some(13), "w=30 h=-3 does not fit"),
             (Missing, Some(10), "no gridPos"),
@@ -285,10 +285,10 @@ fn classic_issues() {
     let shown = issues
         .iter()
         .map(ToString::to_string)
-        .find(|m| m.contains("loki"));
+        .find(|m| m.contains("__expr__"));
     assert_eq!(
         shown.as_deref(),
-        Some("panel 8 \"Error logs\": query A uses a loki data source; Watchdesk only runs Prometheus queries, so it is kept but not run")
+        Some("panel 11 \"Strings\": query B uses a __expr__ data source; Watchdesk runs Prometheus and Loki queries only, so it is kept but not run")
     );
 }
 
@@ -578,11 +578,13 @@ fn v2_schema() {
         Some(("A", "rate(x[5m])", "{{job}}"))
     );
     assert_eq!(p1.interval.as_deref(), Some("30s"));
-    assert!(panel(&d, 3).targets.iter().all(|t| !t.is_runnable()));
+    assert!(panel(&d, 3).targets.iter().all(|t| t.is_log_query()));
     assert_eq!(issues.len(), 1, "{issues:?}");
     assert_eq!(
-        issues.first().map(|i| i.kind),
-        Some(IssueKind::NotPrometheus)
+        issues
+            .first()
+            .map(|i| (i.kind, i.message.contains("LogQL log query"))),
+        Some((IssueKind::Unsupported, true))
     );
 }
 

@@ -761,6 +761,8 @@ impl Interp {
             "__interval_ms" => self.interval_ms.to_string(),
             "__rate_interval" => format_duration_ms(self.rate_interval_ms),
             "__rate_interval_ms" => self.rate_interval_ms.to_string(),
+            // Loki's range of a metric query: the step (Grafana's Loki data source, 10.x on).
+            "__auto" => format_duration_ms(self.interval_ms),
             "__range" => format_duration_ms(self.range_ms),
             "__range_s" => (self.range_ms.saturating_add(500) / 1000).to_string(),
             "__range_ms" => self.range_ms.to_string(),

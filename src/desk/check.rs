@@ -55,7 +55,12 @@ impl Desk {
         }
         check_cache(&cfg, &mut r);
         for s in &cfg.sites {
-            let site = match Site::connect(&s.name, &s.prometheus, &s.alertmanagers) {
+            let site = match Site::connect(
+                &s.name,
+                &s.prometheus,
+                &s.alertmanagers,
+                s.loki.as_ref().map(|l| (&l.endpoint, l.tenant.as_deref())),
+            ) {
                 Ok(site) => site,
                 Err(e) => {
                     r.push("source", false, format!("{}: FAILED: {e}", s.name), vec![]);

@@ -172,7 +172,12 @@ impl Desk {
         let dashboards = load_dashboards(&cfg)?;
         let mut sites = Vec::new();
         for s in &cfg.sites {
-            match Site::connect(&s.name, &s.prometheus, &s.alertmanagers) {
+            match Site::connect(
+                &s.name,
+                &s.prometheus,
+                &s.alertmanagers,
+                s.loki.as_ref().map(|l| (&l.endpoint, l.tenant.as_deref())),
+            ) {
                 Ok(site) => sites.push(Arc::new(site)),
                 Err(e) => warnings.push(format!(
                     "source {} is not polled: {e}. Fix its settings in the config",

@@ -1,8 +1,9 @@
-//! One site's clients: its Prometheus and the members of its Alertmanager cluster.
+//! One site's clients: its Prometheus, the members of its Alertmanager cluster and its Loki.
 
 use std::sync::Arc;
 
 use super::alertmanager::AlertmanagerClient;
+use super::loki::LokiClient;
 use super::prometheus::PrometheusClient;
 use super::{AlertSource, Endpoint, MetricsSource, SourceError};
 
@@ -11,6 +12,8 @@ pub struct Site {
     pub name: String,
     pub prometheus: Arc<dyn MetricsSource>,
     pub alertmanagers: Vec<Arc<dyn AlertSource>>,
+    /// The site's Loki, for the LogQL queries of its dashboards (`None`: it has none).
+    pub loki: Option<Arc<LokiClient>>,
 }
 
 impl Site {
@@ -19,6 +22,7 @@ impl Site {
         name: &str,
         prometheus: &Endpoint,
         alertmanagers: &[Endpoint],
+        loki: Option<(&Endpoint, Option<&str>)>,
     ) -> Result<Site, SourceError> {
         let prometheus: Arc<dyn MetricsSource> =
             Arc::new(PrometheusClient::new(prometheus.clone())?);
@@ -26,10 +30,15 @@ impl Site {
         for ep in alertmanagers {
             ams.push(Arc::new(AlertmanagerClient::new(ep.clone())?));
         }
+        let loki = match loki {
+            Some((ep, tenant)) => Some(Arc::new(LokiClient::new(ep, tenant)?)),
+            None => None,
+        };
         Ok(Site {
             name: name.to_string(),
             prometheus,
             alertmanagers: ams,
+            loki,
         })
     }
 }

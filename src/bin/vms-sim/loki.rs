@@ -10,7 +10,9 @@
 //! answering 502 for it. Stream labels: job, service, instance, level.
 //!
 //! LogQL: the subset Watchdesk's own cache reader evaluates (`watchdesk::source::logql`): a stream
-//! selector with `=`, `!=`, `=~`, `!~` and line filters `|=`, `!=`, `|~`, `!~`.
+//! selector with `=`, `!=`, `=~`, `!~` and line filters `|=`, `!=`, `|~`, `!~`; and the metric
+//! queries dashboards use most, `count_over_time(…[d])` and `rate(…[d])`, optionally inside
+//! `sum(…)` or `sum by (labels) (…)` (a matrix, as Loki answers).
 
 use std::collections::BTreeMap;
 
@@ -179,6 +181,130 @@ fn parse_ts(v: &str) -> Option<i64> {
         .and_then(|d| d.timestamp_nanos_opt())
 }
 
+/// A `step`: a duration (`60000ms`, `15s`, `1m`) or float seconds.
+fn parse_step(v: &str) -> Option<i64> {
+    let ms = watchdesk::time::parse_duration_ms(v)
+        .or_else(|| v.parse::<f64>().ok().map(|s| (s * 1000.0) as i64))?;
+    (ms > 0).then_some(ms * 1_000_000)
+}
+
+/// A LogQL metric query of the supported shape.
+struct Metric {
+    /// `Some(labels)`: summed, grouped by these (empty: one series).
+    sum_by: Option<Vec<String>>,
+    rate: bool,
+    sel: LogSelector,
+    range_ns: i64,
+}
+
+impl Metric {
+    fn parse(q: &str) -> Result<Metric, String> {
+        let q = q.trim();
+        let (sum_by, inner) = match q.strip_prefix("sum") {
+            Some(rest) => {
+                let rest = rest.trim_start();
+                let (by, rest) = match rest.strip_prefix("by") {
+                    Some(r) => {
+                        let r = r
+                            .trim_start()
+                            .strip_prefix('(')
+                            .ok_or("by needs (labels)")?;
+                        let close = r.find(')').ok_or("unclosed by (…)")?;
+                        let labels = r[..close]
+                            .split(',')
+                            .map(|l| l.trim().to_string())
+                            .filter(|l| !l.is_empty())
+                            .collect();
+                        (labels, r[close + 1..].trim_start())
+                    }
+                    None => (Vec::new(), rest),
+                };
+                let body = rest
+                    .strip_prefix('(')
+                    .and_then(|r| r.strip_suffix(')'))
+                    .ok_or("sum needs (…)")?;
+                (Some(by), body.trim())
+            }
+            None => (None, q),
+        };
+        let (rate, body) = if let Some(b) = inner.strip_prefix("count_over_time(") {
+            (false, b)
+        } else if let Some(b) = inner.strip_prefix("rate(") {
+            (true, b)
+        } else {
+            return Err(format!("unsupported metric query {q:?}"));
+        };
+        let body = body.strip_suffix(')').ok_or("unclosed (")?.trim_end();
+        let body = body.strip_suffix(']').ok_or("a range [d] is needed")?;
+        let open = body.rfind('[').ok_or("a range [d] is needed")?;
+        let range_ms = watchdesk::time::parse_duration_ms(&body[open + 1..])
+            .filter(|ms| *ms > 0)
+            .ok_or("invalid range")?;
+        Ok(Metric {
+            sum_by,
+            rate,
+            sel: LogSelector::parse(body[..open].trim())?,
+            range_ns: range_ms * 1_000_000,
+        })
+    }
+
+    /// The matrix over `start..=end` at `step`: lines per range (or per second with `rate`).
+    fn eval(&self, all: &[Stream], start: i64, end: i64, step: i64) -> serde_json::Value {
+        let down: Vec<(Service, i64)> = all
+            .iter()
+            .filter_map(|s| match s.kind {
+                Kind::Down(svc, t) => Some((svc, t)),
+                _ => None,
+            })
+            .collect();
+        let first = start.div_euclid(NS) - self.range_ns / NS;
+        let last = end.div_euclid(NS);
+        let mut out: BTreeMap<Labels, BTreeMap<i64, f64>> = BTreeMap::new();
+        for s in all.iter().filter(|s| self.sel.selects(&s.labels)) {
+            // Lines per second, as prefix sums over the whole window.
+            let mut sums = vec![0u32; (last - first + 2).max(1) as usize];
+            for sec in first..=last {
+                let hit = line_at(s.kind, sec * NS, &down).is_some_and(|l| self.sel.keeps(&l));
+                let i = (sec - first) as usize;
+                sums[i + 1] = sums[i] + u32::from(hit);
+            }
+            let key = match &self.sum_by {
+                None => s.labels.clone(),
+                Some(by) => by
+                    .iter()
+                    .filter_map(|l| s.labels.get(l).map(|v| (l.clone(), v.clone())))
+                    .collect(),
+            };
+            let mut t = start;
+            while t <= end {
+                let hi = (t.div_euclid(NS) - first + 1) as usize;
+                let lo = (hi as i64 - self.range_ns / NS).max(0) as usize;
+                let n = sums[hi.min(sums.len() - 1)] - sums[lo.min(sums.len() - 1)];
+                if n > 0 {
+                    let v = if self.rate {
+                        f64::from(n) / (self.range_ns / NS) as f64
+                    } else {
+                        f64::from(n)
+                    };
+                    *out.entry(key.clone()).or_default().entry(t).or_default() += v;
+                }
+                t += step;
+            }
+        }
+        let result: Vec<serde_json::Value> = out
+            .into_iter()
+            .map(|(metric, values)| {
+                let values: Vec<serde_json::Value> = values
+                    .into_iter()
+                    .map(|(t, v)| serde_json::json!([t as f64 / NS as f64, v.to_string()]))
+                    .collect();
+                serde_json::json!({"metric": metric, "values": values})
+            })
+            .collect();
+        serde_json::json!({"resultType": "matrix", "result": result})
+    }
+}
+
 fn param<'a>(q: &'a [(String, String)], k: &str) -> Option<&'a str> {
     q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
 }
@@ -242,6 +368,17 @@ pub fn handle(
             let Some(q) = param(query, "query") else {
                 return bad("query is required");
             };
+            if !q.trim_start().starts_with('{') {
+                let step = match param(query, "step").map(parse_step) {
+                    Some(None) => return bad("invalid step"),
+                    Some(Some(s)) => s,
+                    None => 60 * NS,
+                };
+                return match Metric::parse(q) {
+                    Ok(m) => ok(m.eval(&all, start.max(end - MAX_SPAN_NS), end.min(now_ns), step)),
+                    Err(e) => bad(format!("parse error: {e}")),
+                };
+            }
             let sel = match LogSelector::parse(q) {
                 Ok(s) => s,
                 Err(e) => return bad(format!("parse error: {e}")),
@@ -346,6 +483,46 @@ mod tests {
             now,
             "/query_range",
             &[("query".into(), "rate(x)".into())],
+        );
+        assert_eq!(code, 400);
+        // A metric query: the burst of go-api's errors, counted per minute.
+        let (code, _, body) = handle(
+            &w,
+            &[(Service::GoApi, 9201)],
+            now,
+            "/query_range",
+            &[
+                (
+                    "query".into(),
+                    r#"sum by (level) (count_over_time({service="go-api"} [1m]))"#.into(),
+                ),
+                ("start".into(), (now - 600 * NS).to_string()),
+                ("end".into(), now.to_string()),
+                ("step".into(), "60000ms".into()),
+            ],
+        );
+        assert_eq!(code, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["data"]["resultType"], "matrix");
+        let result = v["data"]["result"].as_array().unwrap();
+        let errors = result
+            .iter()
+            .find(|r| r["metric"] == serde_json::json!({"level": "error"}))
+            .expect("an error series");
+        // The minute up to 1140 s: one a second from 1100 s for 30 s, then at 1130 and 1140.
+        let at_1140 = errors["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p[0].as_f64() == Some(1_140.0))
+            .unwrap_or_else(|| panic!("a point at 1140 s: {errors}"));
+        assert_eq!(at_1140[1], "32", "{body}");
+        let (code, _, _) = handle(
+            &w,
+            &[],
+            now,
+            "/query_range",
+            &[("query".into(), "topk(1, x)".into())],
         );
         assert_eq!(code, 400);
         let (_, _, body) = handle(&w, &[], now, "/label/job/values", &[]);

@@ -97,6 +97,16 @@ pub(super) fn parse_panel(
             targets.push(q);
         }
     }
+    for q in targets.iter().filter(|q| q.is_log_query() && !q.hide) {
+        c.issue(
+            IssueKind::Unsupported,
+            format!(
+                "query {} is a LogQL log query (lines, not numbers), which a {ty} panel cannot \
+                 draw; it is not run. Use a metric query such as sum(count_over_time(…[1m]))",
+                q.ref_id
+            ),
+        );
+    }
     let interval = c.nonempty(p.get("interval"), "interval");
     let max_data_points = c
         .int(p.get("maxDataPoints"), "maxDataPoints")
@@ -315,23 +325,30 @@ pub(super) fn parse_target(
     };
     let hide = c.bool(t.get("hide"), "hide").unwrap_or(false);
     let expr = c.str(t.get("expr"), "expr").unwrap_or_default();
-    if !datasource.is_prometheus() {
+    if !datasource.is_prometheus() && !datasource.is_loki() {
         let kind = datasource.kind.as_deref().unwrap_or("?");
         c.issue(
             IssueKind::NotPrometheus,
-            format!("query {ref_id} uses a {kind} data source; Watchdesk only runs Prometheus queries, so it is kept but not run"),
+            format!("query {ref_id} uses a {kind} data source; Watchdesk runs Prometheus and Loki queries only, so it is kept but not run"),
         );
     } else if expr.trim().is_empty() {
         if !hide {
+            let lang = if datasource.is_loki() {
+                "LogQL"
+            } else {
+                "PromQL"
+            };
             c.issue(
                 IssueKind::Missing,
-                format!("query {ref_id} has no PromQL expr; skipped"),
+                format!("query {ref_id} has no {lang} expr; skipped"),
             );
         }
         return None;
     }
-    let instant = c.bool(t.get("instant"), "instant").unwrap_or(false)
-        && c.bool(t.get("range"), "range") != Some(true);
+    // Loki's targets say `queryType: "instant"`; Prometheus's `instant: true`.
+    let instant = (c.bool(t.get("instant"), "instant").unwrap_or(false)
+        && c.bool(t.get("range"), "range") != Some(true))
+        || (datasource.is_loki() && t.get("queryType").and_then(|v| v.as_str()) == Some("instant"));
     Some(Query {
         ref_id,
         expr,
