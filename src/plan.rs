@@ -29,6 +29,12 @@ pub fn loki_query(expr: &str) -> Option<&str> {
     expr.strip_prefix(LOKI_KEY)
 }
 
+/// The LogQL of a planned log query (a logs panel's stream selector and filters): its lines go to
+/// the log cache, not to the series.
+pub fn log_query(expr: &str) -> Option<&str> {
+    loki_query(expr).filter(|q| q.trim_start().starts_with('{'))
+}
+
 /// Whether a panel kind draws query results (an alert list or text panel needs no PromQL).
 pub fn needs_queries(kind: &PanelKind) -> bool {
     matches!(
@@ -43,6 +49,7 @@ pub fn needs_queries(kind: &PanelKind) -> bool {
             | PanelKind::StateTimeline
             | PanelKind::StatusHistory
             | PanelKind::BarChart
+            | PanelKind::Logs
     )
 }
 
@@ -82,7 +89,8 @@ pub fn plan(d: &Dashboard, vars: &VarValues, s: &Settings) -> Vec<PlannedQuery> 
             .and_then(parse_duration_ms)
             .unwrap_or(0);
         for q in &p.targets {
-            if !q.is_runnable() || q.is_log_query() {
+            // A logs panel shows log queries only; the others draw numbers.
+            if !q.is_runnable() || q.is_log_query() != (p.kind == PanelKind::Logs) {
                 // Hidden, empty, or another data source (an expression…): reported by the parser.
                 continue;
             }

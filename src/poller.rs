@@ -19,7 +19,7 @@ use crate::cache::health::{alertmanager_component, LOKI, PROMETHEUS};
 use crate::cache::{AlertChanges, Cache, CacheError, IngestStats, ReportedAlert};
 use crate::config::Settings;
 use crate::dashboard::Dashboard;
-use crate::plan::{self, PlannedQuery};
+use crate::plan::{self, PlannedQuery, LOKI_KEY};
 use crate::source::{Alert, AlertFilter, AlertState, Site, SourceError};
 use crate::time::{now_ms, Millis};
 
@@ -183,6 +183,8 @@ pub struct Poller {
     events: broadcast::Sender<PollEvent>,
     /// Why the last write to the cache failed (disk full, read-only), until one succeeds.
     cache_problem: std::sync::Mutex<Option<String>>,
+    /// (site, LogQL) of each logs panel query: until when its lines were fetched.
+    logs_until: std::sync::Mutex<BTreeMap<(String, String), Millis>>,
 }
 
 fn align_down(t: Millis, step: i64) -> Millis {
@@ -214,6 +216,7 @@ impl Poller {
             dashboards,
             events,
             cache_problem: std::sync::Mutex::new(None),
+            logs_until: std::sync::Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -437,7 +440,15 @@ impl Poller {
     /// window ([`Settings::live_window_ms`]) back.
     pub async fn poll_metrics(&self, site: &Site, now: Millis) -> MetricsReport {
         let planned = self.plan_site(site).await;
-        // The same expression in several panels is fetched once.
+        // The same expression in several panels is fetched once; the logs panels' lines apart.
+        let (logs, planned): (Vec<_>, Vec<_>) = planned
+            .into_iter()
+            .partition(|q| plan::log_query(&q.expr).is_some());
+        let log_queries: BTreeSet<String> = logs
+            .iter()
+            .filter_map(|q| plan::log_query(&q.expr).map(str::to_owned))
+            .collect();
+        let log_queries_n = log_queries.len();
         let exprs: BTreeSet<(String, i64)> =
             planned.into_iter().map(|q| (q.expr, q.step_ms)).collect();
         let mut report = MetricsReport {
@@ -475,7 +486,13 @@ impl Poller {
         for p in &pieces {
             tally[usize::from(plan::loki_query(&p.expr).is_some())].asked += 1;
         }
-        let fetched = self.fetch_pieces(site, pieces, Fetch::Live).await;
+        let (fetched, (log_tally, log_errors)) = tokio::join!(
+            self.fetch_pieces(site, pieces, Fetch::Live),
+            self.poll_log_queries(site, log_queries.into_iter().collect(), now)
+        );
+        tally[1].merge(log_tally);
+        report.queries += log_queries_n;
+        report.errors.extend(log_errors);
         for f in fetched {
             let t = &mut tally[usize::from(plan::loki_query(&f.piece.expr).is_some())];
             match f.result {
@@ -659,7 +676,91 @@ impl Poller {
     /// The distinct (expression, step) pairs of every dashboard's plan on `site`.
     async fn site_exprs(&self, site: &Site) -> BTreeSet<(String, i64)> {
         let planned = self.plan_site(site).await;
-        planned.into_iter().map(|q| (q.expr, q.step_ms)).collect()
+        planned
+            .into_iter()
+            .filter(|q| plan::log_query(&q.expr).is_none())
+            .map(|q| (q.expr, q.step_ms))
+            .collect()
+    }
+
+    /// Fetches the lines of the logs panels' queries of `site` since the last round (at most
+    /// [`LOG_LINES`] each, the newest) into the log cache. Each answer is stored in its own
+    /// transaction; the outcome goes into the Loki's tally.
+    async fn poll_log_queries(
+        &self,
+        site: &Site,
+        queries: Vec<String>,
+        now: Millis,
+    ) -> (Tally, Vec<(String, String)>) {
+        let mut t = Tally::default();
+        let mut errors = Vec::new();
+        for logql in queries {
+            t.asked += 1;
+            let Some(loki) = site.loki.as_ref() else {
+                let e = no_loki().to_string();
+                t.first_error.get_or_insert_with(|| e.clone());
+                errors.push((format!("{LOKI_KEY}{logql}"), e));
+                continue;
+            };
+            let key = (site.name.clone(), logql.clone());
+            let since = self
+                .logs_until
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&key)
+                .copied()
+                .unwrap_or(now - self.settings.live_window_ms);
+            let q = crate::source::loki::LogQuery {
+                query: logql.clone(),
+                start_ns: crate::source::loki::ms_to_ns(since),
+                end_ns: crate::source::loki::ms_to_ns(now),
+                limit: LOG_LINES,
+                direction: crate::source::loki::Direction::Backward,
+            };
+            let t0 = Instant::now();
+            match loki.query_range(&q).await {
+                Ok(answer) => {
+                    t.latencies.push(t0.elapsed().as_millis() as i64);
+                    let streams = match answer.data {
+                        crate::source::loki::LogResult::Streams(s) => s,
+                        crate::source::loki::LogResult::Matrix(_) => Vec::new(),
+                    };
+                    let stored = self.cache.ingest_logs(&site.name, &streams, now_ms());
+                    self.stored(&stored);
+                    match stored {
+                        // A second of overlap: lines of the same ns are deduplicated.
+                        Ok(added) => {
+                            if added > 0 {
+                                // Views redraw on it (a logs panel too).
+                                self.emit(PollEvent::MetricsUpdated {
+                                    site: site.name.clone(),
+                                    samples: added,
+                                });
+                            }
+                            self.logs_until
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .insert(key, now - 1000);
+                        }
+                        Err(e) => {
+                            tracing::warn!("{}: cannot store the lines of {logql}: {e}", site.name)
+                        }
+                    }
+                }
+                Err(e) if is_down(&e) => {
+                    t.unreachable.get_or_insert_with(|| e.to_string());
+                    break;
+                }
+                Err(e) => {
+                    if matches!(e, SourceError::Timeout { .. }) {
+                        t.timeouts += 1;
+                    }
+                    t.first_error.get_or_insert_with(|| e.to_string());
+                    errors.push((format!("{LOKI_KEY}{logql}"), e.to_string()));
+                }
+            }
+        }
+        (t, errors)
     }
 
     /// [`Poller::backfill`] for a known set of queries (a loop of rounds plans once).
@@ -959,6 +1060,14 @@ struct Tally {
 }
 
 impl Tally {
+    fn merge(&mut self, o: Tally) {
+        self.asked += o.asked;
+        self.latencies.extend(o.latencies);
+        self.timeouts += o.timeouts;
+        self.unreachable = self.unreachable.take().or(o.unreachable);
+        self.first_error = self.first_error.take().or(o.first_error);
+    }
+
     /// Every query timing out is a server that does not answer; one slow query is not.
     fn all_timed_out(&self) -> Option<String> {
         (self.asked > 0 && self.timeouts == self.asked)
@@ -966,6 +1075,9 @@ impl Tally {
             .flatten()
     }
 }
+
+/// Most lines fetched per logs panel query and round (Grafana's default `maxLines`).
+pub const LOG_LINES: usize = 1000;
 
 /// A LogQL query on a site without Loki.
 fn no_loki() -> SourceError {

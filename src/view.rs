@@ -89,6 +89,7 @@ fn chart_kind(k: &PanelKind) -> ChartKind {
         PanelKind::StateTimeline => ChartKind::StateTimeline,
         PanelKind::StatusHistory => ChartKind::StatusHistory,
         PanelKind::BarChart => ChartKind::BarChart,
+        PanelKind::Logs => ChartKind::Logs,
         PanelKind::Unsupported(t) => ChartKind::Unsupported(t.clone()),
     }
 }
@@ -248,6 +249,16 @@ pub fn panel_spec(
     height: u32,
     now: Millis,
 ) -> ChartSpec {
+    if panel.kind == PanelKind::Logs {
+        let stale = panel_stale(cache, site, panel.id, plan);
+        let mut spec = spec_of(panel, Vec::new(), (from, to), (width, height), now, stale);
+        let (rows, problem) = log_rows(cache, site, panel.id, plan, (from, to), height);
+        spec.logs = rows;
+        if spec.logs.is_empty() {
+            spec.no_value = problem.or(spec.no_value);
+        }
+        return spec;
+    }
     let series = if !crate::plan::needs_queries(&panel.kind) {
         Vec::new()
     } else if matches!(
@@ -263,6 +274,74 @@ pub fn panel_spec(
     };
     let stale = panel_stale(cache, site, panel.id, plan);
     spec_of(panel, series, (from, to), (width, height), now, stale)
+}
+
+/// The cached lines of a logs panel's queries in `[from, to]`, as many as a panel `height` pixels
+/// high shows (the newest), with the labels that not every line shares; and, when a query cannot
+/// be read from the cache, why.
+fn log_rows(
+    cache: &Cache,
+    site: &str,
+    panel_id: i64,
+    plan: &[PlannedQuery],
+    (from, to): (Millis, Millis),
+    height: u32,
+) -> (Vec<crate::chart::LogRow>, Option<String>) {
+    use crate::source::logql::{level_of, LogSelector};
+    use crate::source::loki::ms_to_ns;
+    let limit = crate::chart::log_rows_that_fit(height);
+    let mut problem = None;
+    let mut lines = Vec::new();
+    for q in plan.iter().filter(|q| q.panel_id == panel_id) {
+        let Some(logql) = crate::plan::log_query(&q.expr) else {
+            continue;
+        };
+        let sel = match LogSelector::parse(logql) {
+            Ok(s) => s,
+            Err(e) => {
+                problem = Some(format!("cannot be shown from the cache: {e}"));
+                continue;
+            }
+        };
+        match cache.read_logs(
+            site,
+            (ms_to_ns(from), ms_to_ns(to)),
+            limit,
+            &|l| sel.selects(l),
+            &|line| sel.keeps(line),
+        ) {
+            Ok(l) => lines.extend(l),
+            Err(e) => problem = Some(e.to_string()),
+        }
+    }
+    lines.sort_by(|a, b| b.ts_ns.cmp(&a.ts_ns).then_with(|| a.line.cmp(&b.line)));
+    lines.dedup_by(|a, b| a.ts_ns == b.ts_ns && a.line == b.line && a.labels == b.labels);
+    lines.truncate(limit);
+    // Labels every shown line has, with the same value, say nothing (Grafana's "unique labels").
+    let common: Vec<(&String, &String)> = match lines.first() {
+        Some(first) => first
+            .labels
+            .iter()
+            .filter(|(k, v)| lines.iter().all(|l| l.labels.get(*k) == Some(*v)))
+            .collect(),
+        None => Vec::new(),
+    };
+    let rows = lines
+        .iter()
+        .map(|l| crate::chart::LogRow {
+            at: crate::source::loki::ns_to_ms(l.ts_ns),
+            level: level_of(&l.labels, &l.line),
+            labels: l
+                .labels
+                .iter()
+                .filter(|(k, v)| !common.contains(&(*k, *v)))
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            line: l.line.clone(),
+        })
+        .collect();
+    (rows, problem)
 }
 
 /// The spec of `panel` drawn from `series` (as [`chart_series`] makes them), without the cache.
@@ -304,6 +383,7 @@ pub fn spec_of(
         series,
         // An alert list panel's rows are the desk's alert list (`desk::alerts`), filled in there.
         alerts: Vec::new(),
+        logs: Vec::new(),
         stale,
         no_value: panel.no_value.clone(),
         now,

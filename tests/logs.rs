@@ -32,7 +32,12 @@ const MIXED: &str = r#"{"uid": "mixed", "title": "Mixed", "time": {"from": "now-
   {"id": 2, "type": "timeseries", "title": "Targets",
    "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8},
    "datasource": {"type": "prometheus", "uid": "prom"},
-   "targets": [{"refId": "A", "expr": "sum(up)", "legendFormat": "targets up"}]}]}"#;
+   "targets": [{"refId": "A", "expr": "sum(up)", "legendFormat": "targets up"}]},
+  {"id": 3, "type": "logs", "title": "API errors",
+   "gridPos": {"x": 0, "y": 8, "w": 24, "h": 8},
+   "datasource": {"type": "loki", "uid": "loki"},
+   "options": {"showTime": true, "sortOrder": "Descending"},
+   "targets": [{"refId": "A", "expr": "{service=\"go-api\"} |= \"upstream\""}]}]}"#;
 
 #[test]
 fn service_down_error_lines_and_loki_panels_live_then_from_the_cache() {
@@ -95,41 +100,51 @@ fn service_down_error_lines_and_loki_panels_live_then_from_the_cache() {
             format!("{out}{err}"),
             svg("-targets-and-log-lines.svg"),
             svg("-targets.svg"),
+            svg("-api-errors.svg"),
         )
     };
     // Until the first scrape and the first step of the burst are in.
     let mut last = String::new();
-    let (mixed, prom_only) = common::wait_for(
+    let (mixed, prom_only, logs) = common::wait_for(
         "the mixed panel's Prometheus series and Loki's error and info line counts",
         Duration::from_secs(90),
         || {
-            let (ok, polled, mixed, prom_only) = render(&stack, "live");
+            let (ok, polled, mixed, prom_only, logs) = render(&stack, "live");
             assert!(ok, "poll with Loki queries: {polled}");
             let names = legend(&mixed);
             last = format!("{names:?}");
             eprintln!("mixed panel legend: {last}");
-            ["targets up", "error lines", "info lines"]
+            (["targets up", "error lines", "info lines"]
                 .iter()
                 .all(|n| names.iter().any(|t| t.trim() == *n))
-                .then_some((mixed, prom_only))
+                && logs.contains("upstream unavailable"))
+            .then_some((mixed, prom_only, logs))
         },
     );
     assert!(
         !mixed.contains("offline") && !prom_only.contains("offline"),
         "{last}"
     );
+    // The logs panel: go-api's error lines with their time and level, no other service's.
+    let shown = legend(&logs);
+    assert!(
+        shown.iter().any(|t| t.trim() == "error")
+            && !logs.contains("request handled")
+            && !logs.contains("vms-service"),
+        "{shown:?}"
+    );
 
     stack.stop_sim();
     // Loki gone: the Loki panel is drawn from the cache and says Loki is offline; the
     // Prometheus panel is not stale, and the poll says what failed.
     // (The next round with a step to fetch asks Loki.)
-    let (polled, mixed, prom_only) = common::wait_for(
+    let (polled, mixed, prom_only, logs) = common::wait_for(
         "a poll round that asks the stopped Loki",
         Duration::from_secs(60),
         || {
-            let (ok, polled, mixed, prom_only) = render(&stack, "offline");
+            let (ok, polled, mixed, prom_only, logs) = render(&stack, "offline");
             eprintln!("poll with Loki stopped: {ok} {polled}");
-            (!ok).then_some((polled, mixed, prom_only))
+            (!ok).then_some((polled, mixed, prom_only, logs))
         },
     );
     assert!(
@@ -143,6 +158,10 @@ fn service_down_error_lines_and_loki_panels_live_then_from_the_cache() {
     assert!(
         !prom_only.contains("offline"),
         "a Prometheus panel is not stale because Loki is down"
+    );
+    assert!(
+        logs.contains("upstream unavailable") && logs.contains("Loki offline — showing data up to"),
+        "the logs panel shows the cached lines, marked stale"
     );
 
     let (ok, cached, err) = stack.watchdesk(&["--loki", &loki, "logs", ERRORS, "--since", "5m"]);

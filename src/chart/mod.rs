@@ -16,6 +16,7 @@ mod units;
 
 pub use color::{classic, grafana_color, series_colors, Rgba};
 pub use m4::{m4, segments};
+pub use panels::logs::rows_that_fit as log_rows_that_fit;
 pub use panels::{format_age, severity_state, sort_alerts};
 pub use reduce::{calc_name, reduce};
 pub use theme::{parse_color, ParsedColor, Rgb, State, FONT};
@@ -56,6 +57,8 @@ pub struct ChartSpec {
     pub series: Vec<ChartSeries>,
     /// Rows of an alert list panel.
     pub alerts: Vec<AlertRow>,
+    /// Lines of a logs panel (any order: the panel sorts them).
+    pub logs: Vec<LogRow>,
     /// Data is not current, e.g. "offline — showing data up to 14:02": drawn as a banner.
     pub stale: Option<String>,
     /// Text when there is no data (default "No data").
@@ -93,6 +96,7 @@ impl Default for ChartSpec {
             reduce: "lastNotNull".into(),
             series: Vec::new(),
             alerts: Vec::new(),
+            logs: Vec::new(),
             stale: None,
             no_value: None,
             now: 0,
@@ -121,6 +125,8 @@ pub enum ChartKind {
     StateTimeline,
     StatusHistory,
     BarChart,
+    /// Log lines ([`ChartSpec::logs`]).
+    Logs,
     /// A Grafana panel type Watchdesk does not draw: shown as a "not supported" box.
     Unsupported(String),
 }
@@ -144,6 +150,18 @@ pub struct ChartSeries {
     pub labels: crate::source::Labels,
     /// Its field config: the panel's defaults with every matching override applied.
     pub config: crate::dashboard::field::FieldConfig,
+}
+
+/// One line of a logs panel.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LogRow {
+    pub at: Millis,
+    /// `error`, `warn`, `info`, `debug` or `unknown`.
+    pub level: &'static str,
+    /// `k=v` of the stream labels not every shown line shares.
+    pub labels: String,
+    /// Raw server text (the drawing escapes it).
+    pub line: String,
 }
 
 /// One row of an alert list.
@@ -488,6 +506,7 @@ fn draw_panel<DB: DrawingBackend>(
             panels::timeline(&cv, spec, body).map(|()| None)
         }
         ChartKind::BarChart => panels::bar_chart(&cv, spec, body).map(|()| None),
+        ChartKind::Logs => panels::logs(&cv, spec, body).map(|()| None),
         ChartKind::Unsupported(t) => panels::unsupported(&cv, t, body).map(|()| None),
     }
 }

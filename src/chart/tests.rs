@@ -595,3 +595,39 @@ fn stat_shows_the_mapped_text_and_colour() {
         "a red mapping reads as CRIT, not only as a colour"
     );
 }
+
+/// A logs panel draws server text as text: markup is escaped by the SVG, control characters are
+/// shown as escapes (a raw ESC would make the SVG invalid XML), and only the rows that fit are
+/// drawn, newest first.
+#[test]
+fn logs_panel_lines_are_text_newest_first_and_only_what_fits() {
+    let mut s = ChartSpec {
+        kind: ChartKind::Logs,
+        title: "Errors".into(),
+        width: 600,
+        height: 120,
+        ..Default::default()
+    };
+    s.options.logs.show_time = true;
+    s.logs = (0..50)
+        .map(|i| LogRow {
+            at: 1_700_000_000_000 + i * 1000,
+            level: if i % 2 == 0 { "error" } else { "info" },
+            labels: String::new(),
+            line: format!("line {i} <script>alert(1)</script> \u{1b}[2J"),
+        })
+        .collect();
+    let svg = render_svg(&s);
+    assert!(!svg.contains("<script>") && svg.contains("&lt;script&gt;"));
+    assert!(
+        !svg.contains('\u{1b}'),
+        "no raw escape character in the SVG"
+    );
+    assert!(svg.contains("line 49 ") && svg.contains("error") && svg.contains("info"));
+    assert!(
+        !svg.contains("line 0 "),
+        "the oldest lines do not fit in 120 px"
+    );
+    s.logs.clear();
+    assert!(render_svg(&s).contains("No data"));
+}

@@ -116,6 +116,8 @@ pub enum PanelKind {
     StatusHistory,
     /// `barchart`: one bar per series (reduced).
     BarChart,
+    /// `logs`: the lines of LogQL log queries.
+    Logs,
     /// Any other type: shown as a "not supported: <type>" box.
     Unsupported(String),
 }
@@ -136,6 +138,7 @@ impl PanelKind {
             PanelKind::StateTimeline => "state-timeline",
             PanelKind::StatusHistory => "status-history",
             PanelKind::BarChart => "barchart",
+            PanelKind::Logs => "logs",
             PanelKind::Unsupported(t) => t,
         }
     }
@@ -157,6 +160,7 @@ impl PanelKind {
             "state-timeline" => PanelKind::StateTimeline,
             "status-history" => PanelKind::StatusHistory,
             "barchart" => PanelKind::BarChart,
+            "logs" => PanelKind::Logs,
             _ => return None,
         })
     }

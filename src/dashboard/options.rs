@@ -325,6 +325,28 @@ impl Default for BarChartOptions {
     }
 }
 
+/// Logs panel options (Grafana's defaults: no time, no labels, newest first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogsOptions {
+    pub show_time: bool,
+    /// The labels of each line's stream that not every line shares.
+    pub show_labels: bool,
+    /// `sortOrder: "Descending"` (newest first, the default) or `"Ascending"`.
+    pub newest_first: bool,
+    pub wrap: bool,
+}
+
+impl Default for LogsOptions {
+    fn default() -> Self {
+        LogsOptions {
+            show_time: false,
+            show_labels: false,
+            newest_first: true,
+            wrap: false,
+        }
+    }
+}
+
 /// Everything of `options` Watchdesk reads. The whole object stays in `Panel::raw`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PanelOptions {
@@ -338,4 +360,5 @@ pub struct PanelOptions {
     pub timeline: TimelineOptions,
     pub heatmap: HeatmapOptions,
     pub bar_chart: BarChartOptions,
+    pub logs: LogsOptions,
 }

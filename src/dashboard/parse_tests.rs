@@ -858,3 +858,43 @@ mod property {
         }
     }
 }
+
+/// A logs panel shows its LogQL log queries (planned under the Loki key, to the log cache); a
+/// metric query in it, or a log query in a time series panel, is reported and not run.
+#[test]
+fn logs_panels_plan_their_log_queries_and_report_the_others() {
+    let (d, issues) = ok(r#"{"uid": "l", "panels": [
+      {"id": 1, "type": "logs", "title": "Errors", "gridPos": {"x": 0, "y": 0, "w": 24, "h": 8},
+       "datasource": {"type": "loki", "uid": "l"},
+       "options": {"showTime": true, "sortOrder": "Ascending", "enableLogDetails": true},
+       "targets": [{"refId": "A", "expr": "{job=\"$job\"} |= \"error\""},
+                   {"refId": "B", "expr": "rate({job=\"x\"}[1m])"}]},
+      {"id": 2, "type": "timeseries", "title": "Lines", "gridPos": {"x": 0, "y": 8, "w": 24, "h": 8},
+       "datasource": {"type": "loki", "uid": "l"},
+       "targets": [{"refId": "A", "expr": "{job=\"x\"}"}]}],
+      "templating": {"list": [{"name": "job", "type": "custom", "query": "go-api",
+        "current": {"text": "go-api", "value": "go-api"}}]}}"#);
+    let logs = panel(&d, 1);
+    assert_eq!(logs.kind, PanelKind::Logs);
+    assert!(logs.options.logs.show_time && !logs.options.logs.newest_first);
+    let unsupported: Vec<String> = issues
+        .iter()
+        .filter(|i| i.kind == IssueKind::Unsupported)
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(unsupported.len(), 2, "{unsupported:?}");
+    assert!(unsupported[0].contains("query B is not a LogQL log query"));
+    assert!(unsupported[1].contains("query A is a LogQL log query"));
+    let cfg = crate::config::Config::from_toml("", None, &Default::default()).unwrap();
+    let plan = crate::plan::plan(
+        &d,
+        &crate::plan::offline_vars(&d, &Default::default()),
+        &crate::config::Settings::from_config(&cfg),
+    );
+    let keys: Vec<(i64, &str)> = plan.iter().map(|q| (q.panel_id, q.expr.as_str())).collect();
+    assert_eq!(keys, [(1, "[loki] {job=\"go-api\"} |= \"error\"")]);
+    assert_eq!(
+        crate::plan::log_query(&plan[0].expr),
+        Some("{job=\"go-api\"} |= \"error\"")
+    );
+}

@@ -159,6 +159,10 @@ pub const IMPLEMENTED: &[(&str, &str)] = &[
     ("barchart", "options.showValue"),
     ("barchart", "options.barWidth"),
     ("barchart", "options.reduceOptions.calcs"),
+    // Logs: one row per line (wrapLogMessage, log details and dedup are reported).
+    ("logs", "options.showTime"),
+    ("logs", "options.showLabels"),
+    ("logs", "options.sortOrder"),
     // Our own alert list reads the alert list itself.
     ("alertlist", "options."),
     ("text", "options."),
@@ -205,6 +209,8 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("options.colWidth", "0.9"),
     ("options.mergeValues", "true"),
     ("options.pieType", "\"pie\""),
+    // Grafana writes it out on every logs panel; the details are a click in Grafana's view.
+    ("options.enableLogDetails", "true"),
     // Read only with showPercentChange, which is reported.
     ("options.percentChangeColorMode", "\"standard\""),
 ];

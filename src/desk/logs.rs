@@ -60,53 +60,7 @@ pub struct LogsReport {
     pub warnings: Vec<String>,
 }
 
-/// The level word of a line: a `level` (or `detected_level`, `severity`) label, else a JSON or
-/// logfmt `level` field, else an nginx access line's status class, else `unknown`.
-pub fn level_of(labels: &Labels, line: &str) -> &'static str {
-    for k in ["level", "detected_level", "severity", "lvl"] {
-        if let Some(v) = labels.get(k) {
-            return level_word(v);
-        }
-    }
-    let mut end = line.len().min(2048);
-    while !line.is_char_boundary(end) {
-        end -= 1;
-    }
-    let head = &line[..end];
-    for key in ["\"level\":\"", "\"level\": \"", "level=", "lvl="] {
-        if let Some(i) = head.find(key) {
-            let rest = &head[i + key.len()..];
-            let rest = rest.trim_start_matches('"');
-            let end = rest
-                .find(|c: char| !c.is_ascii_alphanumeric())
-                .unwrap_or(rest.len());
-            return level_word(&rest[..end]);
-        }
-    }
-    // nginx combined format: `… "GET /x HTTP/1.1" 503 …`
-    if let Some(i) = head
-        .find("HTTP/1.1\" ")
-        .or_else(|| head.find("HTTP/2.0\" "))
-    {
-        match head.as_bytes().get(i + 10) {
-            Some(b'5') => return "error",
-            Some(b'4') => return "warn",
-            Some(b'1'..=b'3') => return "info",
-            _ => {}
-        }
-    }
-    "unknown"
-}
-
-fn level_word(v: &str) -> &'static str {
-    match v.to_ascii_lowercase().as_str() {
-        "error" | "err" | "fatal" | "panic" | "critical" | "crit" | "emerg" | "alert" => "error",
-        "warn" | "warning" => "warn",
-        "info" | "notice" | "information" => "info",
-        "debug" | "trace" | "dbg" => "debug",
-        _ => "unknown",
-    }
-}
+pub use crate::source::logql::level_of;
 
 fn entry(labels: Labels, ts_ns: i64, line: String, truncated: bool) -> LogEntry {
     LogEntry {

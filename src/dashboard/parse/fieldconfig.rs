@@ -319,6 +319,11 @@ pub(super) fn panel_options(c: &mut Ctx, v: Option<&Value>, reduce: &str) -> Pan
     if let Some(b) = get(&["showUnfilled"]).and_then(Value::as_bool) {
         o.bar_gauge.show_unfilled = b;
     }
+    let flag = |k: &str| get(&[k]).and_then(Value::as_bool);
+    o.logs.show_time = flag("showTime").unwrap_or(false);
+    o.logs.show_labels = flag("showLabels").unwrap_or(false);
+    o.logs.wrap = flag("wrapLogMessage").unwrap_or(false);
+    o.logs.newest_first = text(&["sortOrder"]).as_deref() != Some("Ascending");
     let _ = c;
     super::viz::kind_options(&mut o, v);
     o

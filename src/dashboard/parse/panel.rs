@@ -97,7 +97,22 @@ pub(super) fn parse_panel(
             targets.push(q);
         }
     }
-    for q in targets.iter().filter(|q| q.is_log_query() && !q.hide) {
+    let logs = kind == PanelKind::Logs;
+    for q in targets
+        .iter()
+        .filter(|q| q.is_runnable() && logs != q.is_log_query())
+    {
+        if logs {
+            c.issue(
+                IssueKind::Unsupported,
+                format!(
+                    "query {} is not a LogQL log query (a logs panel shows the lines of a stream \
+                     selector such as {{job=\"x\"}} |= \"error\"); it is not run",
+                    q.ref_id
+                ),
+            );
+            continue;
+        }
         c.issue(
             IssueKind::Unsupported,
             format!(
