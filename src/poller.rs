@@ -293,9 +293,13 @@ impl Poller {
         let mut all = Vec::new();
         for dash in &self.dashboards {
             let selected = plan::load_selection(&self.cache, &site.name, dash);
-            let (vars, issues) =
-                crate::dashboard::resolve_variables(dash, site.prometheus.as_ref(), &selected)
-                    .await;
+            let (vars, issues) = crate::dashboard::resolve_variables(
+                dash,
+                site.prometheus.as_ref(),
+                site.loki.as_deref(),
+                &selected,
+            )
+            .await;
             // Keep what the source listed, for the variable bar and offline drawing; a variable
             // whose values could not be listed keeps its last list.
             let mut failed = std::collections::BTreeSet::new();

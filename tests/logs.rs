@@ -17,7 +17,7 @@ use common::{watchdesk_bin, Stack};
 const ERRORS: &str = r#"{service="go-api", level="error"} |= "error""#;
 
 /// Panel 1 mixes a Prometheus query and a LogQL metric query (Grafana's `-- Mixed --`); panel 2
-/// is Prometheus only.
+/// is Prometheus only; panel 3 is a logs panel whose stream selector uses a Loki query variable.
 const MIXED: &str = r#"{"uid": "mixed", "title": "Mixed", "time": {"from": "now-15m", "to": "now"},
  "panels": [
   {"id": 1, "type": "timeseries", "title": "Targets and log lines",
@@ -37,7 +37,11 @@ const MIXED: &str = r#"{"uid": "mixed", "title": "Mixed", "time": {"from": "now-
    "gridPos": {"x": 0, "y": 8, "w": 24, "h": 8},
    "datasource": {"type": "loki", "uid": "loki"},
    "options": {"showTime": true, "sortOrder": "Descending"},
-   "targets": [{"refId": "A", "expr": "{service=\"go-api\"} |= \"upstream\""}]}]}"#;
+   "targets": [{"refId": "A", "expr": "{service=\"go-api\", level=\"$lvl\"} |= \"upstream\""}]}],
+ "templating": {"list": [
+  {"name": "lvl", "type": "query", "datasource": {"type": "loki", "uid": "loki"},
+   "query": {"type": 1, "label": "level", "stream": "{service=\"go-api\"}"},
+   "current": {"text": "error", "value": "error"}}]}}"#;
 
 #[test]
 fn service_down_error_lines_and_loki_panels_live_then_from_the_cache() {
@@ -125,6 +129,15 @@ fn service_down_error_lines_and_loki_panels_live_then_from_the_cache() {
         !mixed.contains("offline") && !prom_only.contains("offline"),
         "{last}"
     );
+    // The variable lists the levels of go-api's streams from Loki (Prometheus has no such label).
+    let (cache, _) = watchdesk::cache::Cache::open(&stack.cache_path()).unwrap();
+    let vars = cache.resolved_vars("default", "mixed").unwrap();
+    assert_eq!(
+        vars.get("lvl").map(Vec::as_slice),
+        Some(&["error".to_string(), "info".to_string()][..]),
+        "{vars:?}"
+    );
+    drop(cache);
     // The logs panel: go-api's error lines with their time and level, no other service's.
     let shown = legend(&logs);
     assert!(

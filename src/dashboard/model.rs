@@ -356,6 +356,8 @@ pub struct Variable {
     /// 5/6 case-insensitive, 7/8 natural.
     pub sort: u8,
     pub hide: VarHide,
+    /// A query variable of a Loki data source: its values are listed by the site's Loki.
+    pub loki: bool,
 }
 
 /// Kind of template variable.

@@ -898,3 +898,19 @@ fn logs_panels_plan_their_log_queries_and_report_the_others() {
         Some("{job=\"go-api\"} |= \"error\"")
     );
 }
+
+/// Grafana's Loki variable editor saves `{type: 1, label, stream}`: read as `label_values`, listed
+/// by the site's Loki.
+#[test]
+fn loki_query_variables_are_label_values_of_the_loki() {
+    let (d, _) = ok(r#"{"uid": "v", "panels": [], "templating": {"list": [
+      {"name": "lvl", "type": "query", "datasource": {"type": "loki", "uid": "l"},
+       "query": {"type": 1, "label": "level", "stream": "{job=\"x\"}", "refId": "Loki"}},
+      {"name": "job", "type": "query", "datasource": {"type": "loki", "uid": "l"},
+       "query": "label_values(job)"},
+      {"name": "inst", "type": "query", "query": "label_values(up, instance)"}]}}"#);
+    let v = |n| var(&d, n);
+    assert!(v("lvl").loki && v("lvl").query == "label_values({job=\"x\"}, level)");
+    assert!(v("job").loki && v("job").query == "label_values(job)");
+    assert!(!v("inst").loki);
+}

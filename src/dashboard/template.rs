@@ -367,6 +367,7 @@ impl VarValues {
 pub async fn resolve_variables(
     dash: &Dashboard,
     source: &dyn MetricsSource,
+    loki: Option<&crate::source::loki::LokiClient>,
     selected: &BTreeMap<String, Vec<String>>,
 ) -> (VarValues, Vec<Issue>) {
     let now = crate::time::now_ms();
@@ -387,7 +388,12 @@ pub async fn resolve_variables(
                 range_ms,
             };
             let q = interp.interpolate(&var.query);
-            match fetch_options(source, &parse_var_query(&q), start, end).await {
+            let listed = if var.loki {
+                loki_options(loki, &parse_var_query(&q), start, end, now).await
+            } else {
+                fetch_options(source, &parse_var_query(&q), start, end).await
+            };
+            match listed {
                 Ok(Some(mut list)) => {
                     if let Some(r) = &var.regex {
                         match compile_grafana_regex(r) {
@@ -483,6 +489,42 @@ fn var_issue(kind: IssueKind, var: &Variable, msg: String) -> Issue {
 }
 
 /// Options of a query variable; `Ok(None)` when the query is not supported.
+/// The options of a Loki query variable: `label_values(label)` from Loki's label API, with a
+/// stream selector from the streams it selects.
+async fn loki_options(
+    loki: Option<&crate::source::loki::LokiClient>,
+    q: &VarQuery,
+    start: Option<i64>,
+    end: Option<i64>,
+    now: i64,
+) -> Result<Option<Vec<String>>, String> {
+    let VarQuery::LabelValues { metric, label } = q else {
+        return Ok(None);
+    };
+    let loki = loki.ok_or(
+        "it lists a Loki label but this source has no Loki: add loki = \"http://…:3100\" to its \
+         [[source]] in the config, or give --loki URL",
+    )?;
+    let end = end.unwrap_or(now);
+    let start = start.unwrap_or(end - 6 * 3_600_000);
+    let mut list: Vec<String> = match metric {
+        Some(sel) => loki
+            .series(std::slice::from_ref(sel), start, end)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter_map(|mut l| l.remove(label))
+            .collect(),
+        None => loki
+            .label_values(label, start, end)
+            .await
+            .map_err(|e| e.to_string())?,
+    };
+    list.sort();
+    list.dedup();
+    Ok(Some(list))
+}
+
 async fn fetch_options(
     source: &dyn MetricsSource,
     q: &VarQuery,

@@ -49,7 +49,18 @@ pub(super) fn parse_variable(c: &mut Ctx, v: &Value, name: String) -> Variable {
             format!("variable ${name}: type {t:?} is not supported; its saved value is used"),
         );
     }
+    let loki = kind == VarKind::Query && super::panel::parse_ds(v.get("datasource")).is_loki();
     let query = match v.get("query") {
+        // Grafana's Loki variable editor: {type: 1, label, stream} lists a label's values.
+        Some(Value::Object(o)) if loki && o.get("query").is_none() => {
+            let label = o.get("label").and_then(Value::as_str).unwrap_or_default();
+            let stream = o.get("stream").and_then(Value::as_str).unwrap_or_default();
+            match (o.get("type").and_then(Value::as_u64), stream.trim()) {
+                (Some(1), "") => format!("label_values({label})"),
+                (Some(1), s) => format!("label_values({s}, {label})"),
+                _ => String::new(),
+            }
+        }
         Some(Value::Object(o)) => c
             .str(o.get("query"), &what("query.query"))
             .unwrap_or_default(),
@@ -143,6 +154,7 @@ pub(super) fn parse_variable(c: &mut Ctx, v: &Value, name: String) -> Variable {
         regex,
         sort,
         hide,
+        loki,
         name,
     }
 }

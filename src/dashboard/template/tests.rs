@@ -401,6 +401,7 @@ fn var(name: &str, kind: VarKind, query: &str, current: &[&str], options: &[&str
         regex: None,
         sort: 0,
         hide: VarHide::Visible,
+        loki: false,
     }
 }
 
@@ -428,7 +429,7 @@ fn run(d: &Dashboard, src: &Fake, selected: &[(&str, &[&str])]) -> (VarValues, V
         Ok(rt) => rt,
         Err(e) => panic!("runtime: {e}"),
     };
-    rt.block_on(resolve_variables(d, src, &selected))
+    rt.block_on(resolve_variables(d, src, None, &selected))
 }
 
 #[track_caller]
