@@ -23,15 +23,18 @@ for _ in $(seq 120); do
   sleep 0.5
 done
 echo "demo: waiting 35 s for the first scrapes (rates need two)"; sleep 35
-"$WD" --cache "$CACHE" check
-"$WD" --cache "$CACHE" poll --once
-"$WD" --cache "$CACHE" render --from -6h --out "$OUT"
-echo "demo: the RTA overview is also drawn in $OUT/rta-overview/index.html (one SVG per panel)."
+# The simulator serves the services' logs through Loki's query API on its control port.
+LOKI=$(cat .stack/control.url)
+SITE=(--cache "$CACHE" --loki "$LOKI" --dashboard rta-overview --dashboard deploy/dashboards/service-logs.json)
+"$WD" "${SITE[@]}" check
+"$WD" "${SITE[@]}" poll --once
+"$WD" "${SITE[@]}" render --from -6h --out "$OUT"
+echo "demo: the RTA overview and the service logs are also drawn in $OUT/*/index.html (one SVG per panel)."
 echo "demo: take a service down: curl -X POST \"\$(cat .stack/control.url)/scenario/service-down?service=go-api\""
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   echo "demo: opening the Watchdesk app; closing its window hides it to the tray (tray menu: Quit)."
-  "$APP" --cache "$CACHE" --prometheus http://127.0.0.1:9090 --alertmanager http://127.0.0.1:9093
+  "$APP" "${SITE[@]}" --prometheus http://127.0.0.1:9090 --alertmanager http://127.0.0.1:9093
 else
   echo "demo: no display: polling continuously instead of opening the app (Ctrl-C stops everything)."
-  "$WD" --cache "$CACHE" poll
+  "$WD" "${SITE[@]}" poll
 fi
