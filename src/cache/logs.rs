@@ -51,6 +51,9 @@ impl Default for LogRetention {
     }
 }
 
+/// A block's row without its data: id, start, end (`None` when damaged), lines, bytes of text.
+type BlockMeta = (i64, Option<i64>, Option<i64>, i64, i64);
+
 /// A stored block: its row and, when it decoded, its lines.
 struct StoredBlock {
     id: i64,
@@ -89,6 +92,14 @@ fn blocks_in(
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
+        let (Ok(start_ns), Ok(end_ns)) = (r.get::<_, i64>(1), r.get::<_, i64>(2)) else {
+            tracing::warn!(
+                stream_id,
+                block_id = id,
+                "skipping a cached log block without its times"
+            );
+            continue;
+        };
         let Ok(data) = r.get_ref(3)?.as_blob() else {
             tracing::warn!(
                 stream_id,
@@ -100,8 +111,8 @@ fn blocks_in(
         if let Some(b) = decode_or_warn(stream_id, id, data) {
             out.push(StoredBlock {
                 id,
-                start_ns: r.get(1)?,
-                end_ns: r.get(2)?,
+                start_ns,
+                end_ns,
                 lines: b.into_lines(),
             });
         }
@@ -174,16 +185,23 @@ fn merge_lines(
         .filter(|b| b.end_ns >= lo && b.start_ns <= hi)
         .collect();
     if rewrite.is_empty() {
-        let before: Option<(i64, i64, i64, i64, i64)> = tx
+        // A cell of the wrong type (a damaged file) makes the block "full": it is left alone.
+        let before: Option<BlockMeta> = tx
             .prepare_cached(
                 "SELECT id, start_ns, end_ns, n, bytes FROM log_block
                  WHERE stream_id = ?1 AND end_ns < ?2 ORDER BY end_ns DESC LIMIT 1",
             )?
             .query_row(params![stream_id, lo], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1).ok(),
+                    r.get(2).ok(),
+                    r.get(3).unwrap_or(i64::MAX),
+                    r.get(4).unwrap_or(i64::MAX),
+                ))
             })
             .optional()?;
-        if let Some((id, start_ns, end_ns, n, bytes)) = before {
+        if let Some((id, Some(start_ns), Some(end_ns), n, bytes)) = before {
             if (n as usize) < BLOCK_LINES && (bytes.max(0) as usize) < BLOCK_BYTES {
                 rewrite = blocks_in(tx, stream_id, (end_ns, end_ns))?
                     .into_iter()
@@ -212,14 +230,27 @@ fn drop_before(tx: &Transaction<'_>, cutoff_ns: i64) -> rusqlite::Result<u64> {
         |r| r.get(0),
     )?;
     tx.execute("DELETE FROM log_block WHERE end_ns < ?1", [cutoff_ns])?;
+    // A block whose times are not integers (a damaged file) can be neither read nor aged: it goes
+    // with the next retention pass, said once.
+    let untimed = tx.execute(
+        "DELETE FROM log_block WHERE typeof(start_ns) != 'integer' OR typeof(end_ns) != 'integer'",
+        [],
+    )?;
+    if untimed > 0 {
+        tracing::warn!(
+            blocks = untimed,
+            "dropped cached log blocks whose times are damaged (their lines could not be shown)"
+        );
+    }
     let mut dropped = whole.max(0) as u64;
-    let across: Vec<(i64, i64, i64)> = tx
-        .prepare_cached(
-            "SELECT id, stream_id, n FROM log_block WHERE end_ns >= ?1 AND start_ns < ?1",
-        )?
-        .query_map([cutoff_ns], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    let across: Vec<(i64, Option<i64>)> = tx
+        .prepare_cached("SELECT id, stream_id FROM log_block WHERE end_ns >= ?1 AND start_ns < ?1")?
+        .query_map([cutoff_ns], |r| Ok((r.get(0)?, r.get(1).ok())))?
         .collect::<rusqlite::Result<_>>()?;
-    for (id, stream_id, n) in across {
+    for (id, stream_id) in across {
+        let Some(stream_id) = stream_id else {
+            continue;
+        };
         let data: Vec<u8> =
             match tx.query_row("SELECT data FROM log_block WHERE id = ?1", [id], |r| {
                 r.get::<_, Vec<u8>>(0)
@@ -231,12 +262,13 @@ fn drop_before(tx: &Transaction<'_>, cutoff_ns: i64) -> rusqlite::Result<u64> {
         let Some(b) = decode_or_warn(stream_id, id, &data) else {
             continue;
         };
+        let n = b.len();
         let kept: Vec<LogLine> = b
             .into_lines()
             .into_iter()
             .filter(|l| l.ts_ns >= cutoff_ns)
             .collect();
-        dropped += (n - kept.len() as i64).max(0) as u64;
+        dropped += (n - kept.len()) as u64;
         tx.execute("DELETE FROM log_block WHERE id = ?1", [id])?;
         write_blocks(tx, stream_id, &kept)?;
     }
@@ -513,8 +545,15 @@ fn tenth_oldest(tx: &Transaction<'_>, k: i64) -> rusqlite::Result<Option<i64>> {
     let mut rows = st.query([])?;
     let mut seen = 0i64;
     while let Some(r) = rows.next()? {
-        let (id, stream_id, end_ns, n): (i64, i64, i64, i64) =
-            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        // A cell of the wrong type (a damaged file): no stream to name, no lines counted.
+        let id: i64 = r.get(0)?;
+        let Ok(end_ns) = r.get::<_, i64>(2) else {
+            continue;
+        };
+        let (stream_id, n) = (
+            r.get::<_, i64>(1).unwrap_or(0),
+            r.get::<_, i64>(3).unwrap_or(0).max(0),
+        );
         if seen + n < k {
             seen += n;
             continue;
@@ -770,6 +809,22 @@ mod block_tests {
             )
             .unwrap();
         assert!(all(&c).len() >= 100);
+        // Cells of the wrong type (an edited or damaged file): skipped, and nothing fails.
+        c.conn()
+            .execute(
+                "UPDATE log_block SET n = 'x', bytes = 'y', end_ns = 'z'
+                 WHERE id = (SELECT max(id) FROM log_block)",
+                [],
+            )
+            .unwrap();
+        all(&c);
+        let more = lines("b", 150..160, &|t| format!("b {t}"));
+        c.ingest_logs("s", &[more], 3).unwrap();
+        let r = LogRetention {
+            max_age_ms: 1 << 40,
+            max_bytes: 100,
+        };
+        c.prune_logs(&r, 1).unwrap();
         // Retention drops everything by age, damaged blocks included.
         let r = LogRetention {
             max_age_ms: 0,
