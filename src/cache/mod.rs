@@ -13,6 +13,7 @@ pub mod chunk;
 mod damage;
 pub mod dashboard_state;
 pub mod health;
+pub mod logblock;
 pub mod logs;
 pub mod retention;
 pub mod schema;

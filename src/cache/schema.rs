@@ -327,6 +327,23 @@ CREATE TABLE log_fetch (
 -- is in each of its indexes): lines are read and dropped along (stream, time) instead.
 DROP INDEX IF EXISTS log_line_ts;
 "#,
+    r#"
+-- Log lines compressed in blocks (codec in logblock.rs): consecutive lines of one stream, sorted by
+-- (timestamp, line) without duplicates; the blocks of a stream never overlap in time but may share
+-- a timestamp at their boundary. `bytes` is the line text the block holds, for the size cap. The
+-- data step moves every row of log_line into blocks, then drops log_line.
+CREATE TABLE log_block (
+    id        INTEGER PRIMARY KEY,
+    stream_id INTEGER NOT NULL REFERENCES log_stream(id) ON DELETE CASCADE,
+    start_ns  INTEGER NOT NULL,
+    end_ns    INTEGER NOT NULL,
+    n         INTEGER NOT NULL,
+    bytes     INTEGER NOT NULL,
+    data      BLOB NOT NULL
+);
+CREATE INDEX log_block_stream_end ON log_block (stream_id, end_ns);
+CREATE INDEX log_block_end ON log_block (end_ns);
+"#,
 ];
 
 /// The schema version this build writes.
@@ -364,8 +381,9 @@ pub enum Verdict {
 }
 
 /// Tables too big to scan at every open: a cell of the wrong type there is found when it is read
-/// (a damaged chunk is skipped and fetched again, a damaged tier block is skipped).
-const SCANNED_ON_READ: &[&str] = &["chunk", "rollup"];
+/// (a damaged chunk is skipped and fetched again, a damaged tier or log block is skipped, a log line
+/// of an older cache of the wrong type is left out when migration 9 moves the lines into blocks).
+const SCANNED_ON_READ: &[&str] = &["chunk", "rollup", "log_block", "log_line"];
 
 /// What a schema is made of: its tables, indexes, views and triggers by name, and the columns of
 /// each table as `pragma table_info` lists them (name, type, not null, default, primary key).
@@ -634,6 +652,22 @@ fn data_step(tx: &rusqlite::Transaction<'_>, version: i64) -> rusqlite::Result<(
             tracing::warn!(
                 kept,
                 "cache upgrade: some old settings were not recognised; they are kept in legacy_meta"
+            );
+        }
+    }
+    if version == 9 {
+        let (lines, blocks, skipped) = super::logs::move_lines_into_blocks(tx)?;
+        if lines > 0 {
+            tracing::info!(
+                lines,
+                blocks,
+                "cache upgrade: log lines compressed into blocks"
+            );
+        }
+        if skipped > 0 {
+            tracing::warn!(
+                skipped,
+                "cache upgrade: some cached log lines had values of the wrong type and were left out"
             );
         }
     }

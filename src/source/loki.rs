@@ -594,6 +594,49 @@ mod tests {
         ));
     }
 
+    /// A Loki (or a proxy) that ignores `limit` and answers 100,000 lines at once: only the newest
+    /// `limit` are kept, over every stream, and the operator is told how many were dropped.
+    #[test]
+    fn an_answer_of_100000_lines_keeps_the_newest_limit() {
+        let mut body =
+            String::from(r#"{"status":"success","data":{"resultType":"streams","result":["#);
+        for s in 0..4 {
+            if s > 0 {
+                body.push(',');
+            }
+            body.push_str(&format!(r#"{{"stream":{{"job":"j{s}"}},"values":["#));
+            for i in 0..25_000 {
+                if i > 0 {
+                    body.push(',');
+                }
+                // Stream s holds the timestamps s, s + 4, s + 8...: interleaved over the streams.
+                let ts = 1_700_000_000_000_000_000i64 + i * 4 + s;
+                body.push_str(&format!(r#"["{ts}","line {i} of j{s}"]"#));
+            }
+            body.push_str("]}");
+        }
+        body.push_str("]}}");
+        let (s, w) = streams(body.as_bytes(), MAX_LIMIT).unwrap();
+        let kept: Vec<i64> = s
+            .iter()
+            .flat_map(|s| s.lines.iter().map(|l| l.ts_ns))
+            .collect();
+        assert_eq!(kept.len(), MAX_LIMIT);
+        let newest = 1_700_000_000_000_000_000i64 + 99_999;
+        assert!(
+            kept.iter().all(|t| *t > newest - MAX_LIMIT as i64),
+            "only the newest"
+        );
+        assert!(
+            s.iter().all(|s| s.lines.len() == MAX_LIMIT / 4),
+            "from every stream"
+        );
+        assert!(w.iter().any(|w| w.contains("95000 lines")), "{w:?}");
+        // A limit above Loki's maximum is clamped to it.
+        let (s, _) = streams(body.as_bytes(), 1_000_000).unwrap();
+        assert_eq!(s.iter().map(|s| s.lines.len()).sum::<usize>(), MAX_LIMIT);
+    }
+
     #[test]
     fn forward_keeps_the_oldest() {
         let body = r#"{"status":"success","data":{"resultType":"streams","result":[
