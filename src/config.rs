@@ -32,7 +32,9 @@
 //! # by `watchdesk login rta`:
 //! # prometheus = { url = "https://mon.example/prometheus", username = "op", keyring = true }
 //!
-//! [[wall.screens]]        # the video wall (`config/wall.rs`), shown by `watchdesk-app --wall`
+//! [wall]                  # the video wall (`config/wall.rs`), shown by `watchdesk-app --wall`
+//! start = false           # true: also whenever the app starts without --wall (at login: back after a reboot)
+//! [[wall.screens]]
 //! monitor = "HDMI-1"      # a monitor name, an index (0 = the first) or "all" (every other one)
 //! alarms = true           # steps aside for a new critical alert until it is acknowledged or resolved
 //! scale = true            # the wall scale (default on)
@@ -1407,6 +1409,7 @@ mod tests {
                 "timeout",
                 "max_body_mb",
                 "wall",
+                "start",
                 "screens",
                 "monitor",
                 "alarms",

@@ -87,6 +87,9 @@ function setTitle(s, what) {
   const parts = ['Watchdesk wall ' + s.monitor + ': ' + what];
   if (s.show === 'dashboard' && s.of > 1) parts.push('(' + (s.position + 1) + '/' + s.of + ')');
   if (s.paused) parts.push('paused');
+  // A playlist moved here from a monitor that is not connected says so (as the bar does).
+  const moved = $('wall-moved').textContent;
+  if (moved) parts.push('— ' + moved);
   document.title = parts.join(' ');
 }
 

@@ -1,7 +1,7 @@
 //! "Start at login", through the official autostart plugin: an XDG autostart entry on Linux
 //! (`~/.config/autostart/Watchdesk.desktop`), the `Run` key of the user's registry on Windows. The
 //! entry starts the app as the desktop entry does (no extra flag): the console opens on the view
-//! the operator left.
+//! the operator left, and the wall too when the config says `[wall] start = true`.
 //!
 //! The same switch is the app's setting (`autostart` / `set_autostart` commands) and
 //! `watchdesk-app --autostart on|off` (`run_cli`).

@@ -42,12 +42,14 @@ pub struct Args {
     #[arg(long, value_name = "FILE|UID")]
     pub dashboard: Vec<String>,
     /// Runs the video wall: a full-screen window on every monitor the `[wall]` section places
-    /// (without one: every dashboard on every monitor), next to the normal window.
+    /// (without one: every dashboard on every monitor), next to the normal window. `[wall]
+    /// start = true` in the config does the same without this flag (at login too).
     #[arg(long)]
     pub wall: bool,
     /// The wall's monitors, when the system shows one surface for several screens (a wall
-    /// controller): `left=1920x1080+0+0,right=1920x1080+1920+0` (physical pixels).
-    #[arg(long, value_name = "NAME=WxH+X+Y,...")]
+    /// controller): `left=1920x1080+0+0,right=1920x1080+1920+0` (physical pixels), or `@FILE`
+    /// holding that list, read again every time the monitors are looked at (every 5 s).
+    #[arg(long, value_name = "NAME=WxH+X+Y,...|@FILE")]
     pub wall_monitors: Option<String>,
     /// Closing the window quits instead of hiding it to the tray.
     #[arg(long)]
@@ -81,17 +83,19 @@ fn main() {
         }
     };
     // A playlist naming a dashboard that is not loaded is refused before any window opens.
-    let wall = match args.wall.then(|| shell.wall()).transpose() {
+    let wall = match opens_wall(&args, shell.wall_starts_by_itself())
+        .then(|| shell.wall())
+        .transpose()
+    {
         Ok(w) => w,
         Err(e) => {
             eprintln!("watchdesk-app: the wall cannot start: {e}");
             std::process::exit(1);
         }
     };
-    let wall_monitors = match args.wall_monitors.as_deref().map(wall::parse_monitors) {
-        None => None,
-        Some(Ok(m)) => Some(m),
-        Some(Err(e)) => {
+    let wall_monitors = match wall::parse_monitor_source(args.wall_monitors.as_deref()) {
+        Ok(m) => m,
+        Err(e) => {
             eprintln!("watchdesk-app: {e}");
             std::process::exit(2);
         }
@@ -176,6 +180,13 @@ fn main() {
     }
 }
 
+/// Whether this start opens the wall: `--wall`, or `[wall] start = true` in the config
+/// (`config_start`), so the app started with no flag — as the autostart entry starts it at login —
+/// brings the wall back after a reboot. The normal window opens either way.
+fn opens_wall(args: &Args, config_start: bool) -> bool {
+    args.wall || config_start
+}
+
 /// Tauri's context; development (debug) builds use their own identifier, so their window state and
 /// app data never mix with an installed operator's (the engine's folders do the same: `APP_DIR`).
 fn context() -> tauri::Context<tauri::Wry> {
@@ -189,4 +200,22 @@ fn context() -> tauri::Context<tauri::Wry> {
 /// The main window, if it exists.
 pub fn main_window(app: &tauri::AppHandle) -> Option<tauri::WebviewWindow> {
     app.get_webview_window("main")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wall_opens_with_the_flag_or_the_configs_start_key() {
+        let plain = Args::try_parse_from(["watchdesk-app"]).unwrap();
+        let flag = Args::try_parse_from(["watchdesk-app", "--wall"]).unwrap();
+        assert!(
+            !opens_wall(&plain, false),
+            "neither: the normal window only"
+        );
+        assert!(opens_wall(&flag, false), "--wall still opens it");
+        assert!(opens_wall(&plain, true), "[wall] start = true, as at login");
+        assert!(opens_wall(&flag, true));
+    }
 }

@@ -5,6 +5,7 @@
 //! sleeps until the view's `next_change` or a desk event, and opens, moves and closes windows.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -77,10 +78,101 @@ fn monitors(app: &AppHandle, given: Option<&[Monitor]>) -> Vec<(Monitor, f64)> {
         .collect()
 }
 
+/// Where the wall's monitors come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MonitorSource {
+    /// The system's (Tauri's) monitors.
+    System,
+    /// `--wall-monitors NAME=WxH+X+Y,...`.
+    Given(Vec<Monitor>),
+    /// `--wall-monitors @FILE`: the same text in a file, read again at every look at the monitors
+    /// (a wall controller whose layout changes; the wall test unplugs a screen this way).
+    File(PathBuf),
+}
+
+/// `--wall-monitors`: a list, or `@FILE` (checked when it is read, not here).
+pub fn parse_monitor_source(arg: Option<&str>) -> Result<MonitorSource, String> {
+    match arg {
+        None => Ok(MonitorSource::System),
+        Some(a) => match a.strip_prefix('@') {
+            Some(p) if p.trim().is_empty() => Err(
+                "--wall-monitors @: no file named; write --wall-monitors @/path/to/monitors".into(),
+            ),
+            Some(p) => Ok(MonitorSource::File(PathBuf::from(p))),
+            None => parse_monitors(a).map(MonitorSource::Given),
+        },
+    }
+}
+
+/// The `--wall-monitors @FILE` list: at least one monitor.
+fn read_monitor_file(path: &Path) -> Result<Vec<Monitor>, String> {
+    let text = watchdesk::files::read_regular_file(path, 64 * 1024, "--wall-monitors")?;
+    let m = parse_monitors(&text)?;
+    if m.is_empty() {
+        return Err(
+            "it names no monitor; write NAME=WIDTHxHEIGHT+X+Y, one or more, separated by \
+                    commas or new lines"
+                .into(),
+        );
+    }
+    Ok(m)
+}
+
+/// The monitors of a [`MonitorSource`] at each look: a file that cannot be read or is not a good
+/// list keeps the last good list (at start: the system's monitors), logged once per error.
+struct Looker {
+    source: MonitorSource,
+    last_good: Option<Vec<Monitor>>,
+    last_error: Option<String>,
+}
+
+impl Looker {
+    fn new(source: MonitorSource) -> Looker {
+        Looker {
+            source,
+            last_good: None,
+            last_error: None,
+        }
+    }
+
+    /// The given monitors, or `None` for the system's.
+    fn given(&mut self) -> Option<Vec<Monitor>> {
+        let path = match &self.source {
+            MonitorSource::System => return None,
+            MonitorSource::Given(m) => return Some(m.clone()),
+            MonitorSource::File(p) => p,
+        };
+        match read_monitor_file(path) {
+            Ok(m) => {
+                if self.last_error.take().is_some() {
+                    tracing::info!("wall: {} reads again", path.display());
+                }
+                self.last_good = Some(m);
+            }
+            Err(e) if self.last_error.as_deref() != Some(e.as_str()) => {
+                tracing::warn!(
+                    "wall: --wall-monitors @{}: {e}; the wall keeps {} until it reads",
+                    path.display(),
+                    if self.last_good.is_some() {
+                        "the last good list"
+                    } else {
+                        "the system's monitors"
+                    }
+                );
+                self.last_error = Some(e);
+            }
+            Err(_) => {}
+        }
+        self.last_good.clone()
+    }
+}
+
 /// `--wall-monitors left=1920x1080+0+0,right=1920x1080+1920+0`: the wall's monitors when the
 /// system shows one surface for several screens (a wall controller, one X screen over two panels).
+/// Separated by commas or new lines (in a `@FILE`); each name once.
 pub fn parse_monitors(s: &str) -> Result<Vec<Monitor>, String> {
-    s.split(',')
+    let list = s
+        .split([',', '\n'])
         .filter(|p| !p.trim().is_empty())
         .enumerate()
         .map(|(index, p)| {
@@ -103,7 +195,16 @@ pub fn parse_monitors(s: &str) -> Result<Vec<Monitor>, String> {
                 height: height as u32,
             })
         })
-        .collect()
+        .collect::<Result<Vec<Monitor>, String>>()?;
+    for (i, m) in list.iter().enumerate() {
+        if list[..i].iter().any(|o| o.name == m.name) {
+            return Err(format!(
+                "--wall-monitors: two monitors are named {:?}; give each its own name",
+                m.name
+            ));
+        }
+    }
+    Ok(list)
 }
 
 fn system_monitors(app: &AppHandle) -> Vec<(Monitor, f64)> {
@@ -132,11 +233,12 @@ fn system_monitors(app: &AppHandle) -> Vec<(Monitor, f64)> {
 }
 
 /// Starts the wall: its windows now, then a task that keeps them showing what the engine says.
-pub fn start(app: AppHandle, desk: Shell, wall: Wall, given: Option<Vec<Monitor>>) {
+pub fn start(app: AppHandle, desk: Shell, wall: Wall, source: MonitorSource) {
     let ws: WallState = app.state::<WallState>().inner().clone();
     let now = now_ms();
     let mut wall = wall;
-    let mons = monitors(&app, given.as_deref());
+    let mut looker = Looker::new(source);
+    let mons = monitors(&app, looker.given().as_deref());
     let plain: Vec<Monitor> = mons.iter().map(|(m, _)| m.clone()).collect();
     wall.set_monitors(&plain, now);
     wall.set_status(&desk.wall_status(), now);
@@ -177,7 +279,7 @@ pub fn start(app: AppHandle, desk: Shell, wall: Wall, given: Option<Vec<Monitor>
             mons.into_iter().map(|(m, s)| (m.name, s)).collect();
         loop {
             let now = now_ms();
-            let current = monitors(&app, given.as_deref());
+            let current = monitors(&app, looker.given().as_deref());
             let plain: Vec<Monitor> = current.iter().map(|(m, _)| m.clone()).collect();
             let view = {
                 let Ok(mut w) = ws.wall.lock() else { break };
@@ -185,6 +287,9 @@ pub fn start(app: AppHandle, desk: Shell, wall: Wall, given: Option<Vec<Monitor>
                 if plain != last_monitors {
                     tracing::info!("wall: monitors changed: {plain:?}");
                     wall.set_monitors(&plain, now);
+                    for why in wall.view(now).dropped {
+                        tracing::warn!("wall: {why}");
+                    }
                     last_monitors = plain;
                     scales = current.into_iter().map(|(m, s)| (m.name, s)).collect();
                 }
@@ -388,8 +493,60 @@ mod tests {
             "a=0x1080+0+0",
             "a=1920x1080+0",
             "a=1920x1080+x+0",
+            "a=1x1+0+0,a=1x1+1+0",
         ] {
             assert!(parse_monitors(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            parse_monitor_source(Some("@/run/wall/monitors")),
+            Ok(MonitorSource::File("/run/wall/monitors".into()))
+        );
+        assert_eq!(parse_monitor_source(None), Ok(MonitorSource::System));
+        assert!(parse_monitor_source(Some("@")).is_err());
+    }
+
+    /// A file that goes missing or holds a bad list (a half-written one) must not take the wall's
+    /// windows away: the last good list stays.
+    #[test]
+    fn a_bad_or_missing_monitor_file_keeps_the_last_good_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("monitors");
+        let mut looker = Looker::new(MonitorSource::File(path.clone()));
+        assert_eq!(looker.given(), None, "no file yet: the system's monitors");
+        std::fs::write(&path, "left=1920x1080+0+0\nright=1920x1080+1920+0\n").unwrap();
+        let two = looker.given().expect("read");
+        assert_eq!(two.len(), 2);
+        std::fs::write(&path, "left=1920x1080+0+0").unwrap();
+        assert_eq!(
+            looker.given().expect("read").len(),
+            1,
+            "re-read at each look"
+        );
+        std::fs::write(&path, "left=1920x1080+0+0,right=1920x10").unwrap();
+        assert_eq!(
+            looker.given().expect("kept").len(),
+            1,
+            "a bad list is not taken"
+        );
+        assert!(looker
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("NAME=WIDTHxHEIGHT+X+Y"));
+        std::fs::write(&path, "\n").unwrap();
+        assert_eq!(
+            looker.given().expect("kept").len(),
+            1,
+            "an empty file is not taken"
+        );
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(
+            looker.given().expect("kept").len(),
+            1,
+            "a missing file is not taken"
+        );
+        std::fs::write(&path, "left=1920x1080+0+0\nright=1920x1080+1920+0").unwrap();
+        assert_eq!(looker.given(), Some(two));
+        assert_eq!(looker.last_error, None);
     }
 }

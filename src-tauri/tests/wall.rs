@@ -1,20 +1,25 @@
-//! The video wall (`watchdesk-app --wall`) on an X server 3840x1080 wide shown as two 1920x1080
-//! monitors, against the real stack: one full-screen window per monitor with that monitor's
+//! The video wall on an X server 3840x1080 wide shown as two 1920x1080 monitors, against the real
+//! stack. The app is started as the autostart entry starts it, with no `--wall`: the config's
+//! `[wall] start = true` opens the wall. One full-screen window per monitor with that monitor's
 //! geometry; the rotation moves on after the dwell; the keys pause, step and leave; a critical alert
 //! posted to the real Alertmanager takes the alarm screen over and the rotation comes back once it
-//! is acknowledged; killing WebKit's web processes brings the pages back by themselves; the X
-//! screen saver is off while the wall runs and back afterwards.
+//! is acknowledged; killing WebKit's web processes brings the pages back by themselves; a monitor
+//! unplugged moves its (alarm) playlist to the one left, saying so, and both come back at their
+//! geometry when it returns; the X screen saver is off while the wall runs and back afterwards.
 //!
 //! Two monitors: Xvfb cannot show GTK two monitors (with `+xinerama` GTK reads screen 0's RandR:
 //! one 1920x1080 monitor, and Xvfb places both screens at the origin; RandR 1.5 monitors made with
 //! `XRRSetMonitor` have no output, and GTK skips those). So the X screen is one 3840x1080 surface
-//! and the app is told its monitors with `--wall-monitors`, as for a wall controller that shows one
-//! surface for several panels; the windows, geometries, rotation, keys and alarms are all real.
+//! and the app is told its monitors with `--wall-monitors @FILE`, as for a wall controller that
+//! shows one surface for several panels; the file is read again at every look at the monitors, so
+//! rewriting it unplugs and replugs a monitor. The windows, geometries, rotation, keys and alarms
+//! are all real.
 //!
 //! What each window shows is read from the X server: a wall page's title is what it shows (the
 //! dashboard's title as the page drew it, or the alarm banner) and becomes its window's title.
 //! Keys go in through XTest, as a keyboard's would. Screenshots of each screen are kept in
-//! `target/screenshots/` (wall-screen-0.png, wall-screen-1.png, wall-alarm.png).
+//! `target/screenshots/` (wall-screen-0.png, wall-screen-1.png, wall-alarm.png, wall-moved.png),
+//! taken once the charts at the top of the RTA overview draw data from the app's cache.
 //!
 //! Run through `scripts/with-desktop.sh` (D-Bus, dunst); this test starts its own wide Xvfb.
 
@@ -235,6 +240,39 @@ mod x11 {
     }
 }
 
+/// The two monitors, as the `--wall-monitors @FILE` file holds them.
+const BOTH: &str = "left=1920x1080+0+0\nright=1920x1080+1920+0\n";
+
+/// Rewrites the monitors file as a whole (a temporary file renamed over it), so the app never
+/// reads half of it.
+fn set_monitors(path: &std::path::Path, text: &str) {
+    let tmp = path.with_extension("new");
+    std::fs::write(&tmp, text).expect("monitors file");
+    std::fs::rename(&tmp, path).expect("monitors file");
+}
+
+/// The time series at the top of dashboard `uid` (on a wall window's screen) drawn from the app's
+/// cache as the app draws them: the titles of those that show "No data". The first poll rounds of
+/// a Prometheus just started answer no points yet, so the cache filling is what to wait for.
+fn top_charts_without_data(desk: &watchdesk::desk::Desk, uid: &str, from: &str) -> Vec<String> {
+    use watchdesk::dashboard::PanelKind;
+    let (Ok(dash), Ok(range)) = (
+        desk.dashboard(uid),
+        watchdesk::desk::TimeRange::parse(from, "now"),
+    ) else {
+        return vec![format!("{uid} at {from}")];
+    };
+    dash.panels
+        .iter()
+        .filter(|p| p.kind == PanelKind::TimeSeries && p.grid.y < 12 && !p.targets.is_empty())
+        .filter(|p| {
+            desk.render_panel(uid, p.id, range, 800, 300)
+                .map_or(true, |img| img.svg.contains("No data"))
+        })
+        .map(|p| p.title.clone())
+        .collect()
+}
+
 /// The app's WebKit web processes (its children named WebKitWebProcess).
 fn web_processes(app: u32) -> Vec<u32> {
     let mut out = Vec::new();
@@ -260,7 +298,7 @@ fn web_processes(app: u32) -> Vec<u32> {
 }
 
 #[test]
-fn the_wall_rotates_on_two_monitors_steps_aside_for_an_alarm_survives_its_web_process_and_gives_the_screens_back(
+fn the_wall_starts_from_the_config_rotates_on_two_monitors_steps_aside_for_an_alarm_survives_its_web_process_follows_an_unplugged_monitor_and_gives_the_screens_back(
 ) {
     require_desktop();
     let x = TwoMonitors::start();
@@ -277,6 +315,9 @@ fn the_wall_rotates_on_two_monitors_steps_aside_for_an_alarm_survives_its_web_pr
         &cfg,
         format!(
             r#"dashboards = [{rta:?}, {node:?}]
+
+[wall]
+start = true
 
 [[wall.screens]]
 monitor = "left"
@@ -296,13 +337,13 @@ playlist = [{{ dashboard = "rta-overview", dwell = "1h" }}]
         ),
     )
     .unwrap();
+    let monitors = stack.dir.path().join("monitors");
+    set_monitors(&monitors, BOTH);
+    // No --wall: the config's `start = true` opens the wall, as at login.
     let mut args = stack.app_args();
     args.extend(["--config".into(), cfg.display().to_string()]);
-    args.extend(["--wall".into(), "--close-quits".into()]);
-    args.extend([
-        "--wall-monitors".into(),
-        "left=1920x1080+0+0,right=1920x1080+1920+0".into(),
-    ]);
+    args.extend(["--close-quits".into()]);
+    args.extend(["--wall-monitors".into(), format!("@{}", monitors.display())]);
     std::env::set_var("DISPLAY", &d);
     let log = stack.dir.path().join("app.log");
     let mut app = App::start(APP, &args, &log);
@@ -333,6 +374,42 @@ playlist = [{{ dashboard = "rta-overview", dwell = "1h" }}]
     wait_title(&d, 0, "monitor 0 on Node Exporter Full (2/2)", |t| {
         t.contains(NODE) && t.contains("(2/2)")
     });
+    // The screenshots for the README show charts with data: once the charts at the top of the RTA
+    // overview draw from the app's cache (both pages redraw on new data, wd:data) and monitor 0
+    // is on Node Exporter Full, the drawing gets a moment.
+    let desk = watchdesk::desk::Desk::open(
+        &watchdesk::config::Overrides {
+            config: Some(cfg.clone()),
+            prometheus: Some(stack.prom_url()),
+            alertmanagers: vec![stack.am_url()],
+            cache: Some(stack.cache_path()),
+            ..Default::default()
+        },
+        watchdesk::desk::OpenOptions::default(),
+    )
+    .expect("the app's desk, read beside it");
+    // Every chart at the top of the RTA overview (the README's screenshot). Not Node Exporter
+    // Full's: on this wall they stay "No data" (not looked into yet).
+    let mut last = Vec::new();
+    wait_for(
+        "the top charts of the RTA overview drawn from data",
+        Duration::from_secs(120),
+        || {
+            let without = top_charts_without_data(&desk, "rta-overview", "now-6h");
+            if without != last {
+                eprintln!("RTA charts without data yet: {without:?}");
+                last = without.clone();
+            }
+            without.is_empty().then_some(())
+        },
+    );
+    drop(desk);
+    wait_title(
+        &d,
+        0,
+        "monitor 0 on Node Exporter Full (2/2) with data",
+        |t| t.contains(NODE) && t.contains("(2/2)"),
+    );
     std::thread::sleep(Duration::from_secs(3));
     screenshot(&d, 0, "wall-screen-0.png");
     screenshot(&d, 1920, "wall-screen-1.png");
@@ -419,6 +496,49 @@ playlist = [{{ dashboard = "rta-overview", dwell = "1h" }}]
         "the right page back after its web process died",
         |t| t.contains(RTA),
     );
+
+    // The right monitor is unplugged: its playlist (the alarm screen's) moves to the left monitor,
+    // which says whose playlist it shows; the left one's playlist waits (alarms never go unseen).
+    set_monitors(&monitors, "left=1920x1080+0+0\n");
+    let moved = wait_for(
+        "the right playlist on the left monitor, the right window closed",
+        Duration::from_secs(30),
+        || {
+            let wins = wall_windows(&d);
+            match wins.as_slice() {
+                [w] if w.geometry == "1920x1080+0+0" && w.title.contains("not connected") => {
+                    Some(w.title.clone())
+                }
+                _ => None,
+            }
+        },
+    );
+    assert!(
+        moved.contains(RTA)
+            && moved.contains("the playlist of wall screen 2 (\"right\"), which is not connected")
+            && !moved.contains("(1/2)")
+            && !moved.contains("(2/2)"),
+        "{moved}"
+    );
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        logged.contains(
+            "wall screen 1 (\"left\") gives its monitor to the playlist of wall screen 2"
+        ),
+        "the waiting playlist is stated in the log:\n{logged}"
+    );
+    screenshot(&d, 0, "wall-moved.png");
+    // Replugged: each playlist back on its monitor, at its exact geometry.
+    set_monitors(&monitors, BOTH);
+    wait_for("both wall windows back", Duration::from_secs(30), || {
+        let wins = wall_windows(&d);
+        let geoms: Vec<&str> = wins.iter().map(|w| w.geometry.as_str()).collect();
+        (geoms == ["1920x1080+0+0", "1920x1080+1920+0"]
+            && !wins[0].title.contains("not connected")
+            && (wins[0].title.contains(RTA) || wins[0].title.contains(NODE))
+            && wins[1].title.contains(RTA))
+        .then_some(())
+    });
 
     // Leaving wall mode closes the wall's windows and gives the screen saver back.
     xs.key(window_at(&d, 0).id, "Escape");

@@ -66,12 +66,18 @@ pub struct ScreenConfig {
 /// The `[wall]` section.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WallConfig {
+    /// Empty with `start = true` alone: every dashboard on every monitor.
     pub screens: Vec<ScreenConfig>,
+    /// `start = true`: the app opens the wall whenever it starts, without `--wall` (as the
+    /// autostart entry starts it at login: the wall comes back by itself after a reboot).
+    pub start: bool,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FileWall {
+    /// Read as any TOML value, so a bad one gets a message that says what to write.
+    start: Option<toml::Value>,
     #[serde(default)]
     screens: Vec<FileScreen>,
 }
@@ -111,9 +117,28 @@ fn invalid(msg: String) -> ConfigError {
 }
 
 pub(super) fn wall(fw: &FileWall) -> Result<WallConfig, ConfigError> {
+    let start = match &fw.start {
+        None => false,
+        Some(toml::Value::Boolean(b)) => *b,
+        Some(other) => {
+            return Err(invalid(format!(
+                "[wall] start = {other} is not true or false; write start = true to open the \
+                 wall whenever the app starts (at login too), or start = false (the default) to \
+                 open it only with watchdesk-app --wall"
+            )))
+        }
+    };
     if fw.screens.is_empty() {
+        if fw.start.is_some() {
+            // `start = true` alone: the wall of every dashboard on every monitor.
+            return Ok(WallConfig {
+                screens: Vec::new(),
+                start,
+            });
+        }
         return Err(invalid(format!(
-            "[wall] has no screens; add one, for example:\n{EXAMPLE}"
+            "[wall] has no screens; add one, for example:\n{EXAMPLE}\n(or write start = true \
+             alone for every dashboard on every monitor)"
         )));
     }
     if fw.screens.len() > MAX_WALL_SCREENS {
@@ -215,7 +240,7 @@ pub(super) fn wall(fw: &FileWall) -> Result<WallConfig, ConfigError> {
             playlist,
         });
     }
-    Ok(WallConfig { screens })
+    Ok(WallConfig { screens, start })
 }
 
 impl WallConfig {
@@ -238,6 +263,7 @@ impl WallConfig {
                     })
                     .collect(),
             }],
+            start: false,
         }
     }
 
@@ -321,6 +347,32 @@ mod tests {
         assert_eq!(w.screens[1].playlist[0].dwell_ms, 120_000, "default dwell");
         assert_eq!(w.screens[1].playlist[0].from, "now-6h");
         assert_eq!(load("").expect("no wall").wall, None);
+        assert!(!w.start, "the wall starts with --wall only by default");
+    }
+
+    #[test]
+    fn wall_start_opens_the_wall_without_the_flag_and_bad_values_say_what_to_write() {
+        let c = load("[wall]\nstart = true\n[[wall.screens]]\nmonitor = \"all\"\nplaylist = [{ dashboard = \"x\" }]")
+            .expect("valid");
+        let w = c.wall.expect("a wall");
+        assert!(w.start && w.screens.len() == 1);
+        // Alone: every dashboard on every monitor (the screens come from the desk).
+        let w = load("[wall]\nstart = true")
+            .expect("valid")
+            .wall
+            .expect("a wall");
+        assert!(w.start && w.screens.is_empty());
+        let w = load("[wall]\nstart = false")
+            .expect("valid")
+            .wall
+            .expect("a wall");
+        assert!(!w.start);
+        for bad in ["\"yes\"", "1", "[true]", "{ on = true }"] {
+            check_err(
+                &format!("[wall]\nstart = {bad}"),
+                "is not true or false; write start = true to open the wall whenever the app starts",
+            );
+        }
     }
 
     #[test]

@@ -72,7 +72,9 @@ pub struct Assignment {
 /// then one given by `index` takes the monitor at that position if no name took it. The playlist
 /// of a screen whose monitor is not connected moves to the first free monitor (one no screen
 /// names; it replaces the `"all"` playlist there), else it is dropped, stated in
-/// [`Assignment::dropped`]. The `"all"` screen runs on every monitor still free. Called again when
+/// [`Assignment::dropped`] — except a screen with `alarms = true`: alarms must never go unseen, so
+/// it takes the monitor of the last placed playlist that does not step aside for alarms, and that
+/// one is dropped (stated) until the monitor returns. The `"all"` screen runs on every monitor still free. Called again when
 /// monitors change, so a playlist goes back to its monitor when it returns.
 pub fn assign(cfg: &WallConfig, monitors: &[Monitor]) -> Assignment {
     let mut mons: Vec<&Monitor> = monitors.iter().collect();
@@ -109,10 +111,41 @@ pub fn assign(cfg: &WallConfig, monitors: &[Monitor]) -> Assignment {
                     Some(format!("the playlist of {what}, which is not connected")),
                 ))
             }
-            None => dropped.push(format!(
-                "{what} is not connected and no other monitor is free: its playlist is not shown \
-                 until it returns"
-            )),
+            None => {
+                // Alarms never go unseen: an alarm screen takes the monitor of the last playlist
+                // that does not step aside for alarms (that one is dropped instead).
+                let victim = cfg.screens[i]
+                    .alarms
+                    .then(|| {
+                        taken.iter().rposition(|t| {
+                            t.as_ref()
+                                .is_some_and(|(k, _)| !cfg.screens[k.screen()].alarms)
+                        })
+                    })
+                    .flatten();
+                match victim {
+                    Some(k) => {
+                        if let Some((key, _)) = &taken[k] {
+                            let j = key.screen();
+                            dropped.push(format!(
+                                "wall screen {} ({}) gives its monitor to the playlist of {what}, \
+                                 which steps aside for alarms and is not connected: its playlist \
+                                 is not shown until that monitor returns",
+                                j + 1,
+                                cfg.screens[j].monitor
+                            ));
+                        }
+                        taken[k] = Some((
+                            PlaylistKey::Screen(i),
+                            Some(format!("the playlist of {what}, which is not connected")),
+                        ));
+                    }
+                    None => dropped.push(format!(
+                        "{what} is not connected and no other monitor is free: its playlist is \
+                         not shown until it returns"
+                    )),
+                }
+            }
         }
     }
     let placed = mons
@@ -529,7 +562,12 @@ impl Wall {
 }
 
 impl Desk {
-    /// The wall of this desk's config (without `[wall]`: every dashboard on every monitor). Fails
+    /// Whether the app opens the wall without `--wall`: `[wall] start = true`.
+    pub fn wall_starts_by_itself(&self) -> bool {
+        self.cfg.wall.as_ref().is_some_and(|w| w.start)
+    }
+
+    /// The wall of this desk's config (without `[wall]` or its screens: every dashboard on every monitor). Fails
     /// when a playlist names a dashboard that is not loaded.
     pub fn wall(&self) -> Result<Wall, DeskError> {
         let name = |d: &super::LoadedDashboard| {
@@ -540,10 +578,9 @@ impl Desk {
             }
         };
         let cfg = match &self.cfg.wall {
-            Some(w) => w.clone(),
-            None => {
-                WallConfig::every_dashboard(&self.dashboards.iter().map(name).collect::<Vec<_>>())
-            }
+            Some(w) if !w.screens.is_empty() => w.clone(),
+            // No `[wall]`, or `start = true` alone.
+            _ => WallConfig::every_dashboard(&self.dashboards.iter().map(name).collect::<Vec<_>>()),
         };
         let known: Vec<String> = self
             .dashboards

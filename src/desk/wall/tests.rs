@@ -524,3 +524,70 @@ fn the_desks_alert_list_and_stale_state_drive_the_wall() {
     w.set_status(&d.wall_status(), T0 + 2 * MIN);
     assert_eq!(shows(&w.view(T0 + 2 * MIN), "DP-1"), "rta-overview");
 }
+
+/// The defect: with two screens and one monitor left, an unplugged `alarms = true` screen was
+/// dropped while the remaining monitor kept a playlist that never steps aside, so a new critical
+/// alert showed on no screen at all.
+#[test]
+fn an_unplugged_alarm_screen_was_dropped_and_its_alarms_shown_nowhere() {
+    let mut w = two_screen_wall();
+    w.command(Some("DP-1"), Command::Next, T0);
+    // DP-1 (alarms) is unplugged; only DP-2 (no alarms) is left.
+    w.set_monitors(&[monitor("DP-2", 1)], T0 + 30_000);
+    let v = w.view(T0 + 30_000);
+    assert_eq!(v.screens.len(), 1);
+    let s = &v.screens[0];
+    assert_eq!(s.monitor.name, "DP-2");
+    assert_eq!(
+        s.playlist,
+        PlaylistKey::Screen(0),
+        "the alarm screen's playlist"
+    );
+    assert!(s.alarms);
+    assert_eq!(
+        s.moved_from.as_deref(),
+        Some("the playlist of wall screen 1 (\"DP-1\"), which is not connected")
+    );
+    assert_eq!(shows(&v, "DP-2"), "streams", "at the entry it stood on");
+    assert_eq!(
+        v.dropped,
+        vec![
+            "wall screen 2 (\"DP-2\") gives its monitor to the playlist of wall screen 1 \
+             (\"DP-1\"), which steps aside for alarms and is not connected: its playlist is not \
+             shown until that monitor returns"
+                .to_string()
+        ]
+    );
+    // A critical alert shows on the one monitor left.
+    w.set_status(
+        &status(vec![critical("ServiceDown", "f1", T0)]),
+        T0 + 2 * MIN,
+    );
+    assert_eq!(shows(&w.view(T0 + 2 * MIN), "DP-2"), "alarm f1");
+    w.set_status(&status(vec![]), T0 + 3 * MIN);
+    // Replugged: each playlist on its own monitor again, DP-2's where it stood.
+    w.set_monitors(&[monitor("DP-1", 0), monitor("DP-2", 1)], T0 + 4 * MIN);
+    let v = w.view(T0 + 4 * MIN);
+    assert!(v.dropped.is_empty(), "{:?}", v.dropped);
+    assert_eq!(shows(&v, "DP-2"), "storage");
+    assert_eq!(v.screens[1].moved_from, None);
+    assert_eq!(v.screens[0].playlist, PlaylistKey::Screen(0));
+}
+
+#[test]
+fn two_alarm_screens_on_one_monitor_keep_the_one_whose_monitor_is_there() {
+    let cfg = wall_cfg(
+        "[[wall.screens]]\nmonitor = \"DP-1\"\nplaylist = [{ dashboard = \"overview\" }]\n\
+         [[wall.screens]]\nmonitor = \"DP-2\"\nplaylist = [{ dashboard = \"storage\" }]",
+    );
+    let mut w = Wall::new(cfg, &known()).expect("known");
+    w.set_monitors(&[monitor("DP-1", 0)], T0);
+    let v = w.view(T0);
+    assert_eq!(shows(&v, "DP-1"), "overview");
+    assert_eq!(v.dropped.len(), 1, "{:?}", v.dropped);
+    assert!(
+        v.dropped[0].contains("no other monitor is free"),
+        "{:?}",
+        v.dropped
+    );
+}
