@@ -307,8 +307,13 @@ fn the_wall_starts_from_the_config_rotates_on_two_monitors_steps_aside_for_an_al
     let saver_before = xs.saver_timeout();
     assert!(saver_before > 0, "Xvfb starts with a screen saver timeout");
 
-    let stack = Stack::start();
+    let mut stack = Stack::start();
     stack.wait_targets_up(14);
+    // Node Exporter Full's `$job` and `$node` come from `label_values(node_uname_info, …)`: the
+    // stack's own node exporter runs a few collectors only (no uname), so without this one they
+    // list nothing and every panel queries `job="", instance=""`: "No data" on the wall.
+    stack.start_full_node_exporter();
+    stack.wait_targets_up(15);
     let repo = common::repo();
     let cfg = stack.dir.path().join("wall.toml");
     std::fs::write(
@@ -388,16 +393,18 @@ playlist = [{{ dashboard = "rta-overview", dwell = "1h" }}]
         watchdesk::desk::OpenOptions::default(),
     )
     .expect("the app's desk, read beside it");
-    // Every chart at the top of the RTA overview (the README's screenshot). Not Node Exporter
-    // Full's: on this wall they stay "No data" (not looked into yet).
+    // Every chart at the top of the RTA overview (the README's screenshot) and of Node Exporter
+    // Full at its entry's range (its variables resolved from the full node exporter's
+    // `node_uname_info`).
     let mut last = Vec::new();
     wait_for(
-        "the top charts of the RTA overview drawn from data",
+        "the top charts of the RTA overview and Node Exporter Full drawn from data",
         Duration::from_secs(120),
         || {
-            let without = top_charts_without_data(&desk, "rta-overview", "now-6h");
+            let mut without = top_charts_without_data(&desk, "rta-overview", "now-6h");
+            without.extend(top_charts_without_data(&desk, "rYdddlPWk", "now-30m"));
             if without != last {
-                eprintln!("RTA charts without data yet: {without:?}");
+                eprintln!("top charts without data yet: {without:?}");
                 last = without.clone();
             }
             without.is_empty().then_some(())
