@@ -202,13 +202,19 @@ fn dashboard_args(
 }
 
 impl SiteConfig {
-    /// The health components of this site, named as the poller records them: `prometheus` and
-    /// `alertmanager <url>` with the URL as the clients show it ([`crate::source::display_url`]).
+    /// The health components of this site, named as the poller records them: `prometheus`,
+    /// `alertmanager <url>` with the URL as the clients show it ([`crate::source::display_url`]),
+    /// and `loki` when it has one.
     pub fn health_components(&self) -> Vec<String> {
         std::iter::once(crate::cache::health::PROMETHEUS.to_string())
             .chain(self.alertmanagers.iter().map(|a| {
                 crate::cache::health::alertmanager_component(&crate::source::display_url(&a.url))
             }))
+            .chain(
+                self.loki
+                    .as_ref()
+                    .map(|_| crate::cache::health::LOKI.to_string()),
+            )
             .collect()
     }
 }

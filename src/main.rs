@@ -357,6 +357,9 @@ async fn poll(d: Desk, once: bool) -> Result<ExitCode> {
             if let Some(e) = &m.unreachable {
                 outln!("{}: Prometheus unreachable: {e}", r.site);
             }
+            if let Some(e) = &m.loki_unreachable {
+                outln!("{}: Loki unreachable: {e}", r.site);
+            }
             for (expr, e) in &m.errors {
                 outln!("{}: query {}: {}", r.site, safe(expr), safe(e));
             }

@@ -67,7 +67,7 @@ pub struct MetricsReport {
     pub errors: Vec<(String, String)>,
     /// Set when the source itself could not be reached (as opposed to a bad or slow query).
     pub unreachable: Option<String>,
-    /// Set when the site's Loki could not be reached (its queries are in `errors` too).
+    /// Set when the site's Loki could not be reached.
     pub loki_unreachable: Option<String>,
     /// Set when answers could not be stored (disk full, read-only file): the source itself is fine.
     pub cache_error: Option<String>,
@@ -118,6 +118,7 @@ impl SiteReport {
     pub fn ok(&self) -> bool {
         self.metrics.errors.is_empty()
             && self.metrics.unreachable.is_none()
+            && self.metrics.loki_unreachable.is_none()
             && self.alerts.is_ok()
             && self.targets.is_ok()
     }
@@ -495,6 +496,22 @@ impl Poller {
             self.poll_log_queries(site, log_queries.into_iter().collect(), now)
         );
         tally[1].merge(log_tally);
+        // A Loki no dashboard queries is still what the alert detail's logs come from: asked for
+        // its label names, so its health is known (never green when blind).
+        if let (Some(loki), 0) = (site.loki.as_ref(), tally[1].asked) {
+            tally[1].asked = 1;
+            let t0 = Instant::now();
+            match loki.labels(now - 300_000, now).await {
+                Ok(_) => tally[1].latencies.push(t0.elapsed().as_millis() as i64),
+                Err(e) if is_down(&e) => tally[1].unreachable = Some(e.to_string()),
+                Err(e) => {
+                    if matches!(e, SourceError::Timeout { .. }) {
+                        tally[1].timeouts += 1;
+                    }
+                    tally[1].first_error = Some(e.to_string());
+                }
+            }
+        }
         report.queries += log_queries_n;
         report.errors.extend(log_errors);
         for f in fetched {
@@ -532,12 +549,7 @@ impl Poller {
         report.unreachable = prom.unreachable.clone().or_else(|| prom.all_timed_out());
         self.record_tally(&site.name, PROMETHEUS, at, &prom);
         if loki.asked > 0 {
-            if let Some(u) = loki.unreachable.as_ref() {
-                report
-                    .errors
-                    .push(("(the Loki queries)".to_string(), u.clone()));
-                report.loki_unreachable = Some(u.clone());
-            }
+            report.loki_unreachable = loki.unreachable.clone();
             self.record_tally(&site.name, LOKI, at, &loki);
         }
         report
@@ -974,6 +986,9 @@ impl Poller {
             let r = self.poll_metrics(site, now_ms()).await;
             if let Some(e) = &r.unreachable {
                 tracing::warn!("{}: Prometheus unreachable: {e}", site.name);
+            }
+            if let Some(e) = &r.loki_unreachable {
+                tracing::warn!("{}: Loki unreachable: {e}", site.name);
             }
             for (expr, e) in &r.errors {
                 tracing::warn!("{}: query {expr}: {e}", site.name);
