@@ -37,7 +37,9 @@ import { indexCsp } from './load-app.js';
     const badge = $('#alert-badge');
     check('badge: worst firing and count from the engine', badge.className === 'badge badge-crit' && badge.textContent === '▲ 18', badge.className + ' ' + badge.textContent);
     check('badge title from the engine counts', badge.getAttribute('title') === '18 firing (8 critical, 7 warning, 2 unknown, 1 info), 1 acknowledged, 3 silenced or inhibited, 1 acknowledgement(s) pending, 1 resolved, not acknowledged', badge.getAttribute('title'));
-    check('offline banner visible', !$('#offline-banner').hidden && /OFFLINE — showing data up to \d\d:\d\d/.test($('#offline-text').textContent));
+    // hhmm() puts the date before the time when it is not today: the mock's times are "now minus
+    // …", so just after midnight they are yesterday's (the self-test failed at 00:06).
+    check('offline banner visible', !$('#offline-banner').hidden && /OFFLINE — showing data up to (\d{4}-\d\d-\d\d )?\d\d:\d\d/.test($('#offline-text').textContent));
     check('a persistent warning (TLS checks off) is in the error line', !$('#error-line').hidden && /insecure_skip_verify/.test($('#error-line').textContent), $('#error-line').textContent);
     check('status bar: grey NO DATA for unreachable', $$('.src-state.down').some((e) => /NO DATA/.test(e.textContent)));
 
@@ -252,7 +254,7 @@ import { indexCsp } from './load-app.js';
     const acked = A.find((a) => a.ack);
     const maint = A.find((a) => a.alertname === 'HighCPUUsage' && a.state === 'silenced' && !a.ack);
     const pend = A.find((a) => a.pending_ack);
-    check('ack: acknowledged row text', /^✔ ACK by Sam · 10 min ago · until \d\d:\d\d$/.test(stateOf(acked)), stateOf(acked));
+    check('ack: acknowledged row text', /^✔ ACK by Sam · 10 min ago · until (\d{4}-\d\d-\d\d )?\d\d:\d\d$/.test(stateOf(acked)), stateOf(acked));
     check('ack: maintenance row distinct', /‖ silenced \(maintenance\)/.test(stateOf(maint)) && !/ACK/.test(stateOf(maint)) && !rowOf(maint).classList.contains('acked'), stateOf(maint));
     check('ack: pending row', /◷ ack pending/.test(stateOf(pend)) && !rowOf(pend).querySelector('.ack-btn'), stateOf(pend));
     const grp = $$('.agroup').find((g) => g.querySelector('.agroup-name').textContent === 'HighCPUUsage');
@@ -270,7 +272,7 @@ import { indexCsp } from './load-app.js';
     check('ack dialog: opens, focus in comment, list stays', $('.modal') !== null && document.activeElement === $('#ack-comment') && !$('#view-alerts').hidden);
     const chipTexts = () => $$('.modal .chip-text').map((c) => c.textContent).join(' ');
     check('ack dialog: default matchers alertname + instance', chipTexts() === 'alertname=ServiceDown instance=valkey-exporter:9121', chipTexts());
-    check('ack dialog: 1h default', $('.dur.active') && $('.dur.active').textContent === '1h' && /until \d\d:\d\d/.test($('.mnote.until').textContent));
+    check('ack dialog: 1h default', $('.dur.active') && $('.dur.active').textContent === '1h' && /until (\d{4}-\d\d-\d\d )?\d\d:\d\d/.test($('.mnote.until').textContent));
     check('ack dialog: author = OS user', $('#ack-author').value === 'mrivera', $('#ack-author').value);
     const addOpts = () => $$('.modal select.chip-add option').map((o) => o.value).filter(Boolean).join(',');
     check('ack dialog: add-label lists the other labels', addOpts() === 'job,severity', addOpts());
@@ -347,7 +349,7 @@ import { indexCsp } from './load-app.js';
     openFromMock(acked);
     await sleep(400);
     const line = $('.dack.acked');
-    check('detail: ack line', line && /^✔ Acknowledged by Sam 10 min ago, until \d\d:\d\d — Re-index running/.test(line.textContent), line && line.textContent);
+    check('detail: ack line', line && /^✔ Acknowledged by Sam 10 min ago, until (\d{4}-\d\d-\d\d )?\d\d:\d\d — Re-index running/.test(line.textContent), line && line.textContent);
     const un = $$('#detail .dack-btn').find((b) => b.textContent === 'Un-acknowledge');
     check('detail: Un-acknowledge button', !!un && !$$('#detail button').some((b) => b.textContent === 'Acknowledge…'));
     if (un) un.click();
@@ -445,7 +447,7 @@ import { indexCsp } from './load-app.js';
     // resolved, not acknowledged: its ACK records a local acknowledgement (no dialog), then it is gone
     const res = A.find((a) => a.state === 'resolved, not acknowledged');
     const rr = $('.arow[data-fp="' + res.fingerprint + '"]');
-    check('resolved row: "was active", resolved time, ACK', rr && rr.classList.contains('resolved-unacked') && /✓ resolved \d\d:\d\d, not acknowledged/.test(rr.textContent) && /was active 55 min/.test(rr.textContent) && rr.querySelector('.ack-btn'), rr && rr.textContent);
+    check('resolved row: "was active", resolved time, ACK', rr && rr.classList.contains('resolved-unacked') && /✓ resolved (\d{4}-\d\d-\d\d )?\d\d:\d\d, not acknowledged/.test(rr.textContent) && /was active 55 min/.test(rr.textContent) && rr.querySelector('.ack-btn'), rr && rr.textContent);
     rr.querySelector('.ack-btn').click();
     await sleep(400);
     const ar = calls('ack_resolved');
