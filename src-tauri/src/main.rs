@@ -93,13 +93,14 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let wall_monitors = match wall::parse_monitor_source(args.wall_monitors.as_deref()) {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("watchdesk-app: {e}");
-            std::process::exit(2);
-        }
-    };
+    let wall_monitors =
+        match watchdesk::desk::wall_monitors::parse_monitor_source(args.wall_monitors.as_deref()) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("watchdesk-app: {e}");
+                std::process::exit(2);
+            }
+        };
     let start_link = args.link.clone();
     let close_quits = args.close_quits;
 

@@ -43,6 +43,7 @@ pub use dashboards::{
 pub use login::{LoginReport, LoginRequest, Verified};
 pub use logs::{level_of, LogEntry, LogsReport, LogsRequest};
 pub use shift_log::Export;
+pub use wall::monitors as wall_monitors;
 pub use wall::{
     assign, AlarmView, Assignment, Command, Monitor, Placement, PlaylistKey, ScreenView, Show,
     Wall, WallStatus, WallView,

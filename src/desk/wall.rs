@@ -611,5 +611,7 @@ impl Desk {
     }
 }
 
+pub mod monitors;
+
 #[cfg(test)]
 mod tests;
