@@ -2,16 +2,16 @@
 //! and bringing the window forward.
 //!
 //! Linux: notify-rust over D-Bus; the default action (a click) is received by `wait_for_response` on
-//! its own thread. Windows: notify-rust's toast backend (tauri-winrt-notification) shows the toast
-//! under the app's AppUserModelID (the identifier, set on the Start-menu shortcut by the installer);
-//! a click on it while the app runs arrives through the toast's `on_activated`, on the same path.
-//! `watchdesk://` links given to the app (xdg-open, the Windows protocol handler, a second start)
-//! arrive through the deep-link and single-instance plugins (`route_deep_links`).
+//! its own thread. Windows: a toast of our own (`toast.rs`) under the app's AppUserModelID (the
+//! identifier, set on the Start-menu shortcut by the installer), whose click is the alert's
+//! `watchdesk://` link. Links given to the app (xdg-open, the Windows protocol handler, a toast, a
+//! second start) arrive through the deep-link and single-instance plugins (`route_deep_links`).
 
 use tauri::{AppHandle, Emitter};
 use tauri_plugin_deep_link::DeepLinkExt;
 
 use watchdesk::notify::{self, Link, Notification};
+#[cfg(not(windows))]
 use watchdesk::severity::Severity;
 
 /// Shows, un-minimises and focuses the main window.
@@ -59,6 +59,7 @@ pub fn route_deep_links(app: &AppHandle) {
 
 /// Notification servers may interpret a subset of HTML in the body (and some in the summary):
 /// alert text is escaped in both.
+#[cfg(not(windows))]
 fn escape_markup(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -66,12 +67,43 @@ fn escape_markup(s: &str) -> String {
 }
 
 /// The summary and body as sent to the daemon: server text escaped in both.
+#[cfg(not(windows))]
 fn shown_text(n: &Notification) -> (String, String) {
     (escape_markup(&n.title), escape_markup(&n.body))
 }
 
 /// Displays one notification the desk decided on.
 pub fn show(app: &AppHandle, sound: bool, n: Notification) {
+    tracing::info!("notifying {} ({}/{})", n.title, n.source, n.fingerprint);
+    #[cfg(windows)]
+    {
+        // Development builds have no Start-menu shortcut carrying their identifier: PowerShell's
+        // AppUserModelID (what notify-rust uses by default) shows their toasts.
+        const POWERSHELL_APP_ID: &str =
+            "{1AC14E77-02E7-4E5D-B744-2EB1AE5198B7}\\WindowsPowerShell\\v1.0\\powershell.exe";
+        let app_id = if cfg!(debug_assertions) {
+            POWERSHELL_APP_ID.to_string()
+        } else {
+            app.config().identifier.clone()
+        };
+        let (handle, source, fingerprint) = (app.clone(), n.source.clone(), n.fingerprint.clone());
+        let shown = crate::toast::show(&app_id, &crate::toast::xml(&n, sound), move || {
+            ack_from_notification(&handle, source.clone(), fingerprint.clone())
+        });
+        if let Err(e) = shown {
+            tracing::warn!(
+                "cannot show a Windows notification ({e}); are notifications for Watchdesk turned \
+                 off in Settings > System > Notifications?"
+            );
+        }
+    }
+    #[cfg(not(windows))]
+    show_freedesktop(app, sound, n);
+}
+
+/// notify-rust: D-Bus on Linux (the desktop's notification daemon).
+#[cfg(not(windows))]
+fn show_freedesktop(app: &AppHandle, sound: bool, n: Notification) {
     let (summary, body) = shown_text(&n);
     let mut note = notify_rust::Notification::new();
     note.appname("Watchdesk")
@@ -94,35 +126,18 @@ pub fn show(app: &AppHandle, sound: bool, n: Notification) {
             note.sound_name("alarm-clock-elapsed");
         }
     }
-    #[cfg(windows)]
-    {
-        if n.severity == Severity::Critical {
-            // A critical toast stays on screen until dismissed (notify-rust: the Reminder scenario).
-            note.urgency(notify_rust::Urgency::Critical);
-        }
-        if sound {
-            note.sound_name("Reminder");
-        }
-        // Development builds have no Start-menu shortcut carrying their identifier: notify-rust's
-        // default (PowerShell's id) shows their toasts.
-        if !cfg!(debug_assertions) {
-            note.app_id(&app.config().identifier);
-        }
-    }
-    #[cfg(not(any(windows, all(unix, not(target_os = "macos")))))]
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
     let _ = (sound, Severity::Critical);
-    tracing::info!("notifying {} ({}/{})", n.title, n.source, n.fingerprint);
     match note.show() {
-        #[cfg(any(windows, all(unix, not(target_os = "macos"))))]
+        #[cfg(all(unix, not(target_os = "macos")))]
         Ok(handle) => {
             let app = app.clone();
             std::thread::spawn(move || {
-                // Linux: the "default" action key is a click on the body. Windows: a click on the
-                // body is `Default`, each action is a button whose key comes back as `Action`.
+                // The "default" action key is a click on the body.
                 let _ = handle.wait_for_response(|r: &notify_rust::NotificationResponse| match r {
                     notify_rust::NotificationResponse::Default => open_link_in_app(&app, &n.link),
                     notify_rust::NotificationResponse::Action(key) => match key.as_str() {
-                        "default" | "Open alert" => open_link_in_app(&app, &n.link),
+                        "default" => open_link_in_app(&app, &n.link),
                         "ack" => {
                             ack_from_notification(&app, n.source.clone(), n.fingerprint.clone())
                         }
@@ -132,7 +147,7 @@ pub fn show(app: &AppHandle, sound: bool, n: Notification) {
                 });
             });
         }
-        #[cfg(not(any(windows, all(unix, not(target_os = "macos")))))]
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
         Ok(_) => {
             let _ = app;
         }
@@ -144,7 +159,7 @@ pub fn show(app: &AppHandle, sound: bool, n: Notification) {
 
 /// The notification's "Acknowledge 1 h" action, on the async runtime (never blocking the thread
 /// that waits for the click).
-#[cfg(any(windows, all(unix, not(target_os = "macos"))))]
+#[cfg_attr(target_os = "macos", allow(dead_code))]
 fn ack_from_notification(app: &AppHandle, source: String, fingerprint: String) {
     use tauri::Manager;
     let desk = app.state::<crate::state::Shell>().inner().clone();
@@ -158,7 +173,7 @@ fn ack_from_notification(app: &AppHandle, source: String, fingerprint: String) {
     });
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(windows)))]
 mod tests {
     use watchdesk::notify::{NoteKind, Notification};
     use watchdesk::severity::Severity;

@@ -14,6 +14,7 @@ mod error;
 mod events;
 mod inhibit;
 mod state;
+mod toast;
 mod tray;
 mod wall;
 mod wall_dto;
@@ -154,6 +155,15 @@ fn main() {
         .setup(move |app| {
             let handle = app.handle().clone();
             desktop::route_deep_links(&handle);
+            // The installer registers `watchdesk://` (a toast's click is that link); a Windows
+            // development build registers itself for the current user.
+            #[cfg(all(windows, debug_assertions))]
+            {
+                use tauri_plugin_deep_link::DeepLinkExt;
+                if let Err(e) = handle.deep_link().register_all() {
+                    tracing::warn!("cannot register the watchdesk:// links for this user: {e}");
+                }
+            }
             tray::create(&handle)?;
             state::start_engine(handle.clone(), shell.clone());
             if let Some(w) = wall.clone() {
