@@ -72,7 +72,11 @@ function renderBar(s) {
   count('wall-acked', c.acknowledged || 0, 'acknowledged');
   $('wall-pos').textContent = s.show === 'dashboard' && s.of > 1 ? (s.position + 1) + ' / ' + s.of : '';
   $('wall-paused').hidden = !s.paused;
-  $('wall-moved').textContent = s.moved_from ? 'Showing ' + s.moved_from : '';
+  // Whose playlist this is when it moved here, and the playlists waiting for their monitor.
+  const moved = [];
+  if (s.moved_from) moved.push('Showing ' + s.moved_from);
+  for (const w of s.waiting || []) moved.push('Waiting: ' + w);
+  $('wall-moved').textContent = moved.join(' · ');
   const stale = $('wall-stale');
   stale.hidden = !s.stale;
   stale.textContent = s.stale ? '○ ' + s.stale : '';
@@ -87,7 +91,8 @@ function setTitle(s, what) {
   const parts = ['Watchdesk wall ' + s.monitor + ': ' + what];
   if (s.show === 'dashboard' && s.of > 1) parts.push('(' + (s.position + 1) + '/' + s.of + ')');
   if (s.paused) parts.push('paused');
-  // A playlist moved here from a monitor that is not connected says so (as the bar does).
+  // A playlist moved here from a monitor that is not connected, or one waiting for its monitor,
+  // is said (as the bar does).
   const moved = $('wall-moved').textContent;
   if (moved) parts.push('— ' + moved);
   document.title = parts.join(' ');
@@ -129,15 +134,8 @@ async function showDashboard(s, mine) {
   v.from = s.from || 'now-6h';
   v.to = s.to || 'now';
   v.refresh_ms = null; // panels redraw on every new data (wd:data)
-  // The entry's variable values (the dashboard's selection, shared with the normal window).
-  for (const [name, value] of Object.entries(s.vars || {})) {
-    try {
-      await invoke('set_variable', { uid, name, values: [String(value)] });
-    } catch (e) {
-      setError('set_variable', e.message);
-    }
-  }
-  if (mine !== seq) return;
+  // An entry with variable values names the engine's copy of the dashboard that carries them:
+  // the operator's selection in the normal window is not touched.
   hooks.showView('dashboard');
   await loadDashboard(uid, false);
   if (mine !== seq) return;

@@ -27,6 +27,8 @@ pub struct WallScreenDto {
     pub paused: bool,
     pub counts: CountsDto,
     pub stale: Option<String>,
+    /// Playlists waiting for a monitor, and why.
+    pub waiting: Vec<String>,
 }
 
 #[derive(Serialize, Clone)]
@@ -55,6 +57,7 @@ impl From<desk::ScreenView> for WallScreenDto {
             paused: s.paused,
             counts: s.counts.into(),
             stale: s.stale,
+            waiting: s.waiting,
         };
         match s.show {
             desk::Show::Dashboard {

@@ -523,6 +523,8 @@ playlist = [{{ dashboard = "rta-overview", dwell = "1h" }}]
     assert!(
         moved.contains(RTA)
             && moved.contains("the playlist of wall screen 2 (\"right\"), which is not connected")
+            // The waiting playlist is said on the wall too, not only in the log.
+            && moved.contains("Waiting: wall screen 1 (\"left\") gives its monitor to the playlist")
             && !moved.contains("(1/2)")
             && !moved.contains("(2/2)"),
         "{moved}"

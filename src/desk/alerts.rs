@@ -340,8 +340,12 @@ impl Desk {
         fingerprint: &str,
     ) -> Result<AlertDetail, DeskError> {
         let source = self.pick_source(source)?;
-        let dashboards: Vec<&crate::dashboard::Dashboard> =
-            self.dashboards.iter().map(|d| d.dash.as_ref()).collect();
+        let dashboards: Vec<&crate::dashboard::Dashboard> = self
+            .dashboards
+            .iter()
+            .filter(|d| !d.wall_copy)
+            .map(|d| d.dash.as_ref())
+            .collect();
         let d = crate::view::alert_detail(&self.cache, &dashboards, &source, fingerprint);
         let listed = self
             .alerts(Some(&source))?

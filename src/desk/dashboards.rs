@@ -88,10 +88,11 @@ pub struct PanelImage {
 }
 
 impl Desk {
-    /// Every dashboard: (key, title), in the configured order.
+    /// Every dashboard: (key, title), in the configured order (the wall's copies are not listed).
     pub fn dashboards(&self) -> Vec<(String, String)> {
         self.dashboards
             .iter()
+            .filter(|d| !d.wall_copy)
             .map(|d| (crate::plan::dashboard_key(&d.dash), d.dash.title.clone()))
             .collect()
     }

@@ -111,6 +111,9 @@ pub struct LoadedDashboard {
     pub reference: DashboardRef,
     pub dash: Arc<Dashboard>,
     pub issues: Vec<crate::dashboard::Issue>,
+    /// A copy with a wall playlist entry's variable values (`wall/copies.rs`): polled and shown
+    /// on the wall, never listed to the operator.
+    pub wall_copy: bool,
 }
 
 /// One running Watchdesk.
@@ -213,6 +216,7 @@ impl Desk {
         warnings: Vec<String>,
     ) -> Desk {
         let settings = Settings::from_config(&cfg);
+        let dashboards = wall::copies::with_wall_copies(dashboards, cfg.wall.as_ref());
         let poller = Arc::new(Poller::new(
             settings.clone(),
             cache.clone(),
@@ -372,6 +376,7 @@ fn load_dashboards(cfg: &Config) -> Result<Vec<LoadedDashboard>, DeskError> {
             reference: r.clone(),
             dash: Arc::new(dash),
             issues,
+            wall_copy: false,
         });
     }
     Ok(out)

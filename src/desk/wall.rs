@@ -287,6 +287,9 @@ pub struct ScreenView {
     pub counts: Counts,
     /// The stale banner when a source is down (never green without data).
     pub stale: Option<String>,
+    /// Playlists not shown anywhere and why ([`Assignment::dropped`]): on every screen, so that a
+    /// playlist waiting for its monitor is seen on the wall, not only in the log.
+    pub waiting: Vec<String>,
 }
 
 /// Every wall window, and what the operator should know about the rest.
@@ -543,6 +546,7 @@ impl Wall {
                 show,
                 counts: self.counts,
                 stale: self.stale.clone(),
+                waiting: self.assignment.dropped.clone(),
             });
         }
         let next_change = screens
@@ -568,7 +572,8 @@ impl Desk {
     }
 
     /// The wall of this desk's config (without `[wall]` or its screens: every dashboard on every monitor). Fails
-    /// when a playlist names a dashboard that is not loaded.
+    /// when a playlist names a dashboard that is not loaded, or sets a variable that dashboard does
+    /// not have. An entry with variable values shows the dashboard's wall copy (`copies.rs`).
     pub fn wall(&self) -> Result<Wall, DeskError> {
         let name = |d: &super::LoadedDashboard| {
             if d.dash.uid.is_empty() {
@@ -577,18 +582,26 @@ impl Desk {
                 d.dash.uid.clone()
             }
         };
-        let cfg = match &self.cfg.wall {
+        let originals = || self.dashboards.iter().filter(|d| !d.wall_copy);
+        let mut cfg = match &self.cfg.wall {
             Some(w) if !w.screens.is_empty() => w.clone(),
             // No `[wall]`, or `start = true` alone.
-            _ => WallConfig::every_dashboard(&self.dashboards.iter().map(name).collect::<Vec<_>>()),
+            _ => WallConfig::every_dashboard(&originals().map(name).collect::<Vec<_>>()),
         };
-        let known: Vec<String> = self
-            .dashboards
-            .iter()
-            .flat_map(|d| [d.dash.uid.clone(), d.dash.title.clone()])
-            .filter(|s| !s.is_empty())
-            .collect();
-        Ok(Wall::new(cfg, &known)?)
+        cfg.check_dashboards(&names(originals()))?;
+        // An entry with variable values shows its own copy of the dashboard (`copies.rs`).
+        for e in cfg.screens.iter_mut().flat_map(|s| &mut s.playlist) {
+            if e.vars.is_empty() {
+                continue;
+            }
+            if let Some(d) = copies::named(&self.dashboards, &e.dashboard) {
+                if let Some(problem) = copies::unknown_variable(&d.dash, &e.vars) {
+                    return Err(ConfigError::Invalid(problem).into());
+                }
+                e.dashboard = copies::copy_key(&crate::plan::dashboard_key(&d.dash), &e.vars);
+            }
+        }
+        Ok(Wall::new(cfg, &names(self.dashboards.iter()))?)
     }
 
     /// What the wall shows on every screen besides its playlist: the one alert list (and its
@@ -611,6 +624,14 @@ impl Desk {
     }
 }
 
+/// The uids and titles of `list`, as playlists may name them.
+fn names<'a>(list: impl Iterator<Item = &'a super::LoadedDashboard>) -> Vec<String> {
+    list.flat_map(|d| [d.dash.uid.clone(), d.dash.title.clone()])
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+pub mod copies;
 pub mod monitors;
 
 #[cfg(test)]

@@ -93,6 +93,14 @@ fn acked(mut a: ListedAlert) -> ListedAlert {
 }
 
 /// What screen `monitor` shows: the dashboard uid, "alerts" or "alarm <fingerprint>".
+/// A desk over the built-in dashboard with the wall of `toml`, on an in-memory cache, no site set up.
+fn desk_with_wall(toml: &str) -> Desk {
+    let cfg = Config::from_toml(toml, None, &Overrides::default()).expect("valid");
+    let dashboards = crate::desk::load_dashboards(&cfg).expect("the built-in dashboard");
+    let cache = std::sync::Arc::new(crate::cache::Cache::open_in_memory().expect("cache"));
+    Desk::from_parts(cfg, cache, Vec::new(), dashboards, Vec::new())
+}
+
 fn shows(v: &WallView, monitor: &str) -> String {
     let s = v
         .screens
@@ -380,9 +388,12 @@ fn with_no_free_monitor_an_unplugged_playlist_is_dropped_and_stated_then_comes_b
                 .to_string()
         ]
     );
+    // Said on the screen that is left, not only in the log.
+    assert_eq!(v.screens[0].waiting, v.dropped);
     w.set_monitors(&[monitor("DP-1", 0), monitor("DP-2", 1)], T0 + 30 * MIN);
     let v = w.view(T0 + 30 * MIN);
     assert!(v.dropped.is_empty());
+    assert!(v.screens.iter().all(|s| s.waiting.is_empty()));
     assert_eq!(
         shows(&v, "DP-2"),
         "overview",
@@ -454,20 +465,13 @@ fn a_wall_naming_an_unknown_dashboard_is_refused_with_what_is_loaded() {
 /// acknowledgement (an ack silence in the cache) releases the alarm screen.
 #[test]
 fn the_desks_alert_list_and_stale_state_drive_the_wall() {
-    use crate::cache::{Cache, ReportedAlert};
+    use crate::cache::ReportedAlert;
     use crate::source::{Alert, AlertState, Labels, Silence, SilenceState};
-    use std::sync::Arc;
 
-    let cfg = Config::from_toml(
-        "[[wall.screens]]\nmonitor = \"all\"\nplaylist = [{ dashboard = \"rta-overview\" }]",
-        None,
-        &Overrides::default(),
-    )
-    .expect("valid");
-    let dashboards = crate::desk::load_dashboards(&cfg).expect("the built-in dashboard");
-    let cache = Arc::new(Cache::open_in_memory().expect("cache"));
     // No site set up: never green, the wall says so.
-    let d = Desk::from_parts(cfg, cache, Vec::new(), dashboards, Vec::new());
+    let d = desk_with_wall(
+        "[[wall.screens]]\nmonitor = \"all\"\nplaylist = [{ dashboard = \"rta-overview\" }]",
+    );
     let mut w = d.wall().expect("rta-overview is loaded");
     w.set_monitors(&[monitor("DP-1", 0)], T0);
     let mut labels = Labels::new();
@@ -590,4 +594,63 @@ fn two_alarm_screens_on_one_monitor_keep_the_one_whose_monitor_is_there() {
         "{:?}",
         v.dropped
     );
+}
+
+/// The defect: a playlist entry's `vars` were written into the operator's selection of that
+/// dashboard, so the wall flipped the normal window's variables, and two screens rotating one
+/// dashboard for two jobs overwrote each other's values (and what the poller fetched) each dwell.
+#[test]
+fn wall_playlist_values_changed_the_operators_selection() {
+    let d = desk_with_wall(
+        r#"
+[[wall.screens]]
+monitor = "DP-1"
+playlist = [{ dashboard = "rta-overview", vars = { job = "go-api" } }]
+[[wall.screens]]
+monitor = "DP-2"
+playlist = [{ dashboard = "RTA CCTV System Overview", vars = { job = "vms-recorder" } }, { dashboard = "rta-overview" }]
+"#,
+    );
+    let site = d.sources()[0].clone();
+    // The operator sees one dashboard, whatever the wall shows.
+    assert_eq!(d.dashboards().len(), 1, "{:?}", d.dashboards());
+    let mut w = d.wall().expect("the dashboards are loaded");
+    w.set_monitors(&[monitor("DP-1", 0), monitor("DP-2", 1)], T0);
+    let v = w.view(T0);
+    let (one, two) = (shows(&v, "DP-1"), shows(&v, "DP-2"));
+    assert_eq!(one, "rta-overview?var-job=go-api");
+    assert_eq!(two, "rta-overview?var-job=vms-recorder");
+    let planned = |key: &str| -> Vec<String> {
+        let dash = d.dashboard(key).expect("the wall's copy is loaded").clone();
+        crate::plan::plan_for(d.cache(), &site, &dash, d.settings())
+            .into_iter()
+            .map(|q| q.expr)
+            .collect()
+    };
+    let (p1, p2, mine) = (planned(&one), planned(&two), planned("rta-overview"));
+    assert!(p1.iter().any(|e| e.contains(r#"job=~"go-api""#)), "{p1:?}");
+    assert!(!p1.iter().any(|e| e.contains("vms-recorder")), "{p1:?}");
+    assert!(
+        p2.iter().any(|e| e.contains(r#"job=~"vms-recorder""#)),
+        "{p2:?}"
+    );
+    // The operator's dashboard keeps its own values (All), and its selection was never written.
+    assert!(
+        !mine
+            .iter()
+            .any(|e| e.contains("go-api") || e.contains("vms-recorder")),
+        "{mine:?}"
+    );
+    let original = d.dashboard("rta-overview").expect("loaded").clone();
+    assert!(crate::plan::load_selection(d.cache(), &site, &original).is_empty());
+    // The second entry, without values, is the operator's dashboard itself.
+    w.command(Some("DP-2"), Command::Next, T0 + 1);
+    assert_eq!(shows(&w.view(T0 + 1), "DP-2"), "rta-overview");
+
+    // A variable the dashboard does not have is refused, naming those it has.
+    let d = desk_with_wall(
+        "[[wall.screens]]\nmonitor = \"all\"\nplaylist = [{ dashboard = \"rta-overview\", vars = { jbo = \"x\" } }]",
+    );
+    let e = d.wall().expect_err("no such variable").to_string();
+    assert!(e.contains("`jbo`") && e.contains("job"), "{e}");
 }
