@@ -357,6 +357,13 @@ fn the_deb_installs_opens_watchdesk_links_and_keeps_the_operators_data() {
             .any(|l| l.trim_end() == format!("Exec={}", program.display())),
         "the autostart entry starts the installed app as its desktop entry does:\n{text}"
     );
+    // The box is disabled while a change is in flight (the entry is written before the answer
+    // comes back): a click then does nothing, so wait for it to show the new setting first.
+    driver.wait_js(
+        "the Start at login checkbox checked and enabled again",
+        Duration::from_secs(20),
+        "const b = document.getElementById('autostart'); return b && !b.disabled && b.checked",
+    );
     driver.exec("document.getElementById('autostart').click(); return true");
     wait_for(
         "the autostart entry removed",
