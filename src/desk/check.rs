@@ -9,7 +9,7 @@ use crate::source::{display_url, Site};
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckLine {
-    /// `config`, `cache`, `source`, `prometheus`, `alertmanager`, `dashboard`, `warning`.
+    /// `config`, `cache`, `source`, `prometheus`, `alertmanager`, `dashboard`, `wall`, `warning`.
     pub what: &'static str,
     pub text: String,
     pub ok: bool,
@@ -145,7 +145,50 @@ impl Desk {
                 ),
             }
         }
+        check_wall(&cfg, &mut r);
         Ok(r)
+    }
+}
+
+/// The `[wall]` section against the dashboards it names (and the variables its entries set), as
+/// `watchdesk-app --wall` would refuse it. Skipped when a dashboard does not load: its own line
+/// says why.
+fn check_wall(cfg: &Config, r: &mut CheckReport) {
+    let Some(w) = &cfg.wall else {
+        return;
+    };
+    let Ok(dashboards) = super::load_dashboards(cfg) else {
+        return;
+    };
+    let Ok(cache) = Cache::open_in_memory() else {
+        return;
+    };
+    let desk = Desk::from_parts(
+        cfg.clone(),
+        std::sync::Arc::new(cache),
+        Vec::new(),
+        dashboards,
+        Vec::new(),
+    );
+    let entries: usize = w.screens.iter().map(|s| s.playlist.len()).sum();
+    match desk.wall() {
+        Ok(_) if w.screens.is_empty() => r.push(
+            "wall",
+            true,
+            "no screens: every dashboard on every monitor: ok".into(),
+            vec![],
+        ),
+        Ok(_) => r.push(
+            "wall",
+            true,
+            format!(
+                "{} screen(s), {entries} playlist entries{}: ok",
+                w.screens.len(),
+                if w.start { ", opens at start" } else { "" }
+            ),
+            vec![],
+        ),
+        Err(e) => r.push("wall", false, format!("FAILED: {e}"), vec![]),
     }
 }
 
@@ -177,5 +220,43 @@ fn check_cache(cfg: &Config, r: &mut CheckReport) {
         }
         // Damaged, foreign or from a newer build: the next `poll` or app start moves it aside.
         Err(e) => r.push("cache", false, format!("{path}: FAILED: {e}"), vec![]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wall_line(toml: &str) -> Option<CheckLine> {
+        let cfg = Config::from_toml(toml, None, &Overrides::default()).expect("valid config");
+        let mut r = CheckReport::default();
+        check_wall(&cfg, &mut r);
+        r.lines.into_iter().find(|l| l.what == "wall")
+    }
+
+    /// The defect: `watchdesk check` said nothing of the `[wall]` section, so a playlist naming a
+    /// dashboard that is not loaded (or a variable it lacks) was found only when the wall refused
+    /// to start on the wall PC.
+    #[test]
+    fn check_said_nothing_of_a_wall_that_cannot_start() {
+        let good = wall_line(
+            "[[wall.screens]]\nmonitor = \"all\"\nplaylist = [{ dashboard = \"rta-overview\", vars = { job = \"go-api\" } }]",
+        )
+        .expect("a wall line");
+        assert!(
+            good.ok && good.text.contains("1 screen(s), 1 playlist entries"),
+            "{good:?}"
+        );
+        let bad = wall_line(
+            "[[wall.screens]]\nmonitor = \"all\"\nplaylist = [{ dashboard = \"nvr-health\" }]",
+        )
+        .expect("a wall line");
+        assert!(!bad.ok && bad.text.contains("\"nvr-health\""), "{bad:?}");
+        let var = wall_line(
+            "[[wall.screens]]\nmonitor = \"all\"\nplaylist = [{ dashboard = \"rta-overview\", vars = { camera = \"7\" } }]",
+        )
+        .expect("a wall line");
+        assert!(!var.ok && var.text.contains("`camera`"), "{var:?}");
+        assert!(wall_line("").is_none(), "no [wall], no line");
     }
 }
