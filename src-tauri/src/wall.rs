@@ -282,7 +282,7 @@ fn open_window(app: &AppHandle, label: &str, m: &Monitor, scale: f64) -> tauri::
         })
         .build()?;
     win.set_fullscreen(true)?;
-    #[cfg(target_os = "linux")]
+    #[cfg(any(target_os = "linux", windows))]
     reload_when_the_web_process_dies(&win);
     tracing::info!(
         "wall: window {label} on monitor {} ({}x{}+{}+{})",
@@ -323,6 +323,70 @@ fn reload_when_the_web_process_dies(win: &tauri::WebviewWindow) {
                     wv.reload();
                 }
             });
+    });
+}
+
+/// Windows: WebView2's `ProcessFailed`. A dead or hung renderer reloads the page, with the same
+/// rate limit as on Linux (a reload asked through the window, on its thread); a dead browser process
+/// cannot be reloaded: logged, with what to do.
+#[cfg(windows)]
+fn reload_when_the_web_process_dies(win: &tauri::WebviewWindow) {
+    use std::cell::Cell;
+    use std::time::Instant;
+    use webview2_com::Microsoft::Web::WebView2::Win32::{
+        COREWEBVIEW2_PROCESS_FAILED_KIND, COREWEBVIEW2_PROCESS_FAILED_KIND_BROWSER_PROCESS_EXITED,
+    };
+    use webview2_com::ProcessFailedEventHandler;
+
+    const AGAIN_AFTER: Duration = Duration::from_secs(10);
+    let window = win.clone();
+    let _ = win.with_webview(move |pw| {
+        // SAFETY: WebView2 calls on the webview's own thread, where `with_webview` runs.
+        let Ok(core) = (unsafe { pw.controller().CoreWebView2() }) else {
+            return;
+        };
+        let last: Cell<Option<Instant>> = Cell::new(None);
+        let label = window.label().to_string();
+        let handler = ProcessFailedEventHandler::create(Box::new(move |_, args| {
+            let mut kind = COREWEBVIEW2_PROCESS_FAILED_KIND::default();
+            if let Some(a) = &args {
+                // SAFETY: an out-parameter of the event's own arguments.
+                unsafe { a.ProcessFailedKind(&mut kind)? };
+            }
+            if kind == COREWEBVIEW2_PROCESS_FAILED_KIND_BROWSER_PROCESS_EXITED {
+                tracing::warn!(
+                    "wall: the WebView2 browser process of window {label} ended; the window \
+                     cannot reload: restart Watchdesk"
+                );
+                return Ok(());
+            }
+            let soon = last.get().is_some_and(|t| t.elapsed() < AGAIN_AFTER);
+            tracing::warn!(
+                "wall: the web process of window {label} failed ({kind:?}); reloading{}",
+                if soon { " in 10 s" } else { "" }
+            );
+            last.set(Some(Instant::now()));
+            let window = window.clone();
+            std::thread::spawn(move || {
+                if soon {
+                    std::thread::sleep(AGAIN_AFTER);
+                }
+                let _ = window.with_webview(|pw| {
+                    // SAFETY: on the webview's thread, as above.
+                    unsafe {
+                        if let Ok(core) = pw.controller().CoreWebView2() {
+                            let _ = core.Reload();
+                        }
+                    }
+                });
+            });
+            Ok(())
+        }));
+        let mut token = 0i64;
+        // SAFETY: the handler is a COM object the webview keeps; the token is a local.
+        if let Err(e) = unsafe { core.add_ProcessFailed(&handler, &mut token) } {
+            tracing::warn!("wall: cannot watch the web process of a wall window: {e}");
+        }
     });
 }
 
