@@ -575,13 +575,7 @@ impl Desk {
     /// when a playlist names a dashboard that is not loaded, or sets a variable that dashboard does
     /// not have. An entry with variable values shows the dashboard's wall copy (`copies.rs`).
     pub fn wall(&self) -> Result<Wall, DeskError> {
-        let name = |d: &super::LoadedDashboard| {
-            if d.dash.uid.is_empty() {
-                d.dash.title.clone()
-            } else {
-                d.dash.uid.clone()
-            }
-        };
+        let name = |d: &super::LoadedDashboard| crate::plan::dashboard_key(&d.dash);
         let originals = || self.dashboards.iter().filter(|d| !d.wall_copy);
         let mut cfg = match &self.cfg.wall {
             Some(w) if !w.screens.is_empty() => w.clone(),
