@@ -18,6 +18,7 @@ mod toast;
 mod tray;
 mod wall;
 mod wall_dto;
+mod webview;
 
 use std::path::PathBuf;
 
@@ -163,6 +164,9 @@ fn main() {
                 if let Err(e) = handle.deep_link().register_all() {
                     tracing::warn!("cannot register the watchdesk:// links for this user: {e}");
                 }
+            }
+            if let Some(win) = main_window(&handle) {
+                webview::draw_without_gpu_compositing(&win);
             }
             tray::create(&handle)?;
             state::start_engine(handle.clone(), shell.clone());

@@ -284,6 +284,7 @@ fn open_window(app: &AppHandle, label: &str, m: &Monitor, scale: f64) -> tauri::
     win.set_fullscreen(true)?;
     #[cfg(any(target_os = "linux", windows))]
     reload_when_the_web_process_dies(&win);
+    crate::webview::draw_without_gpu_compositing(&win);
     tracing::info!(
         "wall: window {label} on monitor {} ({}x{}+{}+{})",
         m.name,

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
+use common::app::DRAWN_PANELS;
 use common::webdriver::Driver;
 use common::{require_bin, wait_for, NotifyLog, Stack};
 
@@ -32,8 +33,6 @@ pub fn require_desktop() {
 }
 
 /// Panels whose chart image is shown.
-const DRAWN_PANELS: &str =
-    "return Array.from(document.querySelectorAll('.panel .panel-body img')).filter(i => !i.hidden && i.naturalWidth > 0).length";
 
 #[test]
 fn notification_click_opens_the_alert_and_markup_stays_text() {

@@ -21,10 +21,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::app::DRAWN_PANELS;
+use common::procs;
 use common::webdriver::Driver;
 use common::{free_port, require_bin, wait_for};
-
-const DRAWN_PANELS: &str = "return Array.from(document.querySelectorAll('.panel .panel-body img')).filter(i => !i.hidden && i.naturalWidth > 0).length";
 
 fn release(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -110,52 +110,12 @@ impl Drop for RunStack {
 /// (RSS, PSS) in KiB of a process and all its descendants, from /proc, and each process's
 /// `name PSS` for the notes.
 fn memory_of_tree(root: u32) -> (u64, u64, String) {
-    let mut parent = std::collections::HashMap::new();
-    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-            // pid (comm) state ppid …: comm may hold spaces, so split after the last ')'.
-            if let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) {
-                if let Some(ppid) = rest
-                    .split_whitespace()
-                    .nth(1)
-                    .and_then(|p| p.parse::<u32>().ok())
-                {
-                    parent.insert(pid, ppid);
-                }
-            }
-        }
-    }
-    let in_tree = |mut p: u32| loop {
-        if p == root {
-            return true;
-        }
-        match parent.get(&p) {
-            Some(&pp) if pp != 0 && pp != p => p = pp,
-            _ => return false,
-        }
-    };
     let (mut rss, mut pss, mut each) = (0, 0, Vec::new());
-    for &pid in parent.keys() {
-        if !in_tree(pid) {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else {
-            continue;
-        };
-        let field = |name: &str| {
-            text.lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
+    for pid in procs::tree(root) {
+        let field = procs::smaps(pid);
         rss += field("Rss:");
         pss += field("Pss:");
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        each.push(format!("{} {}", comm.trim(), mib(field("Pss:"))));
+        each.push(format!("{} {}", procs::name(pid), mib(field("Pss:"))));
     }
     each.sort();
     (rss, pss, each.join(", "))
@@ -163,23 +123,10 @@ fn memory_of_tree(root: u32) -> (u64, u64, String) {
 
 /// Waits (at most 30 s, then SIGKILL) until no process runs `exe`.
 fn wait_until_gone(exe: &Path) {
-    let exe = exe.canonicalize().unwrap_or_else(|_| exe.to_path_buf());
-    let pids = || -> Vec<u32> {
-        std::fs::read_dir("/proc")
-            .map(|d| {
-                d.filter_map(|e| e.ok())
-                    .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
-                    .filter(|pid: &u32| {
-                        std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p == exe)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     let t0 = Instant::now();
-    while !pids().is_empty() {
+    while !procs::running(exe).is_empty() {
         if t0.elapsed() > Duration::from_secs(30) {
-            for pid in pids() {
+            for pid in procs::running(exe) {
                 let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
             }
             std::thread::sleep(Duration::from_secs(1));

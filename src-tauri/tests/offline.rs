@@ -7,13 +7,11 @@ mod common;
 
 use std::time::Duration;
 
+use common::app::DRAWN_PANELS;
 use common::webdriver::Driver;
 use common::Stack;
 
 const APP: &str = env!("CARGO_BIN_EXE_watchdesk-app");
-
-const DRAWN_PANELS: &str =
-    "return Array.from(document.querySelectorAll('.panel .panel-body img')).filter(i => !i.hidden && i.naturalWidth > 0).length";
 
 const BANNER: &str = "const b = document.getElementById('offline-banner'); \
      return b && !b.hidden ? b.textContent : ''";

@@ -6,6 +6,9 @@ use std::time::{Duration, Instant};
 
 use super::{require_bin, NotifyLog};
 
+/// A script returning how many panels of the open dashboard show a drawn chart.
+pub const DRAWN_PANELS: &str = "return Array.from(document.querySelectorAll('.panel .panel-body img')).filter(i => !i.hidden && i.naturalWidth > 0).length";
+
 /// Fails (never skips) when the desktop the app tests need is missing.
 pub fn require_desktop() {
     assert!(

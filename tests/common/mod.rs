@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 pub mod app;
 pub mod exporters;
 pub mod keyring;
+pub mod procs;
 pub mod webdriver;
 
 /// The repository root (this harness is shared by the engine's and the app's tests).

@@ -83,6 +83,11 @@ impl Driver {
     }
 
     /// Runs `script` (a function body; `return` a value) in the webview.
+    /// The pid of tauri-driver: the app it launched is among its descendants.
+    pub fn pid(&self) -> u32 {
+        self.driver.id()
+    }
+
     pub fn exec(&self, script: &str) -> Value {
         let url = format!("{}/session/{}/execute/sync", self.base, self.session);
         match http_json("POST", &url, Some(&json!({"script": script, "args": []}))) {
