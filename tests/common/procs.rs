@@ -78,3 +78,28 @@ pub fn smaps(pid: u32) -> impl Fn(&str) -> u64 {
             .unwrap_or(0)
     }
 }
+
+/// When a process started, as time since the Unix epoch, to about 10 ms (the kernel counts a
+/// process's start in clock ticks since boot; USER_HZ is 100 on Linux). None when it is gone.
+pub fn started(pid: u32) -> Option<std::time::Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After "pid (comm)", field 3 (state) is the first: starttime, field 22, is the 20th.
+    let ticks: u64 = stat
+        .rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    let boot = now.checked_sub(std::time::Duration::from_secs_f64(uptime))?;
+    Some(boot + std::time::Duration::from_millis(ticks * 10))
+}
