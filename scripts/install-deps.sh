@@ -5,7 +5,8 @@
 #          Secret Service (gnome-keyring on its own D-Bus bus) for the keyring test
 # desktop: Tauri 2 build libraries, Xvfb, D-Bus, dunst, WebKitWebDriver for the desktop tests
 # package: what scripts/package.sh needs besides desktop (npm for the Tauri CLI; xdg-utils and
-#          desktop-file-utils for the install test's xdg-open; rpm to read the .rpm back)
+#          desktop-file-utils for the install test's xdg-open; rpm to read the .rpm back;
+#          debootstrap for the fresh-Debian install test)
 # windows: the cross toolchain for the Windows checks (MinGW-w64), NSIS for the installer, Wine to
 #          run the Windows command line
 set -euo pipefail
@@ -19,7 +20,7 @@ engine_pkgs=(prometheus prometheus-alertmanager prometheus-node-exporter prometh
 desktop_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev xvfb xauth dbus dbus-x11 dunst libnotify-bin
   imagemagick x11-utils libxtst6 webkit2gtk-driver chromium)
-package_pkgs=(xdg-utils desktop-file-utils rpm)
+package_pkgs=(xdg-utils desktop-file-utils rpm debootstrap)
 windows_pkgs=(gcc-mingw-w64-x86-64 nsis wine wine64)
 # npm: Debian's package, unless a Node.js with npm is already installed (e.g. NodeSource's nodejs,
 # which ships npm and conflicts with Debian's npm package).

@@ -84,9 +84,13 @@ echo "screenshots of the app: target/screenshots/"
 # the memory figure compares to).
 part "package (release build, .deb, .rpm)" bash scripts/package.sh
 # The .deb installed (dpkg -i), started from its desktop entry, driven through xdg-open links,
-# upgraded and removed; then the release figures of BENCHMARKS.md (printed, not asserted).
+# upgraded and removed; the .deb in a fresh Debian; then the release figures of BENCHMARKS.md (printed, not asserted).
 part "install test" env WATCHDESK_XVFB=1 scripts/with-desktop.sh \
   cargo test -p watchdesk-app --locked --test install -- --ignored --nocapture
+# The .deb into a minimal Debian 12 made by debootstrap (no Rust, no compiler): apt resolves its
+# Depends, its programs find their libraries, the command line draws, the app starts WebKit.
+part "fresh Debian install" env WATCHDESK_XVFB=1 scripts/with-desktop.sh \
+  cargo test -p watchdesk-app --locked --test fresh_debian -- --ignored --nocapture
 part "release figures" env WATCHDESK_XVFB=1 scripts/with-desktop.sh \
   cargo test -p watchdesk-app --locked --test figures -- --ignored --nocapture
 part "lints and windows build (wait)" wait_background

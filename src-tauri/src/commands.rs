@@ -268,7 +268,13 @@ pub fn status(desk: Desk) -> dto::StatusDto {
         health: health(&desk),
         worst: worst.as_str().to_string(),
         cache_problem: desk.cache_problem(),
-        warnings: desk.warnings().to_vec(),
+        // The engine's, and whether the desktop can show notifications at all.
+        warnings: desk
+            .warnings()
+            .iter()
+            .cloned()
+            .chain(crate::desktop::delivery_problem())
+            .collect(),
     }
 }
 

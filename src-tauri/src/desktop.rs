@@ -6,6 +6,12 @@
 //! identifier, set on the Start-menu shortcut by the installer), whose click is the alert's
 //! `watchdesk://` link. Links given to the app (xdg-open, the Windows protocol handler, a toast, a
 //! second start) arrive through the deep-link and single-instance plugins (`route_deep_links`).
+//!
+//! When notifications cannot be shown (no notification daemon on the session bus, no session bus,
+//! Windows notifications turned off), the status bar says so for as long as it lasts
+//! (`delivery_problem`, in the `status` command's warnings): a console whose critical alerts would
+//! pop up nowhere must not look fine. Linux asks the daemon for its name at start and every 30 s
+//! (`watch_delivery`); every notification shown or refused also says whether delivery works.
 
 use tauri::{AppHandle, Emitter};
 use tauri_plugin_deep_link::DeepLinkExt;
@@ -13,6 +19,65 @@ use tauri_plugin_deep_link::DeepLinkExt;
 use watchdesk::notify::{self, Link, Notification};
 #[cfg(not(windows))]
 use watchdesk::severity::Severity;
+
+/// Why desktop notifications cannot be shown now; `None` while they can.
+static UNDELIVERABLE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// What the status bar's warning line says while notifications cannot be shown.
+pub fn delivery_problem() -> Option<String> {
+    UNDELIVERABLE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+}
+
+/// Records whether notifications can be shown; the UI reads the status again on a change.
+fn set_delivery(app: &AppHandle, problem: Option<String>) {
+    let changed = {
+        let mut now = UNDELIVERABLE.lock().unwrap_or_else(|e| e.into_inner());
+        let changed = *now != problem;
+        *now = problem.clone();
+        changed
+    };
+    if changed {
+        match &problem {
+            Some(p) => tracing::warn!("{p}"),
+            None => tracing::info!("desktop notifications can be shown again"),
+        }
+        let _ = app.emit(crate::events::HEALTH, serde_json::json!({}));
+    }
+}
+
+#[cfg(not(windows))]
+fn undeliverable(e: &dyn std::fmt::Display) -> String {
+    format!(
+        "desktop notifications cannot be shown ({e}): critical alerts appear only in this \
+         window. Start the desktop's notification daemon (e.g. dunst, or log in to a full desktop \
+         session)"
+    )
+}
+
+/// Linux: asks the notification daemon for its name at start and every 30 s, so that a missing
+/// daemon shows in the status bar before the first alert needs it.
+#[cfg(all(unix, not(target_os = "macos")))]
+pub fn watch_delivery(app: &AppHandle) {
+    let app = app.clone();
+    let spawned = std::thread::Builder::new()
+        .name("notify-probe".into())
+        .spawn(move || loop {
+            let problem = notify_rust::get_server_information()
+                .err()
+                .map(|e| undeliverable(&e));
+            set_delivery(&app, problem);
+            std::thread::sleep(std::time::Duration::from_secs(30));
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot watch whether notifications can be shown: {e}");
+    }
+}
+
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+pub fn watch_delivery(_app: &AppHandle) {}
 
 /// Shows, un-minimises and focuses the main window.
 pub fn show_main(app: &AppHandle) {
@@ -90,12 +155,16 @@ pub fn show(app: &AppHandle, sound: bool, n: Notification) {
         let shown = crate::toast::show(&app_id, &crate::toast::xml(&n, sound), move || {
             ack_from_notification(&handle, source.clone(), fingerprint.clone())
         });
-        if let Err(e) = shown {
-            tracing::warn!(
-                "cannot show a Windows notification ({e}); are notifications for Watchdesk turned \
-                 off in Settings > System > Notifications?"
-            );
-        }
+        set_delivery(
+            app,
+            shown.err().map(|e| {
+                format!(
+                    "Windows notifications cannot be shown ({e}): critical alerts appear only in \
+                     this window. Turn notifications for Watchdesk on in Settings > System > \
+                     Notifications"
+                )
+            }),
+        );
     }
     #[cfg(not(windows))]
     show_freedesktop(app, sound, n);
@@ -131,6 +200,7 @@ fn show_freedesktop(app: &AppHandle, sound: bool, n: Notification) {
     match note.show() {
         #[cfg(all(unix, not(target_os = "macos")))]
         Ok(handle) => {
+            set_delivery(app, None);
             let app = app.clone();
             std::thread::spawn(move || {
                 // The "default" action key is a click on the body.
@@ -148,12 +218,8 @@ fn show_freedesktop(app: &AppHandle, sound: bool, n: Notification) {
             });
         }
         #[cfg(not(all(unix, not(target_os = "macos"))))]
-        Ok(_) => {
-            let _ = app;
-        }
-        Err(e) => tracing::warn!(
-            "cannot show a desktop notification ({e}); is a notification daemon running?"
-        ),
+        Ok(_) => set_delivery(app, None),
+        Err(e) => set_delivery(app, Some(undeliverable(&e))),
     }
 }
 

@@ -168,6 +168,7 @@ fn main() {
             if let Some(win) = main_window(&handle) {
                 webview::draw_without_gpu_compositing(&win);
             }
+            desktop::watch_delivery(&handle);
             tray::create(&handle)?;
             state::start_engine(handle.clone(), shell.clone());
             if let Some(w) = wall.clone() {

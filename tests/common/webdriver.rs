@@ -24,6 +24,20 @@ impl Driver {
     /// [`Driver::start`], saying why when no session could be made (for figures, which retry
     /// instead of failing).
     pub fn try_start(app: &Path, args: &[String], log: &Path) -> Result<Driver, String> {
+        Driver::try_start_with_env(app, args, log, &[])
+    }
+
+    /// [`Driver::start`] with environment variables set for the drivers and so for the app.
+    pub fn start_with_env(app: &Path, args: &[String], log: &Path, env: &[(&str, &str)]) -> Driver {
+        Driver::try_start_with_env(app, args, log, env).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn try_start_with_env(
+        app: &Path,
+        args: &[String],
+        log: &Path,
+        env: &[(&str, &str)],
+    ) -> Result<Driver, String> {
         let tauri_driver = require_bin(
             "tauri-driver",
             "tauri-driver (cargo install tauri-driver --version ^2 --locked)",
@@ -41,6 +55,7 @@ impl Driver {
                 "--native-driver".to_string(),
                 native.display().to_string(),
             ])
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(out.try_clone().expect("log"))
             .stderr(out)
