@@ -17,27 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{procs, require_bin, wait_for};
-
-fn built_deb() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| common::repo().join("target"));
-    let dir = target.join("release/bundle/deb");
-    std::fs::read_dir(&dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "deb"))
-        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "no .deb in {}: build it first with scripts/package.sh (scripts/test.sh does)",
-                dir.display()
-            )
-        })
-}
+use common::{built_deb, procs, require_bin, wait_for};
 
 fn run(what: &str, cmd: &mut Command) -> String {
     let out = cmd

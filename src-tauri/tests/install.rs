@@ -23,31 +23,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::webdriver::Driver;
-use common::{require_bin, wait_for, Stack};
+use common::{built_deb, require_bin, wait_for, Stack};
 
 const ALERT: &str = "InstallProbe";
-
-/// The newest .deb that scripts/package.sh built.
-fn built_deb() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| common::repo().join("target"));
-    let dir = target.join("release/bundle/deb");
-    let mut debs: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "deb"))
-        .collect();
-    debs.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
-    debs.pop().unwrap_or_else(|| {
-        panic!(
-            "no .deb in {}: build it first with scripts/package.sh (scripts/test.sh does)",
-            dir.display()
-        )
-    })
-}
 
 fn run(cmd: &mut Command) -> String {
     let out = cmd

@@ -25,6 +25,27 @@ pub fn repo() -> PathBuf {
     d
 }
 
+/// The newest .deb that scripts/package.sh built (the install tests).
+pub fn built_deb() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target"));
+    let dir = target.join("release/bundle/deb");
+    std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "deb"))
+        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no .deb in {}: build it first with scripts/package.sh (scripts/test.sh does)",
+                dir.display()
+            )
+        })
+}
+
 fn built(name: &str, compiled: Option<&str>) -> PathBuf {
     let p = compiled.map(PathBuf::from).unwrap_or_else(|| {
         std::env::var_os("CARGO_TARGET_DIR")
